@@ -1,0 +1,57 @@
+# make run   — set everything up and serve the product with demo businesses
+# make test  — set everything up (throw-away database) and run the test suite
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+export PYTHONPATH := $(CURDIR)/platform:$(CURDIR)
+PYTEST_ARGS ?=
+
+.PHONY: run test bench demo-reset lint format messages browser clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[embedded,dev]"
+	@touch $(STAMP)
+
+run: $(STAMP)
+	$(PY) -m devstack run
+
+test: $(STAMP) browser
+	$(PY) -m devstack test -- $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	@set -e; for script in bench/*.py; do \
+		echo "== $$script"; $(PY) -m devstack exec -- $(PY) $$script; done
+
+demo-reset: $(STAMP)
+	$(PY) -m devstack reset
+
+# Headless Chromium for the browser tests, from Debian's package (installed when missing
+# and we may install; the browser tests say so plainly when it is absent).
+browser:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+		if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "installing Debian's chromium for the browser tests"; \
+			apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive \
+				apt-get install -y -qq chromium >/dev/null; \
+		else echo "chromium is not installed: browser tests will be skipped"; fi; \
+	fi
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+# Regenerate translation catalogues (needs GNU gettext: apt-get install gettext).
+messages: $(STAMP)
+	cd platform && ../$(PY) ../manage.py makemessages -l zh_Hans --ignore 'devstack/*'
+	cd platform && ../$(PY) ../manage.py compilemessages -l zh_Hans
+
+clean:
+	rm -rf $(VENV) staticfiles

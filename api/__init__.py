@@ -1,0 +1,1 @@
+"""The REST API (DRF): routers, serializers and permissions, thin over the services."""

@@ -1,0 +1,1 @@
+"""Outbox, templates, SMS and email channels, and their Celery tasks."""

@@ -1,0 +1,71 @@
+"""Roles are named sets of capabilities. Views ask for a capability, never for a role, so
+a role can change what it grants without touching any view."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Capability(models.TextChoices):
+    VIEW_DASHBOARD = "dashboard.view", _("See the dashboard")
+    VIEW_CLIENTS = "clients.view", _("Look up clients and their contact details")
+    EDIT_CLIENTS = "clients.edit", _("Create and edit client files")
+    VIEW_HEALTH = "clients.health", _("See medical history, allergies and clinical records")
+    VIEW_FULL_ID = "clients.full_id", _("See full national ID numbers")
+    EXPORT_CLIENTS = "clients.export", _("Import and export client lists")
+    VIEW_SCHEDULE = "schedule.view", _("See the calendar")
+    MANAGE_SCHEDULE = "schedule.manage", _("Book, move and cancel appointments")
+    RECORD_TREATMENT = "treatment.record", _("Write treatment and examination records")
+    TAKE_PAYMENTS = "finance.take_payments", _("Issue bills and take payments")
+    VIEW_FINANCE = "finance.view", _("See revenue and financial reports")
+    RUN_CAMPAIGNS = "marketing.campaigns", _("Run marketing campaigns and care messages")
+    VIEW_REPORTS = "reports.view", _("See business reports")
+    MANAGE_STAFF = "staff.manage", _("Invite staff, set roles, deactivate accounts")
+    MANAGE_SETTINGS = "settings.manage", _("Change business settings")
+    VIEW_AUDIT = "audit.view", _("Browse the audit trail")
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", _("Owner")
+    MANAGER = "manager", _("Manager")
+    PRACTITIONER = "practitioner", _("Practitioner")
+    FRONT_DESK = "front_desk", _("Front desk")
+    MARKETING = "marketing", _("Marketing")
+
+
+ROLE_DESCRIPTIONS = {
+    Role.OWNER: _("Runs the business: everything, including staff, settings and the audit trail."),
+    Role.MANAGER: _("Runs the floor: clients, calendar, till and reports, and the staff list."),
+    Role.PRACTITIONER: _("Treats clients: sees their health records and writes treatment notes."),
+    Role.FRONT_DESK: _("Greets and books: contact details, calendar and the till; no medical data."),
+    Role.MARKETING: _("Reaches out: campaigns and reports; no medical data or full IDs."),
+}
+
+C = Capability
+ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
+    Role.OWNER: frozenset(C.values),
+    Role.MANAGER: frozenset({
+        C.VIEW_DASHBOARD, C.VIEW_CLIENTS, C.EDIT_CLIENTS, C.EXPORT_CLIENTS, C.VIEW_SCHEDULE,
+        C.MANAGE_SCHEDULE, C.TAKE_PAYMENTS, C.VIEW_FINANCE, C.RUN_CAMPAIGNS, C.VIEW_REPORTS,
+        C.MANAGE_STAFF,
+    }),
+    Role.PRACTITIONER: frozenset({
+        C.VIEW_DASHBOARD, C.VIEW_CLIENTS, C.EDIT_CLIENTS, C.VIEW_HEALTH, C.VIEW_SCHEDULE,
+        C.MANAGE_SCHEDULE, C.RECORD_TREATMENT,
+    }),
+    Role.FRONT_DESK: frozenset({
+        C.VIEW_DASHBOARD, C.VIEW_CLIENTS, C.EDIT_CLIENTS, C.VIEW_SCHEDULE, C.MANAGE_SCHEDULE,
+        C.TAKE_PAYMENTS,
+    }),
+    Role.MARKETING: frozenset({
+        C.VIEW_DASHBOARD, C.VIEW_CLIENTS, C.RUN_CAMPAIGNS, C.VIEW_REPORTS,
+    }),
+}
+
+
+def capabilities_for(roles: list[str] | tuple[str, ...]) -> frozenset[str]:
+    granted: set[str] = set()
+    for role in roles:
+        granted |= ROLE_CAPABILITIES.get(role, frozenset())
+    return frozenset(granted)

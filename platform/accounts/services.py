@@ -1,0 +1,278 @@
+"""Writes to staff accounts. Views and commands call these; none of them write models."""
+
+from __future__ import annotations
+
+import secrets as _secrets
+from datetime import timedelta
+
+import pyotp
+from django.contrib.auth.password_validation import validate_password
+from django.contrib.sessions.models import Session
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from accounts.models import Invitation, LoginToken, User, UserSession, hash_token
+from accounts.roles import Role
+from core.http import client_ip
+
+INVITATION_DAYS = 7
+LOGIN_TOKEN_SECONDS = 120
+
+
+def _clean_roles(roles: list[str]) -> list[str]:
+    cleaned = [role for role in Role.values if role in set(roles)]
+    if not cleaned:
+        raise ValidationError({"roles": _("Choose at least one role.")}, code="roles_required")
+    return cleaned
+
+
+@transaction.atomic
+def owner_create(*, full_name: str, email: str, password: str, language: str = "") -> User:
+    user = User(email=email.strip().lower(), full_name=full_name.strip(),
+                roles=[Role.OWNER], language=language)
+    validate_password(password, user)
+    user.set_password(password)
+    user.full_clean()
+    user.save()
+    return user
+
+
+@transaction.atomic
+def staff_create(
+    *, full_name: str, email: str, password: str, roles: list[str], language: str = ""
+) -> User:
+    """Create a staff account directly (demo data, tests, imports)."""
+    user = User(email=email.strip().lower(), full_name=full_name.strip(),
+                roles=_clean_roles(roles), language=language)
+    validate_password(password, user)
+    user.set_password(password)
+    user.full_clean()
+    user.save()
+    return user
+
+
+def login_token_issue(*, user: User) -> str:
+    token = _secrets.token_urlsafe(32)
+    LoginToken.objects.create(
+        user=user, token_hash=hash_token(token),
+        expires_at=timezone.now() + timedelta(seconds=LOGIN_TOKEN_SECONDS),
+    )
+    return token
+
+
+@transaction.atomic
+def login_token_consume(*, token: str) -> User | None:
+    """The user the token was issued for, once; None if unknown, used or expired."""
+    row = (
+        LoginToken.objects.select_for_update().select_related("user")
+        .filter(token_hash=hash_token(token)).first()
+    )
+    if row is None or row.used_at or row.expires_at < timezone.now() or not row.user.is_active:
+        return None
+    row.used_at = timezone.now()
+    row.save(update_fields=["used_at"])
+    return row.user
+
+
+def staff_invite(
+    *, invited_by: User, email: str, full_name: str, roles: list[str], portal_url: str
+) -> Invitation:
+    """Invite someone by email. ``portal_url`` is the tenant's base URL for the link."""
+    email = email.strip().lower()
+    roles = _clean_roles(roles)
+    if User.objects.filter(email=email).exists():
+        raise ValidationError(
+            {"email": _("Someone with this email address already has an account.")},
+            code="email_taken",
+        )
+    token = _secrets.token_urlsafe(32)
+    with transaction.atomic():
+        Invitation.objects.filter(email=email, accepted_at=None, revoked_at=None).update(
+            revoked_at=timezone.now()
+        )
+        invitation = Invitation(
+            email=email, full_name=full_name.strip(), roles=roles,
+            token_hash=hash_token(token), invited_by=invited_by,
+            expires_at=timezone.now() + timedelta(days=INVITATION_DAYS),
+        )
+        invitation.full_clean()
+        invitation.save()
+        link = f"{portal_url.rstrip('/')}/accounts/invitation/{token}/"
+        transaction.on_commit(
+            lambda: _send_invitation(invitation=invitation, link=link, inviter=invited_by)
+        )
+    return invitation
+
+
+def _send_invitation(*, invitation: Invitation, link: str, inviter: User) -> None:
+    from django.db import connection
+
+    tenant = getattr(connection, "tenant", None)
+    language = (tenant.language if tenant else "") or "en"
+    with translation.override(language):
+        context = {"invitation": invitation, "link": link, "inviter": inviter,
+                   "business": tenant.name if tenant else "", "days": INVITATION_DAYS}
+        subject = _("%(inviter)s invited you to %(business)s") % {
+            "inviter": inviter.full_name, "business": context["business"]}
+        body = render_to_string("accounts/email/invitation.txt", context)
+    send_mail(subject, body, None, [invitation.email])
+
+
+def invitation_find(*, token: str) -> Invitation | None:
+    invitation = Invitation.objects.filter(token_hash=hash_token(token)).first()
+    if invitation is None or not invitation.is_open:
+        return None
+    return invitation
+
+
+@transaction.atomic
+def invitation_accept(*, token: str, full_name: str, password: str, language: str = "") -> User:
+    invitation = (
+        Invitation.objects.select_for_update().filter(token_hash=hash_token(token)).first()
+    )
+    if invitation is None or not invitation.is_open:
+        raise ValidationError(_("This invitation is no longer valid."), code="invitation_invalid")
+    user = User(email=invitation.email, full_name=full_name.strip() or invitation.full_name,
+                roles=invitation.roles, language=language)
+    validate_password(password, user)
+    user.set_password(password)
+    user.full_clean()
+    user.save()
+    invitation.accepted_at = timezone.now()
+    invitation.save(update_fields=["accepted_at"])
+    return user
+
+
+@transaction.atomic
+def invitation_revoke(*, invitation: Invitation) -> None:
+    invitation.revoked_at = timezone.now()
+    invitation.save(update_fields=["revoked_at"])
+
+
+def _owners_left_without(user: User) -> int:
+    return User.objects.filter(is_active=True, roles__contains=[Role.OWNER]).exclude(
+        pk=user.pk).count()
+
+
+@transaction.atomic
+def staff_set_roles(*, user: User, roles: list[str], changed_by: User) -> User:
+    roles = _clean_roles(roles)
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if Role.OWNER in user.roles and Role.OWNER not in roles and _owners_left_without(user) == 0:
+        raise ValidationError(
+            {"roles": _("The business needs at least one active owner.")}, code="last_owner"
+        )
+    if Role.OWNER in roles and Role.OWNER not in user.roles and not changed_by.can(
+        "settings.manage"
+    ):
+        raise ValidationError({"roles": _("Only an owner can make someone an owner.")},
+                              code="owner_only")
+    user.roles = roles
+    user.save(update_fields=["roles"])
+    return user
+
+
+@transaction.atomic
+def staff_deactivate(*, user: User, changed_by: User) -> User:
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.pk == changed_by.pk:
+        raise ValidationError(_("You cannot deactivate your own account."), code="self")
+    if Role.OWNER in user.roles and _owners_left_without(user) == 0:
+        raise ValidationError(_("The business needs at least one active owner."),
+                              code="last_owner")
+    user.is_active = False
+    user.deactivated_at = timezone.now()
+    user.save(update_fields=["is_active", "deactivated_at"])
+    sessions_end_for_user(user=user)
+    return user
+
+
+@transaction.atomic
+def staff_reactivate(*, user: User) -> User:
+    user = User.objects.select_for_update().get(pk=user.pk)
+    user.is_active = True
+    user.deactivated_at = None
+    user.save(update_fields=["is_active", "deactivated_at"])
+    return user
+
+
+def session_record(*, user: User, request: HttpRequest) -> None:
+    if not request.session.session_key:
+        request.session.save()
+    UserSession.objects.update_or_create(
+        session_key=request.session.session_key,
+        defaults={
+            "user": user,
+            "ip_address": client_ip(request) or None,
+            "user_agent": request.META.get("HTTP_USER_AGENT", "")[:300],
+        },
+    )
+
+
+@transaction.atomic
+def sessions_end_for_user(*, user: User) -> int:
+    keys = list(UserSession.objects.filter(user=user).values_list("session_key", flat=True))
+    deleted, _ignored = Session.objects.filter(session_key__in=keys).delete()
+    UserSession.objects.filter(user=user).delete()
+    return deleted
+
+
+@transaction.atomic
+def sessions_end_all() -> int:
+    """End every session in the current schema (used when a tenant is suspended)."""
+    deleted, _ignored = Session.objects.all().delete()
+    UserSession.objects.all().delete()
+    return deleted
+
+
+def sessions_clear_expired() -> int:
+    """Delete expired sessions in the current schema; returns how many went."""
+    with transaction.atomic():
+        expired = Session.objects.filter(expire_date__lt=timezone.now())
+        keys = list(expired.values_list("session_key", flat=True))
+        UserSession.objects.filter(session_key__in=keys).delete()
+        deleted, _ignored = expired.delete()
+    return deleted
+
+
+@transaction.atomic
+def user_set_language(*, user: User, language: str) -> User:
+    user.language = language
+    user.save(update_fields=["language"])
+    return user
+
+
+def totp_new_secret() -> str:
+    return pyotp.random_base32()
+
+
+def totp_verify(*, secret: str, code: str) -> bool:
+    code = "".join(ch for ch in code if ch.isdigit())
+    return len(code) == 6 and pyotp.TOTP(secret).verify(code, valid_window=1)
+
+
+@transaction.atomic
+def totp_enable(*, user: User, secret: str, code: str) -> User:
+    if not totp_verify(secret=secret, code=code):
+        raise ValidationError({"code": _("That code is not right. Try the current one.")},
+                              code="bad_code")
+    user.totp_secret = secret
+    user.totp_confirmed_at = timezone.now()
+    user.save(update_fields=["totp_secret", "totp_confirmed_at"])
+    return user
+
+
+@transaction.atomic
+def totp_disable(*, user: User, code: str) -> User:
+    if not totp_verify(secret=user.totp_secret, code=code):
+        raise ValidationError({"code": _("That code is not right. Try the current one.")},
+                              code="bad_code")
+    user.totp_secret = ""
+    user.totp_confirmed_at = None
+    user.save(update_fields=["totp_secret", "totp_confirmed_at"])
+    return user

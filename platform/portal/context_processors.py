@@ -1,0 +1,16 @@
+from django.conf import settings
+from django.db import connection
+
+from portal import navigation
+
+
+def portal(request):
+    tenant = getattr(connection, "tenant", None)
+    is_public = connection.schema_name == settings.PUBLIC_SCHEMA_NAME
+    user = getattr(request, "user", None)
+    return {
+        "tenant": None if is_public else tenant,
+        "is_public_site": is_public,
+        "nav_items": [] if is_public else navigation.items_for(user),
+        "languages": settings.LANGUAGES,
+    }

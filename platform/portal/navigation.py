@@ -1,0 +1,53 @@
+"""The portal's navigation. Each area registers an entry with the capability that opens
+it; the sidebar shows a user only what their roles open. Later areas (clients, calendar,
+till, follow-ups, reports, vertical records) add their entries from their own apps."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from accounts.roles import Capability
+
+
+@dataclass(frozen=True)
+class NavItem:
+    key: str
+    label: str | Promise
+    url_name: str
+    capability: str
+    icon: str
+    order: int
+    section: str = "main"
+
+    @property
+    def url(self) -> str:
+        return reverse(self.url_name)
+
+
+_items: dict[str, NavItem] = {}
+
+
+def register(item: NavItem) -> None:
+    _items[item.key] = item
+
+
+def items_for(user) -> list[NavItem]:
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return sorted((i for i in _items.values() if user.can(i.capability)),
+                  key=lambda i: (i.section != "main", i.order))
+
+
+def register_core_items() -> None:
+    register(NavItem("dashboard", _("Dashboard"), "portal:dashboard",
+                     Capability.VIEW_DASHBOARD, "home", 0))
+    register(NavItem("staff", _("Staff"), "accounts:staff_list", Capability.MANAGE_STAFF,
+                     "users", 900, section="admin"))
+    register(NavItem("roles", _("Roles"), "accounts:roles", Capability.MANAGE_STAFF,
+                     "shield", 910, section="admin"))
+    register(NavItem("settings", _("Settings"), "portal:settings", Capability.MANAGE_SETTINGS,
+                     "cog", 920, section="admin"))

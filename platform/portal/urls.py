@@ -1,0 +1,10 @@
+from django.urls import path
+
+from portal import views
+
+app_name = "portal"
+urlpatterns = [
+    path("", views.DashboardView.as_view(), name="dashboard"),
+    path("settings/", views.SettingsView.as_view(), name="settings"),
+    path("branding/logo", views.LogoView.as_view(), name="logo"),
+]

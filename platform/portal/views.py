@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+from django.db import connection
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views import View
+
+from accounts.roles import Capability
+from portal import selectors
+from portal.forms import BusinessSettingsForm
+from portal.mixins import CapabilityRequiredMixin
+from portal.services import business_settings_save
+
+
+class DashboardView(CapabilityRequiredMixin, View):
+    capability = Capability.VIEW_DASHBOARD
+
+    def get(self, request):
+        tenant = connection.tenant
+        context = {
+            "now": timezone.localtime(),
+            "summary": selectors.dashboard_summary(tenant=tenant, user=request.user),
+        }
+        return render(request, "portal/dashboard.html", context)
+
+
+class SettingsView(CapabilityRequiredMixin, View):
+    capability = Capability.MANAGE_SETTINGS
+    template_name = "portal/settings.html"
+
+    def get(self, request):
+        form = BusinessSettingsForm(initial=BusinessSettingsForm.initial_for(connection.tenant))
+        return render(request, self.template_name, {"form": form})
+
+    def post(self, request):
+        tenant = connection.tenant
+        form = BusinessSettingsForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                updated = business_settings_save(
+                    tenant=tenant, values=form.cleaned_data, logo=form.cleaned_data.get("logo"))
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                connection.tenant = updated
+                messages.success(request, _("Settings saved."))
+                return redirect("portal:settings")
+        return render(request, self.template_name, {"form": form}, status=400)
+
+
+class LogoView(View):
+    """The business logo, read from this tenant's own row; shown on its login page too."""
+
+    def get(self, request):
+        path = connection.tenant.logo
+        if not path or not default_storage.exists(path):
+            raise Http404
+        response = FileResponse(default_storage.open(path, "rb"))
+        response["Cache-Control"] = "private, max-age=300"
+        return response

@@ -1,0 +1,58 @@
+"""Demo businesses, one per vertical, each with an owner, a practitioner and a front-desk
+login; and a platform operator for the console. Safe to run again: what exists is kept."""
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django_tenants.utils import schema_context
+
+from accounts.models import User
+from accounts.services import staff_create
+from tenants.models import Domain
+from tenants.services import tenant_domain_for, tenant_portal_url, tenant_signup
+from verticals import registry
+
+DEMO_PASSWORD = "Demo-2026-clinic"
+OPERATOR_EMAIL = "operator@example.com"
+
+
+class Command(BaseCommand):
+    help = "Seed the demo businesses and the platform operator (idempotent)."
+
+    def handle(self, *args, **options):
+        rows: list[tuple[str, str, str, str]] = []
+        with transaction.atomic():
+            if not User.objects.filter(email=OPERATOR_EMAIL).exists():
+                User.objects.create_superuser(OPERATOR_EMAIL, DEMO_PASSWORD,
+                                              full_name="Platform Operator")
+        public_url = tenant_portal_url(settings.TENANT_BASE_DOMAIN, "/")
+        rows.append(("Platform console", public_url + "console/", OPERATOR_EMAIL, "operator"))
+        for vertical in registry.all_verticals():
+            for demo in vertical.demo_businesses:
+                domain_name = tenant_domain_for(demo.subdomain)
+                domain = Domain.objects.select_related("tenant").filter(
+                    domain=domain_name).first()
+                owner, *others = demo.staff
+                email = lambda staff, d=demo: f"{staff.email_local}@{d.subdomain}.example.com"  # noqa: E731
+                if domain is None:
+                    self.stdout.write(f"creating demo business {demo.name} …")
+                    result = tenant_signup(
+                        business_name=demo.name, business_type=demo.business_type,
+                        subdomain=demo.subdomain, owner_name=owner.full_name,
+                        owner_email=email(owner), owner_password=DEMO_PASSWORD,
+                        language=demo.language, time_zone=demo.time_zone,
+                        currency=demo.currency,
+                    )
+                    with schema_context(result.tenant.schema_name):
+                        for staff in others:
+                            staff_create(full_name=staff.full_name, email=email(staff),
+                                         password=DEMO_PASSWORD, roles=list(staff.roles),
+                                         language=demo.language)
+                url = tenant_portal_url(domain_name, "/")
+                for staff in demo.staff:
+                    rows.append((demo.name, url, email(staff), ", ".join(staff.roles)))
+        self.stdout.write("")
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD})")
+        for business, url, login_email, roles in rows:
+            self.stdout.write(f"  {business:<24} {url:<36} {login_email:<36} {roles}")
+        self.stdout.write("")

@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_tenants.models import DomainMixin, TenantMixin
+
+
+class BusinessType(models.TextChoices):
+    BEAUTY_SALON = "beauty_salon", _("Beauty salon")
+    MEDICAL_AESTHETIC = "medical_aesthetic", _("Medical aesthetic clinic")
+    DENTAL = "dental", _("Dental practice")
+    OPTICAL = "optical", _("Optical shop")
+
+
+class TenantStatus(models.TextChoices):
+    # A migrated schema waiting in the pool; signup turns it into an active tenant.
+    SPARE = "spare", _("Spare")
+    ACTIVE = "active", _("Active")
+    SUSPENDED = "suspended", _("Suspended")
+    PUBLIC = "public", _("Public site")
+
+
+class Currency(models.TextChoices):
+    CNY = "CNY", _("Chinese yuan (CNY)")
+    HKD = "HKD", _("Hong Kong dollar (HKD)")
+    TWD = "TWD", _("New Taiwan dollar (TWD)")
+    SGD = "SGD", _("Singapore dollar (SGD)")
+    USD = "USD", _("US dollar (USD)")
+    EUR = "EUR", _("Euro (EUR)")
+    GBP = "GBP", _("Pound sterling (GBP)")
+    AUD = "AUD", _("Australian dollar (AUD)")
+    CAD = "CAD", _("Canadian dollar (CAD)")
+    JPY = "JPY", _("Japanese yen (JPY)")
+
+
+class Tenant(TenantMixin):
+    """One business. Its staff, clients and records live in its own schema; this row in
+    the public schema holds what the platform needs before entering that schema."""
+
+    name = models.CharField(_("business name"), max_length=120, blank=True)
+    business_type = models.CharField(
+        _("business type"), max_length=32, choices=BusinessType.choices, blank=True
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=TenantStatus.choices, default=TenantStatus.SPARE,
+        db_index=True,
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    activated_at = models.DateTimeField(_("signed up"), null=True, blank=True)
+    suspended_at = models.DateTimeField(_("suspended"), null=True, blank=True)
+    suspension_reason = models.CharField(_("reason for suspension"), max_length=200, blank=True)
+
+    time_zone = models.CharField(_("time zone"), max_length=64, default="Asia/Shanghai")
+    currency = models.CharField(
+        _("currency"), max_length=3, choices=Currency.choices, default=Currency.CNY
+    )
+    language = models.CharField(_("default language"), max_length=10, default="zh-hans")
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    logo = models.CharField(_("logo file"), max_length=300, blank=True)
+    # {"mon": {"open": "09:00", "close": "18:00"} | null, ...}; null means closed.
+    business_hours = models.JSONField(_("business hours"), default=dict, blank=True)
+    require_two_factor = models.BooleanField(_("require two-factor login"), default=False)
+
+    # Spare schemas are created by a background task; no signup waits for migrations.
+    auto_create_schema = True
+    auto_drop_schema = True
+
+    class Meta:
+        verbose_name = _("tenant")
+        verbose_name_plural = _("tenants")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.name or self.schema_name
+
+    @property
+    def is_usable(self) -> bool:
+        return self.status == TenantStatus.ACTIVE
+
+    @property
+    def primary_domain_name(self) -> str:
+        domain = self.get_primary_domain()
+        return domain.domain if domain else ""
+
+
+subdomain_validator = RegexValidator(
+    r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$",
+    _("Use lowercase letters, digits and hyphens; start and end with a letter or digit."),
+)
+
+
+class Domain(DomainMixin):
+    class Meta:
+        verbose_name = _("domain")
+        verbose_name_plural = _("domains")
+
+    def __str__(self) -> str:
+        return self.domain

@@ -1,0 +1,215 @@
+"""Signing businesses up, keeping the pool of spare schemas full, suspending tenants.
+
+Signup never waits for migrations: ``tenant_spare_create`` (run by a Celery task) makes
+fully migrated schemas ahead of time, and ``tenant_signup`` claims one with
+``SELECT … FOR UPDATE SKIP LOCKED``, so concurrent signups never share a spare. Spares are
+ordinary registered tenants, so ``migrate_schemas`` keeps them current on every deploy —
+unlike a cloned template schema, which would silently lag behind. When the pool is empty
+signup falls back to creating and migrating a schema in the request (slow, but correct).
+"""
+
+from __future__ import annotations
+
+import secrets as _secrets
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from tenants.models import Domain, Tenant, TenantStatus
+
+RESERVED_SUBDOMAINS = frozenset(
+    {
+        "www", "api", "admin", "static", "media", "mail", "smtp", "imap", "pop", "ftp",
+        "app", "console", "dashboard", "help", "support", "status", "billing", "signup",
+        "login", "auth", "account", "accounts", "docs", "blog", "cdn", "assets", "public",
+        "demo", "test", "dev", "staging", "operator", "root", "system", "webhooks",
+    }
+)
+
+
+class ProvisioningError(Exception):
+    """Signup could not complete; nothing was left behind."""
+
+
+@dataclass(frozen=True)
+class SignupResult:
+    tenant: Tenant
+    domain: Domain
+    owner_id: int
+    login_token: str
+
+
+def tenant_domain_for(subdomain: str) -> str:
+    return f"{subdomain}.{settings.TENANT_BASE_DOMAIN}"
+
+
+def tenant_portal_url(domain: str, path: str = "/") -> str:
+    port = f":{settings.SITE_PORT}" if settings.SITE_PORT else ""
+    return f"{settings.SITE_SCHEME}://{domain}{port}{path}"
+
+
+def subdomain_is_taken(subdomain: str) -> bool:
+    return Domain.objects.filter(domain=tenant_domain_for(subdomain)).exists()
+
+
+def _new_schema_name() -> str:
+    return f"t_{_secrets.token_hex(6)}"
+
+
+def tenant_spare_create() -> Tenant:
+    """Create and migrate one spare schema (slow: runs every tenant migration)."""
+    with schema_context(settings.PUBLIC_SCHEMA_NAME):
+        tenant = Tenant(schema_name=_new_schema_name(), status=TenantStatus.SPARE)
+        tenant.save(verbosity=0)
+    return tenant
+
+
+SPARE_POOL_LOCK = 7_301_001  # pg advisory lock key: one refill at a time
+
+
+def spare_pool_refill(*, target: int | None = None) -> int:
+    """Top the pool of spare schemas up to ``target``; returns how many were made.
+    Concurrent refills would overshoot the target, so only one runs at a time."""
+    target = settings.TENANT_SPARE_POOL_SIZE if target is None else target
+    made = 0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [SPARE_POOL_LOCK])
+        if not cursor.fetchone()[0]:
+            return 0
+    try:
+        while Tenant.objects.filter(status=TenantStatus.SPARE).count() < target:
+            tenant_spare_create()
+            made += 1
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [SPARE_POOL_LOCK])
+    return made
+
+
+def _claim_spare() -> Tenant | None:
+    return (
+        Tenant.objects.select_for_update(skip_locked=True)
+        .filter(status=TenantStatus.SPARE)
+        .order_by("created_at")
+        .first()
+    )
+
+
+def public_tenant_ensure(*, domains: list[str]) -> Tenant:
+    """The public schema's own tenant row and its domains (idempotent)."""
+    tenant, _ = Tenant.objects.get_or_create(
+        schema_name=settings.PUBLIC_SCHEMA_NAME,
+        defaults={"name": "Public", "status": TenantStatus.PUBLIC},
+    )
+    for index, name in enumerate(domains):
+        Domain.objects.get_or_create(
+            domain=name, defaults={"tenant": tenant, "is_primary": index == 0}
+        )
+    return tenant
+
+
+def tenant_signup(
+    *,
+    business_name: str,
+    business_type: str,
+    subdomain: str,
+    owner_name: str,
+    owner_email: str,
+    owner_password: str,
+    language: str,
+    time_zone: str,
+    currency: str,
+) -> SignupResult:
+    """Turn a spare schema (or, with none left, a new one) into a working business with
+    its owner. All or nothing: a failure leaves no tenant, domain, schema or user."""
+    from accounts.services import login_token_issue, owner_create
+
+    if connection.schema_name != settings.PUBLIC_SCHEMA_NAME:
+        raise ProvisioningError("Signup runs in the public schema.")
+    with transaction.atomic():
+        tenant = _claim_spare()
+        if tenant is None:
+            # Schema DDL is transactional in PostgreSQL: a later failure drops it again.
+            tenant = Tenant(schema_name=_new_schema_name(), status=TenantStatus.SPARE)
+            tenant.save(verbosity=0)
+        tenant.name = business_name
+        tenant.business_type = business_type
+        tenant.language = language
+        tenant.time_zone = time_zone
+        tenant.currency = currency
+        tenant.status = TenantStatus.ACTIVE
+        tenant.activated_at = timezone.now()
+        tenant.full_clean(exclude=["schema_name"])
+        tenant.save(
+            update_fields=[
+                "name", "business_type", "language", "time_zone", "currency", "status",
+                "activated_at",
+            ]
+        )
+        domain = Domain(domain=tenant_domain_for(subdomain), tenant=tenant, is_primary=True)
+        domain.full_clean()
+        domain.save()
+        with schema_context(tenant.schema_name):
+            owner = owner_create(
+                full_name=owner_name, email=owner_email, password=owner_password,
+                language=language,
+            )
+            token = login_token_issue(user=owner)
+        transaction.on_commit(_queue_pool_refill)
+    return SignupResult(tenant=tenant, domain=domain, owner_id=owner.pk, login_token=token)
+
+
+def _queue_pool_refill() -> None:
+    from tenants.tasks import refill_spare_pool
+
+    if settings.TENANT_SPARE_POOL_SIZE:
+        refill_spare_pool.delay()
+
+
+def tenant_suspend(*, tenant: Tenant, reason: str = "") -> Tenant:
+    from accounts.services import sessions_end_all
+
+    with transaction.atomic():
+        tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
+        if tenant.status != TenantStatus.ACTIVE:
+            return tenant
+        tenant.status = TenantStatus.SUSPENDED
+        tenant.suspended_at = timezone.now()
+        tenant.suspension_reason = reason
+        tenant.save(update_fields=["status", "suspended_at", "suspension_reason"])
+        with schema_context(tenant.schema_name):
+            sessions_end_all()
+    return tenant
+
+
+def tenant_reactivate(*, tenant: Tenant) -> Tenant:
+    with transaction.atomic():
+        tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
+        if tenant.status != TenantStatus.SUSPENDED:
+            return tenant
+        tenant.status = TenantStatus.ACTIVE
+        tenant.suspended_at = None
+        tenant.suspension_reason = ""
+        tenant.save(update_fields=["status", "suspended_at", "suspension_reason"])
+    return tenant
+
+
+def tenant_settings_update(*, tenant: Tenant, **fields) -> Tenant:
+    allowed = {
+        "name", "phone", "address", "logo", "time_zone", "currency", "language",
+        "business_hours", "require_two_factor",
+    }
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ValueError(f"Not settable here: {', '.join(sorted(unknown))}")
+    # The tenants table is in the public schema, which every tenant's search path includes.
+    with transaction.atomic():
+        tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
+        for name, value in fields.items():
+            setattr(tenant, name, value)
+        tenant.full_clean(exclude=["schema_name"])
+        tenant.save(update_fields=sorted(fields))
+    return tenant

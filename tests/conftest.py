@@ -1,0 +1,118 @@
+"""One shared cast for the whole suite, made once per session on the throw-away database:
+tenant A (an aesthetic clinic) with an owner, a practitioner and a front-desk user, and
+tenant B (a dental practice) with its own owner. Each test runs in a transaction that is
+rolled back, so the cast is always as described here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+from django_tenants.utils import schema_context, tenant_context
+
+PASSWORD = "Correct-Horse-Battery-9"
+
+
+@dataclass(frozen=True)
+class Cast:
+    tenant_a: object
+    tenant_b: object
+    host_a: str
+    host_b: str
+    owner_a: str = "owner@alpha.test"
+    practitioner_a: str = "doctor@alpha.test"
+    front_desk_a: str = "desk@alpha.test"
+    owner_b: str = "owner@beta.test"
+    password: str = PASSWORD
+
+
+def _make_cast() -> Cast:
+    from accounts.services import staff_create
+    from tenants.models import Domain
+    from tenants.services import tenant_signup
+
+    call_command("platform_bootstrap", verbosity=0)
+    existing = Domain.objects.filter(domain="alpha.localhost").select_related("tenant").first()
+    if existing is None:
+        a = tenant_signup(
+            business_name="Alpha Aesthetics", business_type="medical_aesthetic",
+            subdomain="alpha", owner_name="Olivia Owner", owner_email="owner@alpha.test",
+            owner_password=PASSWORD, language="en", time_zone="Asia/Shanghai", currency="CNY",
+        ).tenant
+        with schema_context(a.schema_name):
+            staff_create(full_name="Dr. Pat Practitioner", email="doctor@alpha.test",
+                         password=PASSWORD, roles=["practitioner"])
+            staff_create(full_name="Frank Frontdesk", email="desk@alpha.test",
+                         password=PASSWORD, roles=["front_desk"])
+        b = tenant_signup(
+            business_name="Beta Dental", business_type="dental", subdomain="beta",
+            owner_name="Bob Owner", owner_email="owner@beta.test", owner_password=PASSWORD,
+            language="en", time_zone="Europe/London", currency="GBP",
+        ).tenant
+    else:
+        a = existing.tenant
+        b = Domain.objects.get(domain="beta.localhost").tenant
+    return Cast(tenant_a=a, tenant_b=b, host_a="alpha.localhost", host_b="beta.localhost")
+
+
+@pytest.fixture(scope="session")
+def cast(django_db_setup, django_db_blocker) -> Cast:
+    with django_db_blocker.unblock():
+        return _make_cast()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_state():
+    """Every test starts in the public schema with an empty cache (rate limits, lockouts)."""
+    cache.clear()
+    if hasattr(connection, "set_schema_to_public"):
+        connection.set_schema_to_public()
+    yield
+    cache.clear()
+    if hasattr(connection, "set_schema_to_public"):
+        connection.set_schema_to_public()
+
+
+@pytest.fixture
+def public_client() -> Client:
+    return Client(HTTP_HOST=settings.TENANT_BASE_DOMAIN)
+
+
+def portal_client(host: str) -> Client:
+    return Client(HTTP_HOST=host)
+
+
+def signed_in(tenant, host: str, email: str) -> Client:
+    """A client of ``host`` signed in as ``email`` (a session in that tenant's schema)."""
+    from accounts.models import User
+
+    client = Client(HTTP_HOST=host)
+    with tenant_context(tenant):
+        client.force_login(User.objects.get(email=email))
+    connection.set_schema_to_public()
+    return client
+
+
+@pytest.fixture
+def owner_a(cast, db) -> Client:
+    return signed_in(cast.tenant_a, cast.host_a, cast.owner_a)
+
+
+@pytest.fixture
+def practitioner_a(cast, db) -> Client:
+    return signed_in(cast.tenant_a, cast.host_a, cast.practitioner_a)
+
+
+@pytest.fixture
+def front_desk_a(cast, db) -> Client:
+    return signed_in(cast.tenant_a, cast.host_a, cast.front_desk_a)
+
+
+@pytest.fixture
+def owner_b(cast, db) -> Client:
+    return signed_in(cast.tenant_b, cast.host_b, cast.owner_b)

@@ -1,0 +1,1 @@
+"""Aesthetic vertical: its record forms arrive with the vertical's own issue."""

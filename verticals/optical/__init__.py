@@ -1,0 +1,1 @@
+"""Optical vertical: its record forms arrive with the vertical's own issue."""

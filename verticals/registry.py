@@ -1,0 +1,58 @@
+"""How a vertical plugs into the core. The core never imports a vertical: each vertical
+app registers a ``Vertical`` in its AppConfig.ready(), and the core asks this registry
+which vertical serves a business type. Record models, forms, client-profile tabs,
+printable documents and recall defaults join this declaration as the verticals grow."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.utils.functional import Promise
+
+
+@dataclass(frozen=True)
+class DemoStaff:
+    full_name: str
+    email_local: str
+    roles: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DemoBusiness:
+    name: str
+    subdomain: str
+    business_type: str
+    language: str = "zh-hans"
+    time_zone: str = "Asia/Shanghai"
+    currency: str = "CNY"
+    staff: tuple[DemoStaff, ...] = ()
+
+
+@dataclass(frozen=True)
+class Vertical:
+    key: str
+    label: str | Promise
+    business_types: tuple[str, ...]
+    demo_businesses: tuple[DemoBusiness, ...] = field(default=())
+
+
+_verticals: dict[str, Vertical] = {}
+
+
+def register(vertical: Vertical) -> None:
+    for other in _verticals.values():
+        overlap = set(other.business_types) & set(vertical.business_types)
+        if other.key != vertical.key and overlap:
+            raise ValueError(f"{vertical.key} and {other.key} both claim {sorted(overlap)}")
+    _verticals[vertical.key] = vertical
+
+
+def all_verticals() -> list[Vertical]:
+    return list(_verticals.values())
+
+
+def for_business_type(business_type: str) -> Vertical | None:
+    for vertical in _verticals.values():
+        if business_type in vertical.business_types:
+            return vertical
+    return None
