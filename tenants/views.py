@@ -6,7 +6,7 @@ from django.contrib.auth.mixins import UserPassesTestMixin
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -111,9 +111,10 @@ class ConsoleView(OperatorRequiredMixin, View):
         context = {
             "page": page, "rows": rows, "counters": stats.counters(), "query": query,
             "status": status,
-            "spares": Tenant.objects.filter(status=TenantStatus.SPARE).count(),
-            "totals": {s: Tenant.objects.filter(status=s).count()
-                       for s in (TenantStatus.ACTIVE, TenantStatus.SUSPENDED)},
+            "totals": Tenant.objects.aggregate(
+                active=Count("id", filter=Q(status=TenantStatus.ACTIVE)),
+                suspended=Count("id", filter=Q(status=TenantStatus.SUSPENDED)),
+                spare=Count("id", filter=Q(status=TenantStatus.SPARE))),
             "suspend_form": SuspendForm(),
         }
         return render(request, "tenants/console.html", context)

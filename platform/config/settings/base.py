@@ -64,6 +64,8 @@ PUBLIC_SCHEMA_NAME = "public"
 ROOT_URLCONF = "config.urls_tenant"
 PUBLIC_SCHEMA_URLCONF = "config.urls_public"
 SHOW_PUBLIC_IF_NO_TENANT_FOUND = False
+# One SET search_path per connection switch instead of one before every query.
+TENANT_LIMIT_SET_CALLS = True
 # Spare, fully migrated schemas that signup hands out; a Celery task keeps the pool full.
 TENANT_SPARE_POOL_SIZE = env_int("TENANT_SPARE_POOL_SIZE", 3, minimum=0)
 
