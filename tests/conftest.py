@@ -61,6 +61,27 @@ def _make_cast() -> Cast:
 
 
 @pytest.fixture(scope="session")
+def django_db_setup(django_test_environment, django_db_blocker):
+    """The test database, whichever tests run: pytest-django creates it only when some
+    collected test is marked django_db, but the worker and browser tests use committed
+    data without that mark (a test transaction would hide it from other processes)."""
+    from django.test.utils import setup_databases, teardown_databases
+
+    with django_db_blocker.unblock():
+        config = setup_databases(verbosity=0, interactive=False, aliases={"default"},
+                                 serialized_aliases=set())
+    yield
+    with django_db_blocker.unblock():
+        # Threads of the live server may still hold a connection; end them first.
+        with connection._nodb_cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = %s AND pid <> pg_backend_pid()",
+                [connection.settings_dict["NAME"]])
+        teardown_databases(config, verbosity=0)
+
+
+@pytest.fixture(scope="session")
 def cast(django_db_setup, django_db_blocker) -> Cast:
     with django_db_blocker.unblock():
         return _make_cast()
