@@ -12,10 +12,13 @@ from tenants.services import RESERVED_SUBDOMAINS, subdomain_is_taken
 
 class SignupForm(forms.Form):
     business_name = forms.CharField(label=_("Business name"), max_length=120)
-    business_type = forms.ChoiceField(label=_("Type of business"), choices=BusinessType.choices,
-                                      widget=forms.RadioSelect)
+    business_type = forms.ChoiceField(
+        label=_("Type of business"), choices=BusinessType.choices, widget=forms.RadioSelect
+    )
     subdomain = forms.CharField(
-        label=_("Your portal address"), min_length=3, max_length=30,
+        label=_("Your portal address"),
+        min_length=3,
+        max_length=30,
         help_text=_("3–30 lowercase letters, digits or hyphens."),
         validators=[subdomain_validator],
         widget=forms.TextInput(attrs={"autocapitalize": "none", "spellcheck": "false"}),
@@ -23,23 +26,27 @@ class SignupForm(forms.Form):
     owner_name = forms.CharField(label=_("Your name"), max_length=120)
     email = forms.EmailField(label=_("Email address"))
     password = forms.CharField(
-        label=_("Password"), strip=False,
+        label=_("Password"),
+        strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text=password_validation.password_validators_help_text_html(),
     )
     language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
-    time_zone = forms.ChoiceField(label=_("Time zone"), choices=time_zone_choices,
-                                  initial="Asia/Shanghai")
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"), choices=time_zone_choices, initial="Asia/Shanghai"
+    )
     currency = forms.ChoiceField(label=_("Currency"), choices=Currency.choices, initial="CNY")
 
     def clean_subdomain(self) -> str:
         subdomain = self.cleaned_data["subdomain"].strip().lower()
         if subdomain in RESERVED_SUBDOMAINS:
-            raise forms.ValidationError(_("This address is reserved. Choose another."),
-                                        code="reserved")
+            raise forms.ValidationError(
+                _("This address is reserved. Choose another."), code="reserved"
+            )
         if subdomain_is_taken(subdomain):
-            raise forms.ValidationError(_("This address is already taken. Choose another."),
-                                        code="taken")
+            raise forms.ValidationError(
+                _("This address is already taken. Choose another."), code="taken"
+            )
         return subdomain
 
     def clean_email(self) -> str:
@@ -60,5 +67,6 @@ class SignupForm(forms.Form):
 
 
 class SuspendForm(forms.Form):
-    reason = forms.CharField(label=_("Reason (shown to the operators only)"), max_length=200,
-                             required=False)
+    reason = forms.CharField(
+        label=_("Reason (shown to the operators only)"), max_length=200, required=False
+    )

@@ -22,6 +22,7 @@ class TenantStatusMiddleware:
             and tenant.status != TenantStatus.ACTIVE
             and not request.path.startswith(settings.STATIC_URL)
         ):
-            return render(request, "tenants/suspended.html", {"suspended_tenant": tenant},
-                          status=403)
+            return render(
+                request, "tenants/suspended.html", {"suspended_tenant": tenant}, status=403
+            )
         return self.get_response(request)

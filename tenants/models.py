@@ -43,7 +43,10 @@ class Tenant(TenantMixin):
         _("business type"), max_length=32, choices=BusinessType.choices, blank=True
     )
     status = models.CharField(
-        _("status"), max_length=16, choices=TenantStatus.choices, default=TenantStatus.SPARE,
+        _("status"),
+        max_length=16,
+        choices=TenantStatus.choices,
+        default=TenantStatus.SPARE,
         db_index=True,
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)

@@ -22,10 +22,41 @@ from tenants.models import Domain, Tenant, TenantStatus
 
 RESERVED_SUBDOMAINS = frozenset(
     {
-        "www", "api", "admin", "static", "media", "mail", "smtp", "imap", "pop", "ftp",
-        "app", "console", "dashboard", "help", "support", "status", "billing", "signup",
-        "login", "auth", "account", "accounts", "docs", "blog", "cdn", "assets", "public",
-        "demo", "test", "dev", "staging", "operator", "root", "system", "webhooks",
+        "www",
+        "api",
+        "admin",
+        "static",
+        "media",
+        "mail",
+        "smtp",
+        "imap",
+        "pop",
+        "ftp",
+        "app",
+        "console",
+        "dashboard",
+        "help",
+        "support",
+        "status",
+        "billing",
+        "signup",
+        "login",
+        "auth",
+        "account",
+        "accounts",
+        "docs",
+        "blog",
+        "cdn",
+        "assets",
+        "public",
+        "demo",
+        "test",
+        "dev",
+        "staging",
+        "operator",
+        "root",
+        "system",
+        "webhooks",
     }
 )
 
@@ -145,7 +176,12 @@ def tenant_signup(
         tenant.full_clean(exclude=["schema_name"])
         tenant.save(
             update_fields=[
-                "name", "business_type", "language", "time_zone", "currency", "status",
+                "name",
+                "business_type",
+                "language",
+                "time_zone",
+                "currency",
+                "status",
                 "activated_at",
             ]
         )
@@ -154,7 +190,9 @@ def tenant_signup(
         domain.save()
         with schema_context(tenant.schema_name):
             owner = owner_create(
-                full_name=owner_name, email=owner_email, password=owner_password,
+                full_name=owner_name,
+                email=owner_email,
+                password=owner_password,
                 language=language,
             )
             token = login_token_issue(user=owner)
@@ -199,8 +237,15 @@ def tenant_reactivate(*, tenant: Tenant) -> Tenant:
 
 def tenant_settings_update(*, tenant: Tenant, **fields) -> Tenant:
     allowed = {
-        "name", "phone", "address", "logo", "time_zone", "currency", "language",
-        "business_hours", "require_two_factor",
+        "name",
+        "phone",
+        "address",
+        "logo",
+        "time_zone",
+        "currency",
+        "language",
+        "business_hours",
+        "require_two_factor",
     }
     unknown = set(fields) - allowed
     if unknown:

@@ -29,8 +29,9 @@ def fan_out(task_name: str, jitter: int = FAN_OUT_JITTER_SECONDS) -> list[str]:
         raise RuntimeError("fan_out runs in the public schema.")
     task = current_app.tasks[task_name]
     ids = []
-    schemas = Tenant.objects.filter(status=TenantStatus.ACTIVE).values_list("schema_name",
-                                                                            flat=True)
+    schemas = Tenant.objects.filter(status=TenantStatus.ACTIVE).values_list(
+        "schema_name", flat=True
+    )
     for schema in schemas:
         result = task.apply_async(
             headers={"_schema_name": schema},

@@ -44,34 +44,48 @@ class SignupView(View):
         form = SignupForm(request.POST)
         key = f"signup:{client_ip(request)}"
         if ratelimit.count(key) >= settings.SIGNUP_RATE_LIMIT:
-            form.add_error(None, _("Too many signups from your network. Please try again "
-                                   "in an hour."))
+            form.add_error(
+                None, _("Too many signups from your network. Please try again in an hour.")
+            )
             return render(request, self.template_name, {"form": form}, status=429)
         if not form.is_valid():
             return render(request, self.template_name, {"form": form}, status=400)
         data = form.cleaned_data
         try:
             result = tenant_signup(
-                business_name=data["business_name"], business_type=data["business_type"],
-                subdomain=data["subdomain"], owner_name=data["owner_name"],
-                owner_email=data["email"], owner_password=data["password"],
-                language=data["language"], time_zone=data["time_zone"],
+                business_name=data["business_name"],
+                business_type=data["business_type"],
+                subdomain=data["subdomain"],
+                owner_name=data["owner_name"],
+                owner_email=data["email"],
+                owner_password=data["password"],
+                language=data["language"],
+                time_zone=data["time_zone"],
                 currency=data["currency"],
             )
         except ValidationError as exc:
             if hasattr(exc, "error_dict") and "domain" in exc.error_dict:
                 form.add_error("subdomain", _("This address is already taken. Choose another."))
             else:
-                form.add_error(None, _("We could not create your business: %(reason)s")
-                               % {"reason": "; ".join(exc.messages)})
+                form.add_error(
+                    None,
+                    _("We could not create your business: %(reason)s")
+                    % {"reason": "; ".join(exc.messages)},
+                )
             return render(request, self.template_name, {"form": form}, status=400)
         except ProvisioningError:
-            form.add_error(None, _("We could not create your business just now. Nothing was "
-                                   "saved; please try again."))
+            form.add_error(
+                None,
+                _(
+                    "We could not create your business just now. Nothing was "
+                    "saved; please try again."
+                ),
+            )
             return render(request, self.template_name, {"form": form}, status=503)
         ratelimit.hit(key, window_seconds=settings.SIGNUP_RATE_WINDOW_SECONDS)
         return HttpResponseRedirect(
-            tenant_portal_url(result.domain.domain, f"/accounts/welcome/{result.login_token}/"))
+            tenant_portal_url(result.domain.domain, f"/accounts/welcome/{result.login_token}/")
+        )
 
 
 class OperatorRequiredMixin(UserPassesTestMixin):
@@ -81,8 +95,12 @@ class OperatorRequiredMixin(UserPassesTestMixin):
 
     def test_func(self):
         user = self.request.user
-        return (connection.schema_name == settings.PUBLIC_SCHEMA_NAME
-                and user.is_authenticated and user.is_superuser and user.is_active)
+        return (
+            connection.schema_name == settings.PUBLIC_SCHEMA_NAME
+            and user.is_authenticated
+            and user.is_superuser
+            and user.is_active
+        )
 
     def handle_no_permission(self):
         if self.request.user.is_authenticated:
@@ -94,27 +112,36 @@ class ConsoleView(OperatorRequiredMixin, View):
     page_size = 50
 
     def get(self, request):
-        tenants = (Tenant.objects.exclude(status__in=[TenantStatus.PUBLIC, TenantStatus.SPARE])
-                   .prefetch_related("domains").order_by("-activated_at", "-created_at"))
+        tenants = (
+            Tenant.objects.exclude(status__in=[TenantStatus.PUBLIC, TenantStatus.SPARE])
+            .prefetch_related("domains")
+            .order_by("-activated_at", "-created_at")
+        )
         query = request.GET.get("q", "").strip()
         if query:
-            tenants = tenants.filter(Q(name__icontains=query) | Q(domains__domain__icontains=query)
-                                     ).distinct()
+            tenants = tenants.filter(
+                Q(name__icontains=query) | Q(domains__domain__icontains=query)
+            ).distinct()
         status = request.GET.get("status", "")
         if status in (TenantStatus.ACTIVE, TenantStatus.SUSPENDED):
             tenants = tenants.filter(status=status)
         page = Paginator(tenants, self.page_size).get_page(request.GET.get("page"))
         counts = stats.counts_for([t.schema_name for t in page.object_list])
         keys = [c.key for c in stats.counters()]
-        rows = [(t, [counts.get(t.schema_name, {}).get(k, 0) for k in keys])
-                for t in page.object_list]
+        rows = [
+            (t, [counts.get(t.schema_name, {}).get(k, 0) for k in keys]) for t in page.object_list
+        ]
         context = {
-            "page": page, "rows": rows, "counters": stats.counters(), "query": query,
+            "page": page,
+            "rows": rows,
+            "counters": stats.counters(),
+            "query": query,
             "status": status,
             "totals": Tenant.objects.aggregate(
                 active=Count("id", filter=Q(status=TenantStatus.ACTIVE)),
                 suspended=Count("id", filter=Q(status=TenantStatus.SUSPENDED)),
-                spare=Count("id", filter=Q(status=TenantStatus.SPARE))),
+                spare=Count("id", filter=Q(status=TenantStatus.SPARE)),
+            ),
             "suspend_form": SuspendForm(),
         }
         return render(request, "tenants/console.html", context)
@@ -122,8 +149,9 @@ class ConsoleView(OperatorRequiredMixin, View):
 
 class ConsoleTenantActionView(OperatorRequiredMixin, View):
     def post(self, request, pk: int, action: str):
-        tenant = get_object_or_404(Tenant, pk=pk, status__in=[TenantStatus.ACTIVE,
-                                                              TenantStatus.SUSPENDED])
+        tenant = get_object_or_404(
+            Tenant, pk=pk, status__in=[TenantStatus.ACTIVE, TenantStatus.SUSPENDED]
+        )
         if action == "suspend":
             form = SuspendForm(request.POST)
             reason = form.cleaned_data["reason"] if form.is_valid() else ""

@@ -40,19 +40,39 @@ def _make_cast() -> Cast:
     existing = Domain.objects.filter(domain="alpha.localhost").select_related("tenant").first()
     if existing is None:
         a = tenant_signup(
-            business_name="Alpha Aesthetics", business_type="medical_aesthetic",
-            subdomain="alpha", owner_name="Olivia Owner", owner_email="owner@alpha.test",
-            owner_password=PASSWORD, language="en", time_zone="Asia/Shanghai", currency="CNY",
+            business_name="Alpha Aesthetics",
+            business_type="medical_aesthetic",
+            subdomain="alpha",
+            owner_name="Olivia Owner",
+            owner_email="owner@alpha.test",
+            owner_password=PASSWORD,
+            language="en",
+            time_zone="Asia/Shanghai",
+            currency="CNY",
         ).tenant
         with schema_context(a.schema_name):
-            staff_create(full_name="Dr. Pat Practitioner", email="doctor@alpha.test",
-                         password=PASSWORD, roles=["practitioner"])
-            staff_create(full_name="Frank Frontdesk", email="desk@alpha.test",
-                         password=PASSWORD, roles=["front_desk"])
+            staff_create(
+                full_name="Dr. Pat Practitioner",
+                email="doctor@alpha.test",
+                password=PASSWORD,
+                roles=["practitioner"],
+            )
+            staff_create(
+                full_name="Frank Frontdesk",
+                email="desk@alpha.test",
+                password=PASSWORD,
+                roles=["front_desk"],
+            )
         b = tenant_signup(
-            business_name="Beta Dental", business_type="dental", subdomain="beta",
-            owner_name="Bob Owner", owner_email="owner@beta.test", owner_password=PASSWORD,
-            language="en", time_zone="Europe/London", currency="GBP",
+            business_name="Beta Dental",
+            business_type="dental",
+            subdomain="beta",
+            owner_name="Bob Owner",
+            owner_email="owner@beta.test",
+            owner_password=PASSWORD,
+            language="en",
+            time_zone="Europe/London",
+            currency="GBP",
         ).tenant
     else:
         a = existing.tenant
@@ -68,8 +88,9 @@ def django_db_setup(django_test_environment, django_db_blocker):
     from django.test.utils import setup_databases, teardown_databases
 
     with django_db_blocker.unblock():
-        config = setup_databases(verbosity=0, interactive=False, aliases={"default"},
-                                 serialized_aliases=set())
+        config = setup_databases(
+            verbosity=0, interactive=False, aliases={"default"}, serialized_aliases=set()
+        )
     yield
     with django_db_blocker.unblock():
         # Threads of the live server may still hold a connection; end them first.
@@ -77,7 +98,8 @@ def django_db_setup(django_test_environment, django_db_blocker):
             cursor.execute(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                 "WHERE datname = %s AND pid <> pg_backend_pid()",
-                [connection.settings_dict["NAME"]])
+                [connection.settings_dict["NAME"]],
+            )
         teardown_databases(config, verbosity=0)
 
 

@@ -29,11 +29,16 @@ def test_a_forged_x_forwarded_for_does_not_reset_the_lockout(cast, db, settings)
     settings.LOGIN_LOCKOUT_FAILURES = 3
     for n in range(3):
         portal_client(cast.host_a).post(
-            "/accounts/login/", {"email": cast.owner_a, "password": "wrong"},
-            HTTP_X_FORWARDED_FOR=f"203.0.113.{n}")
+            "/accounts/login/",
+            {"email": cast.owner_a, "password": "wrong"},
+            HTTP_X_FORWARDED_FOR=f"203.0.113.{n}",
+        )
     response = portal_client(cast.host_a).post(
-        "/accounts/login/", {"email": cast.owner_a, "password": cast.password},
-        HTTP_X_FORWARDED_FOR="198.51.100.77", REMOTE_ADDR="10.1.1.1")
+        "/accounts/login/",
+        {"email": cast.owner_a, "password": cast.password},
+        HTTP_X_FORWARDED_FOR="198.51.100.77",
+        REMOTE_ADDR="10.1.1.1",
+    )
     assert response.status_code == 429
 
 
@@ -50,24 +55,27 @@ def test_password_reset_by_email_works_on_the_tenant_that_sent_it(cast, db):
     # then
     assert response.status_code == 302
     assert len(mail.outbox) == 1
-    link = re.search(r"http://alpha\.localhost(:\d+)?(/accounts/password/reset/\S+)",
-                     mail.outbox[0].body).group(2)
+    link = re.search(
+        r"http://alpha\.localhost(:\d+)?(/accounts/password/reset/\S+)", mail.outbox[0].body
+    ).group(2)
     assert "Alpha Aesthetics" in mail.outbox[0].subject
     # and: the link does not work on another tenant
     assert "no longer works" in portal_client(cast.host_b).get(link, follow=True).content.decode()
     # and: it sets a new password on A
     form = client.get(link, follow=True)
     set_url = form.redirect_chain[-1][0]
-    done = client.post(set_url, {"new_password1": "Brand-New-Secret-77",
-                                 "new_password2": "Brand-New-Secret-77"})
+    done = client.post(
+        set_url, {"new_password1": "Brand-New-Secret-77", "new_password2": "Brand-New-Secret-77"}
+    )
     assert done.status_code == 302
-    assert _login(portal_client(cast.host_a), cast.front_desk_a,
-                  "Brand-New-Secret-77").status_code == 302
+    assert (
+        _login(portal_client(cast.host_a), cast.front_desk_a, "Brand-New-Secret-77").status_code
+        == 302
+    )
 
 
 def test_password_reset_for_an_unknown_email_sends_nothing_and_says_the_same(cast, db):
-    response = portal_client(cast.host_a).post("/accounts/password/reset/",
-                                               {"email": cast.owner_b})
+    response = portal_client(cast.host_a).post("/accounts/password/reset/", {"email": cast.owner_b})
     assert response.status_code == 302 and mail.outbox == []
 
 
@@ -76,8 +84,9 @@ def _enable_totp(cast, email):
     with tenant_context(cast.tenant_a):
         from accounts.services import totp_enable
 
-        totp_enable(user=User.objects.get(email=email), secret=secret,
-                    code=pyotp.TOTP(secret).now())
+        totp_enable(
+            user=User.objects.get(email=email), secret=secret, code=pyotp.TOTP(secret).now()
+        )
     return secret
 
 
@@ -105,8 +114,9 @@ def test_setting_up_two_factor_from_the_account_page(cast, practitioner_a):
     assert "<svg" in page.content.decode()
     secret = practitioner_a.session["accounts.totp_setup_secret"]
     # when
-    response = practitioner_a.post("/accounts/me/", {"action": "enable_2fa",
-                                                      "code": pyotp.TOTP(secret).now()})
+    response = practitioner_a.post(
+        "/accounts/me/", {"action": "enable_2fa", "code": pyotp.TOTP(secret).now()}
+    )
     # then
     assert response.status_code == 302
     with tenant_context(cast.tenant_a):
@@ -116,8 +126,9 @@ def test_setting_up_two_factor_from_the_account_page(cast, practitioner_a):
     from django.db import connection
 
     with tenant_context(cast.tenant_a), connection.cursor() as cursor:
-        cursor.execute("SELECT totp_secret FROM accounts_user WHERE email = %s",
-                       [cast.practitioner_a])
+        cursor.execute(
+            "SELECT totp_secret FROM accounts_user WHERE email = %s", [cast.practitioner_a]
+        )
         assert secret not in cursor.fetchone()[0]
 
 

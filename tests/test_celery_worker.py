@@ -31,17 +31,38 @@ def _database_url() -> str:
 @pytest.fixture(scope="module")
 def worker(cast, django_db_blocker):
     env = dict(os.environ)
-    env.update({
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": _database_url(),
-        "PYTHONPATH": os.pathsep.join([str(ROOT / "platform"), str(ROOT)]),
-    })
-    log = open(ROOT / "var" / "test-celery-worker.log", "w") if (ROOT / "var").is_dir() \
-        else subprocess.DEVNULL
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "config.settings.test",
+            "DATABASE_URL": _database_url(),
+            "PYTHONPATH": os.pathsep.join([str(ROOT / "platform"), str(ROOT)]),
+        }
+    )
+    log_path = ROOT / "test-artifacts" / "celery-worker.log"
+    log_path.parent.mkdir(exist_ok=True)
+    log = log_path.open("w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo",
-         "-l", "info", "-n", f"test-{os.getpid()}@%h", "--without-gossip", "--without-mingle"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool",
+            "solo",
+            "-l",
+            "info",
+            "-n",
+            f"test-{os.getpid()}@%h",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     from config.celery_app import app
 
@@ -56,6 +77,7 @@ def worker(cast, django_db_blocker):
     yield process
     process.terminate()
     process.wait(timeout=20)
+    log.close()
 
 
 def _expired_session(tenant) -> str:
@@ -64,7 +86,8 @@ def _expired_session(tenant) -> str:
         store["marker"] = tenant.schema_name
         store.create()
         Session.objects.filter(session_key=store.session_key).update(
-            expire_date=timezone.now() - timedelta(days=1))
+            expire_date=timezone.now() - timedelta(days=1)
+        )
         return store.session_key
 
 
@@ -105,8 +128,9 @@ def test_a_periodic_job_fans_out_once_per_active_tenant_and_skips_suspended_ones
 
     with django_db_blocker.unblock():
         connection.set_schema_to_public()
-        active = set(Tenant.objects.filter(status=TenantStatus.ACTIVE)
-                     .values_list("schema_name", flat=True))
+        active = set(
+            Tenant.objects.filter(status=TenantStatus.ACTIVE).values_list("schema_name", flat=True)
+        )
         key_a, key_b = _expired_session(cast.tenant_a), _expired_session(cast.tenant_b)
         tenant_suspend(tenant=cast.tenant_b, reason="test")
         try:

@@ -20,7 +20,9 @@ def test_platform_is_a_source_root_not_a_package():
 
 def test_no_top_level_module_shadows_the_standard_library():
     clashes = {
-        name for folder in (ROOT, ROOT / "platform") for name in _top_level_modules(folder)
+        name
+        for folder in (ROOT, ROOT / "platform")
+        for name in _top_level_modules(folder)
         if name in sys.stdlib_module_names
     }
     assert clashes == set()
@@ -34,7 +36,17 @@ def test_the_standard_library_platform_module_is_the_one_imported():
 
 
 def test_required_folders_exist():
-    for folder in ("platform/config", "tenants", "verticals/aesthetic", "verticals/dental",
-                   "verticals/optical", "api", "billing", "notifications", "deploy", "tests",
-                   "bench"):
+    for folder in (
+        "platform/config",
+        "tenants",
+        "verticals/aesthetic",
+        "verticals/dental",
+        "verticals/optical",
+        "api",
+        "billing",
+        "notifications",
+        "deploy",
+        "tests",
+        "bench",
+    ):
         assert (ROOT / folder).is_dir(), folder

@@ -6,14 +6,12 @@ from tests.conftest import portal_client, signed_in
 
 
 def _operator_client(public_client):
-    get_user_model().objects.create_superuser("op@platform.test", "Op-Pass-2026-x",
-                                              full_name="Op")
+    get_user_model().objects.create_superuser("op@platform.test", "Op-Pass-2026-x", full_name="Op")
     public_client.force_login(get_user_model().objects.get(email="op@platform.test"))
     return public_client
 
 
-def test_operator_console_lists_tenants_with_type_date_status_and_staff(cast, db,
-                                                                       public_client):
+def test_operator_console_lists_tenants_with_type_date_status_and_staff(cast, db, public_client):
     client = _operator_client(public_client)
     response = client.get("/console/")
     html = response.content.decode()
@@ -26,8 +24,9 @@ def test_operator_console_lists_tenants_with_type_date_status_and_staff(cast, db
 
 def test_console_is_for_operators_only(cast, db, public_client, owner_a):
     assert public_client.get("/console/").status_code == 302
-    get_user_model().objects.create_user("plain@platform.test", "Plain-Pass-2026",
-                                         full_name="Plain")
+    get_user_model().objects.create_user(
+        "plain@platform.test", "Plain-Pass-2026", full_name="Plain"
+    )
     public_client.force_login(get_user_model().objects.get(email="plain@platform.test"))
     assert public_client.get("/console/").status_code == 404
     # a tenant's owner has no console on their own host
@@ -45,7 +44,8 @@ def test_suspending_blocks_the_portal_and_logins_and_reactivating_restores_it(
     page = owner_a.get("/")
     assert page.status_code == 403 and "suspended" in page.content.decode()
     login = portal_client(cast.host_a).post(
-        "/accounts/login/", {"email": cast.owner_a, "password": cast.password})
+        "/accounts/login/", {"email": cast.owner_a, "password": cast.password}
+    )
     assert login.status_code == 403
     assert Tenant.objects.get(pk=cast.tenant_a.pk).status == TenantStatus.SUSPENDED
     # and: tenant B is unaffected
@@ -58,7 +58,8 @@ def test_suspending_blocks_the_portal_and_logins_and_reactivating_restores_it(
 
         assert User.objects.count() == 3
     relogin = portal_client(cast.host_a).post(
-        "/accounts/login/", {"email": cast.owner_a, "password": cast.password})
+        "/accounts/login/", {"email": cast.owner_a, "password": cast.password}
+    )
     assert relogin.status_code == 302
 
 
@@ -71,10 +72,17 @@ def test_the_console_costs_the_same_queries_for_many_tenants(
     with django_assert_max_num_queries(10):
         client.get("/console/")
     for n in range(4):
-        tenant_signup(business_name=f"Extra {n}", business_type="optical",
-                      subdomain=f"extra{n}", owner_name="E", owner_email=f"e{n}@x.test",
-                      owner_password="Extra-Pass-2026", language="en",
-                      time_zone="UTC", currency="USD")
+        tenant_signup(
+            business_name=f"Extra {n}",
+            business_type="optical",
+            subdomain=f"extra{n}",
+            owner_name="E",
+            owner_email=f"e{n}@x.test",
+            owner_password="Extra-Pass-2026",
+            language="en",
+            time_zone="UTC",
+            currency="USD",
+        )
     with django_assert_max_num_queries(10):
         response = client.get("/console/")
     assert len(response.context["rows"]) == 6

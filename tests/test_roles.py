@@ -23,8 +23,9 @@ def test_each_role_opens_exactly_the_pages_its_capabilities_allow(cast, db, role
 
     email = f"{role}@alpha-roles.test"
     with tenant_context(cast.tenant_a):
-        staff_create(full_name=f"Role {role}", email=email, password="Some-Long-Pass-99",
-                     roles=[role])
+        staff_create(
+            full_name=f"Role {role}", email=email, password="Some-Long-Pass-99", roles=[role]
+        )
     client = signed_in(cast.tenant_a, cast.host_a, email)
     # when
     response = client.get(path)

@@ -21,8 +21,7 @@ def _post(client, **changes):
     return client.post("/signup/", {**GOOD, **changes})
 
 
-def test_signup_creates_the_business_and_signs_the_owner_into_their_portal(cast, db,
-                                                                          public_client):
+def test_signup_creates_the_business_and_signs_the_owner_into_their_portal(cast, db, public_client):
     # when
     response = _post(public_client)
     # then: redirected to the new portal's single-use welcome link
@@ -31,7 +30,10 @@ def test_signup_creates_the_business_and_signs_the_owner_into_their_portal(cast,
     tenant = Domain.objects.get(domain="cedar.localhost").tenant
     assert tenant.status == TenantStatus.ACTIVE
     assert (tenant.name, tenant.business_type, tenant.language) == (
-        "Cedar Skin Clinic", "medical_aesthetic", "zh-hans")
+        "Cedar Skin Clinic",
+        "medical_aesthetic",
+        "zh-hans",
+    )
     assert schema_exists(tenant.schema_name)
     with schema_context(tenant.schema_name):
         from accounts.models import User
@@ -109,8 +111,9 @@ def test_signup_page_shows_the_error_beside_the_field(cast, db, public_client):
     assert "This address is reserved" in html
 
 
-def test_a_provisioning_failure_leaves_no_tenant_schema_domain_or_user(cast, db, public_client,
-                                                                      monkeypatch):
+def test_a_provisioning_failure_leaves_no_tenant_schema_domain_or_user(
+    cast, db, public_client, monkeypatch
+):
     # given: creating the owner fails after the schema and domain were made
     import accounts.services
 
@@ -147,12 +150,14 @@ def test_signups_are_rate_limited_per_client_address(cast, db, public_client, se
     assert _post(other, subdomain="fourth", email="d@fourth.test").status_code == 302
 
 
-def test_a_forged_forwarded_for_header_does_not_dodge_the_signup_limit(cast, db, public_client,
-                                                                       settings):
+def test_a_forged_forwarded_for_header_does_not_dodge_the_signup_limit(
+    cast, db, public_client, settings
+):
     settings.SIGNUP_RATE_LIMIT = 1
     _post(public_client, subdomain="first", email="a@first.test")
-    response = public_client.post("/signup/", {**GOOD, "subdomain": "second"},
-                                  HTTP_X_FORWARDED_FOR="1.2.3.4")
+    response = public_client.post(
+        "/signup/", {**GOOD, "subdomain": "second"}, HTTP_X_FORWARDED_FOR="1.2.3.4"
+    )
     assert response.status_code == 429
 
 

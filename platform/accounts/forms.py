@@ -10,19 +10,29 @@ from accounts.roles import Role
 
 
 class LoginForm(forms.Form):
-    email = forms.EmailField(label=_("Email address"),
-                             widget=forms.EmailInput(attrs={"autofocus": True,
-                                                            "autocomplete": "username"}))
-    password = forms.CharField(label=_("Password"), strip=False,
-                               widget=forms.PasswordInput(attrs={"autocomplete":
-                                                                 "current-password"}))
+    email = forms.EmailField(
+        label=_("Email address"),
+        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "username"}),
+    )
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
 
 
 class TwoFactorCodeForm(forms.Form):
     code = forms.CharField(
-        label=_("Six-digit code from your authenticator app"), max_length=8,
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric",
-                                      "autofocus": True, "pattern": "[0-9 ]*"}),
+        label=_("Six-digit code from your authenticator app"),
+        max_length=8,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "inputmode": "numeric",
+                "autofocus": True,
+                "pattern": "[0-9 ]*",
+            }
+        ),
     )
 
 
@@ -46,11 +56,17 @@ class StaffRolesForm(forms.Form):
 
 class AcceptInvitationForm(forms.Form):
     full_name = forms.CharField(label=_("Full name"), max_length=120)
-    password1 = forms.CharField(label=_("Password"), strip=False, widget=forms.PasswordInput(
-        attrs={"autocomplete": "new-password"}),
-        help_text=password_validation.password_validators_help_text_html())
-    password2 = forms.CharField(label=_("Password again"), strip=False,
-                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password1 = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    password2 = forms.CharField(
+        label=_("Password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
 
     def clean(self):
         cleaned = super().clean()
@@ -64,9 +80,11 @@ class LanguageForm(forms.Form):
 
 
 class PreferencesForm(forms.ModelForm):
-    language = forms.ChoiceField(label=_("Language"), choices=[("", _("Business default")),
-                                                               *settings.LANGUAGES],
-                                 required=False)
+    language = forms.ChoiceField(
+        label=_("Language"),
+        choices=[("", _("Business default")), *settings.LANGUAGES],
+        required=False,
+    )
 
     class Meta:
         model = User

@@ -19,9 +19,9 @@ def _pick_language(request) -> str:
     if cookie in SUPPORTED:
         return cookie
     tenant = getattr(connection, "tenant", None)
-    if connection.schema_name != settings.PUBLIC_SCHEMA_NAME and tenant is not None:
-        if tenant.language in SUPPORTED:
-            return tenant.language
+    is_tenant = connection.schema_name != settings.PUBLIC_SCHEMA_NAME and tenant is not None
+    if is_tenant and tenant.language in SUPPORTED:
+        return tenant.language
     return translation.get_language_from_request(request, check_path=False)
 
 
@@ -62,11 +62,15 @@ class TwoFactorRequiredMiddleware:
             tenant is not None
             and connection.schema_name != settings.PUBLIC_SCHEMA_NAME
             and getattr(tenant, "require_two_factor", False)
-            and user is not None and user.is_authenticated
+            and user is not None
+            and user.is_authenticated
             and not user.has_two_factor
         ):
-            allowed = {reverse("accounts:security"), reverse("accounts:logout"),
-                       reverse("accounts:language")}
+            allowed = {
+                reverse("accounts:security"),
+                reverse("accounts:logout"),
+                reverse("accounts:language"),
+            }
             if request.path not in allowed and not request.path.startswith(settings.STATIC_URL):
                 return redirect(f"{reverse('accounts:security')}?required=1")
         return self.get_response(request)

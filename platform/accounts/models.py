@@ -39,7 +39,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(_("email address"), unique=True)
     full_name = models.CharField(_("full name"), max_length=120)
     roles = ArrayField(
-        models.CharField(max_length=20, choices=Role.choices), default=list, blank=True,
+        models.CharField(max_length=20, choices=Role.choices),
+        default=list,
+        blank=True,
         verbose_name=_("roles"),
     )
     language = models.CharField(_("language"), max_length=10, blank=True)
@@ -107,6 +109,9 @@ class Invitation(models.Model):
     class Meta:
         ordering = ["-created_at"]
 
+    def __str__(self) -> str:
+        return f"{self.full_name} <{self.email}>"
+
     @property
     def is_open(self) -> bool:
         return not self.accepted_at and not self.revoked_at and self.expires_at > timezone.now()
@@ -121,6 +126,9 @@ class LoginToken(models.Model):
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
 
+    def __str__(self) -> str:
+        return f"login token for user {self.user_id}"
+
 
 class UserSession(models.Model):
     """Which sessions belong to whom, so ending a user's access ends every session."""
@@ -130,3 +138,6 @@ class UserSession(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=300, blank=True)
+
+    def __str__(self) -> str:
+        return f"session of user {self.user_id}"

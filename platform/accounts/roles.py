@@ -36,31 +36,59 @@ class Role(models.TextChoices):
 
 ROLE_DESCRIPTIONS = {
     Role.OWNER: _("Runs the business: everything, including staff, settings and the audit trail."),
-    Role.MANAGER: _("Runs the floor: clients, calendar, till and reports, and the staff list."),
+    Role.MANAGER: _("Runs the floor: clients, calendar, till, reports and the staff list."),
     Role.PRACTITIONER: _("Treats clients: sees their health records and writes treatment notes."),
-    Role.FRONT_DESK: _("Greets and books: contact details, calendar and the till; no medical data."),
+    Role.FRONT_DESK: _("Greets and books: contacts, calendar and the till; no medical data."),
     Role.MARKETING: _("Reaches out: campaigns and reports; no medical data or full IDs."),
 }
 
 C = Capability
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.OWNER: frozenset(C.values),
-    Role.MANAGER: frozenset({
-        C.VIEW_DASHBOARD, C.VIEW_CLIENTS, C.EDIT_CLIENTS, C.EXPORT_CLIENTS, C.VIEW_SCHEDULE,
-        C.MANAGE_SCHEDULE, C.TAKE_PAYMENTS, C.VIEW_FINANCE, C.RUN_CAMPAIGNS, C.VIEW_REPORTS,
-        C.MANAGE_STAFF,
-    }),
-    Role.PRACTITIONER: frozenset({
-        C.VIEW_DASHBOARD, C.VIEW_CLIENTS, C.EDIT_CLIENTS, C.VIEW_HEALTH, C.VIEW_SCHEDULE,
-        C.MANAGE_SCHEDULE, C.RECORD_TREATMENT,
-    }),
-    Role.FRONT_DESK: frozenset({
-        C.VIEW_DASHBOARD, C.VIEW_CLIENTS, C.EDIT_CLIENTS, C.VIEW_SCHEDULE, C.MANAGE_SCHEDULE,
-        C.TAKE_PAYMENTS,
-    }),
-    Role.MARKETING: frozenset({
-        C.VIEW_DASHBOARD, C.VIEW_CLIENTS, C.RUN_CAMPAIGNS, C.VIEW_REPORTS,
-    }),
+    Role.MANAGER: frozenset(
+        {
+            C.VIEW_DASHBOARD,
+            C.VIEW_CLIENTS,
+            C.EDIT_CLIENTS,
+            C.EXPORT_CLIENTS,
+            C.VIEW_SCHEDULE,
+            C.MANAGE_SCHEDULE,
+            C.TAKE_PAYMENTS,
+            C.VIEW_FINANCE,
+            C.RUN_CAMPAIGNS,
+            C.VIEW_REPORTS,
+            C.MANAGE_STAFF,
+        }
+    ),
+    Role.PRACTITIONER: frozenset(
+        {
+            C.VIEW_DASHBOARD,
+            C.VIEW_CLIENTS,
+            C.EDIT_CLIENTS,
+            C.VIEW_HEALTH,
+            C.VIEW_SCHEDULE,
+            C.MANAGE_SCHEDULE,
+            C.RECORD_TREATMENT,
+        }
+    ),
+    Role.FRONT_DESK: frozenset(
+        {
+            C.VIEW_DASHBOARD,
+            C.VIEW_CLIENTS,
+            C.EDIT_CLIENTS,
+            C.VIEW_SCHEDULE,
+            C.MANAGE_SCHEDULE,
+            C.TAKE_PAYMENTS,
+        }
+    ),
+    Role.MARKETING: frozenset(
+        {
+            C.VIEW_DASHBOARD,
+            C.VIEW_CLIENTS,
+            C.RUN_CAMPAIGNS,
+            C.VIEW_REPORTS,
+        }
+    ),
 }
 
 

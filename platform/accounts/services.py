@@ -33,8 +33,12 @@ def _clean_roles(roles: list[str]) -> list[str]:
 
 @transaction.atomic
 def owner_create(*, full_name: str, email: str, password: str, language: str = "") -> User:
-    user = User(email=email.strip().lower(), full_name=full_name.strip(),
-                roles=[Role.OWNER], language=language)
+    user = User(
+        email=email.strip().lower(),
+        full_name=full_name.strip(),
+        roles=[Role.OWNER],
+        language=language,
+    )
     validate_password(password, user)
     user.set_password(password)
     user.full_clean()
@@ -47,8 +51,12 @@ def staff_create(
     *, full_name: str, email: str, password: str, roles: list[str], language: str = ""
 ) -> User:
     """Create a staff account directly (demo data, tests, imports)."""
-    user = User(email=email.strip().lower(), full_name=full_name.strip(),
-                roles=_clean_roles(roles), language=language)
+    user = User(
+        email=email.strip().lower(),
+        full_name=full_name.strip(),
+        roles=_clean_roles(roles),
+        language=language,
+    )
     validate_password(password, user)
     user.set_password(password)
     user.full_clean()
@@ -59,7 +67,8 @@ def staff_create(
 def login_token_issue(*, user: User) -> str:
     token = _secrets.token_urlsafe(32)
     LoginToken.objects.create(
-        user=user, token_hash=hash_token(token),
+        user=user,
+        token_hash=hash_token(token),
         expires_at=timezone.now() + timedelta(seconds=LOGIN_TOKEN_SECONDS),
     )
     return token
@@ -69,8 +78,10 @@ def login_token_issue(*, user: User) -> str:
 def login_token_consume(*, token: str) -> User | None:
     """The user the token was issued for, once; None if unknown, used or expired."""
     row = (
-        LoginToken.objects.select_for_update().select_related("user")
-        .filter(token_hash=hash_token(token)).first()
+        LoginToken.objects.select_for_update()
+        .select_related("user")
+        .filter(token_hash=hash_token(token))
+        .first()
     )
     if row is None or row.used_at or row.expires_at < timezone.now() or not row.user.is_active:
         return None
@@ -96,8 +107,11 @@ def staff_invite(
             revoked_at=timezone.now()
         )
         invitation = Invitation(
-            email=email, full_name=full_name.strip(), roles=roles,
-            token_hash=hash_token(token), invited_by=invited_by,
+            email=email,
+            full_name=full_name.strip(),
+            roles=roles,
+            token_hash=hash_token(token),
+            invited_by=invited_by,
             expires_at=timezone.now() + timedelta(days=INVITATION_DAYS),
         )
         invitation.full_clean()
@@ -115,10 +129,17 @@ def _send_invitation(*, invitation: Invitation, link: str, inviter: User) -> Non
     tenant = getattr(connection, "tenant", None)
     language = (tenant.language if tenant else "") or "en"
     with translation.override(language):
-        context = {"invitation": invitation, "link": link, "inviter": inviter,
-                   "business": tenant.name if tenant else "", "days": INVITATION_DAYS}
+        context = {
+            "invitation": invitation,
+            "link": link,
+            "inviter": inviter,
+            "business": tenant.name if tenant else "",
+            "days": INVITATION_DAYS,
+        }
         subject = _("%(inviter)s invited you to %(business)s") % {
-            "inviter": inviter.full_name, "business": context["business"]}
+            "inviter": inviter.full_name,
+            "business": context["business"],
+        }
         body = render_to_string("accounts/email/invitation.txt", context)
     send_mail(subject, body, None, [invitation.email])
 
@@ -132,13 +153,15 @@ def invitation_find(*, token: str) -> Invitation | None:
 
 @transaction.atomic
 def invitation_accept(*, token: str, full_name: str, password: str, language: str = "") -> User:
-    invitation = (
-        Invitation.objects.select_for_update().filter(token_hash=hash_token(token)).first()
-    )
+    invitation = Invitation.objects.select_for_update().filter(token_hash=hash_token(token)).first()
     if invitation is None or not invitation.is_open:
         raise ValidationError(_("This invitation is no longer valid."), code="invitation_invalid")
-    user = User(email=invitation.email, full_name=full_name.strip() or invitation.full_name,
-                roles=invitation.roles, language=language)
+    user = User(
+        email=invitation.email,
+        full_name=full_name.strip() or invitation.full_name,
+        roles=invitation.roles,
+        language=language,
+    )
     validate_password(password, user)
     user.set_password(password)
     user.full_clean()
@@ -155,8 +178,11 @@ def invitation_revoke(*, invitation: Invitation) -> None:
 
 
 def _owners_left_without(user: User) -> int:
-    return User.objects.filter(is_active=True, roles__contains=[Role.OWNER]).exclude(
-        pk=user.pk).count()
+    return (
+        User.objects.filter(is_active=True, roles__contains=[Role.OWNER])
+        .exclude(pk=user.pk)
+        .count()
+    )
 
 
 @transaction.atomic
@@ -167,11 +193,14 @@ def staff_set_roles(*, user: User, roles: list[str], changed_by: User) -> User:
         raise ValidationError(
             {"roles": _("The business needs at least one active owner.")}, code="last_owner"
         )
-    if Role.OWNER in roles and Role.OWNER not in user.roles and not changed_by.can(
-        "settings.manage"
+    if (
+        Role.OWNER in roles
+        and Role.OWNER not in user.roles
+        and not changed_by.can("settings.manage")
     ):
-        raise ValidationError({"roles": _("Only an owner can make someone an owner.")},
-                              code="owner_only")
+        raise ValidationError(
+            {"roles": _("Only an owner can make someone an owner.")}, code="owner_only"
+        )
     user.roles = roles
     user.save(update_fields=["roles"])
     return user
@@ -183,8 +212,7 @@ def staff_deactivate(*, user: User, changed_by: User) -> User:
     if user.pk == changed_by.pk:
         raise ValidationError(_("You cannot deactivate your own account."), code="self")
     if Role.OWNER in user.roles and _owners_left_without(user) == 0:
-        raise ValidationError(_("The business needs at least one active owner."),
-                              code="last_owner")
+        raise ValidationError(_("The business needs at least one active owner."), code="last_owner")
     user.is_active = False
     user.deactivated_at = timezone.now()
     user.save(update_fields=["is_active", "deactivated_at"])
@@ -259,8 +287,9 @@ def totp_verify(*, secret: str, code: str) -> bool:
 @transaction.atomic
 def totp_enable(*, user: User, secret: str, code: str) -> User:
     if not totp_verify(secret=secret, code=code):
-        raise ValidationError({"code": _("That code is not right. Try the current one.")},
-                              code="bad_code")
+        raise ValidationError(
+            {"code": _("That code is not right. Try the current one.")}, code="bad_code"
+        )
     user.totp_secret = secret
     user.totp_confirmed_at = timezone.now()
     user.save(update_fields=["totp_secret", "totp_confirmed_at"])
@@ -270,8 +299,9 @@ def totp_enable(*, user: User, secret: str, code: str) -> User:
 @transaction.atomic
 def totp_disable(*, user: User, code: str) -> User:
     if not totp_verify(secret=user.totp_secret, code=code):
-        raise ValidationError({"code": _("That code is not right. Try the current one.")},
-                              code="bad_code")
+        raise ValidationError(
+            {"code": _("That code is not right. Try the current one.")}, code="bad_code"
+        )
     user.totp_secret = ""
     user.totp_confirmed_at = None
     user.save(update_fields=["totp_secret", "totp_confirmed_at"])

@@ -38,8 +38,9 @@ SETUP_SECRET_KEY = "accounts.totp_setup_secret"
 
 def _safe_next(request, fallback: str) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()},
-                                                  require_https=request.is_secure()):
+    if target and url_has_allowed_host_and_scheme(
+        target, {request.get_host()}, require_https=request.is_secure()
+    ):
         return target
     return fallback
 
@@ -58,8 +59,9 @@ class LoginView(View):
     def get(self, request):
         if request.user.is_authenticated:
             return redirect("portal:dashboard")
-        return render(request, self.template_name, {"form": LoginForm(),
-                                                    "next": request.GET.get("next", "")})
+        return render(
+            request, self.template_name, {"form": LoginForm(), "next": request.GET.get("next", "")}
+        )
 
     def post(self, request):
         form = LoginForm(request.POST)
@@ -68,8 +70,13 @@ class LoginView(View):
             return render(request, self.template_name, context, status=400)
         email = form.cleaned_data["email"].strip().lower()
         if lockout.is_locked(request, email):
-            form.add_error(None, _("Too many failed sign-in attempts. Wait a few minutes and "
-                                   "try again, or reset your password."))
+            form.add_error(
+                None,
+                _(
+                    "Too many failed sign-in attempts. Wait a few minutes and "
+                    "try again, or reset your password."
+                ),
+            )
             return render(request, self.template_name, context, status=429)
         user = authenticate(request, email=email, password=form.cleaned_data["password"])
         if user is None:
@@ -79,8 +86,7 @@ class LoginView(View):
         lockout.record_success(email)
         target = _safe_next(request, reverse("portal:dashboard"))
         if user.has_two_factor:
-            request.session[PENDING_2FA_KEY] = {"user": user.pk, "at": time.time(),
-                                                "next": target}
+            request.session[PENDING_2FA_KEY] = {"user": user.pk, "at": time.time(), "next": target}
             return redirect("accounts:login_2fa")
         login(request, user)
         return HttpResponseRedirect(target)
@@ -108,11 +114,13 @@ class TwoFactorLoginView(View):
             return redirect("accounts:login")
         form = TwoFactorCodeForm(request.POST)
         if lockout.is_locked(request, user.email):
-            form.add_error(None, _("Too many failed sign-in attempts. Wait a few minutes and "
-                                   "try again."))
+            form.add_error(
+                None, _("Too many failed sign-in attempts. Wait a few minutes and try again.")
+            )
             return render(request, self.template_name, {"form": form}, status=429)
-        if form.is_valid() and services.totp_verify(secret=user.totp_secret,
-                                                    code=form.cleaned_data["code"]):
+        if form.is_valid() and services.totp_verify(
+            secret=user.totp_secret, code=form.cleaned_data["code"]
+        ):
             del request.session[PENDING_2FA_KEY]
             lockout.record_success(user.email)
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
@@ -135,8 +143,10 @@ class WelcomeView(View):
     def get(self, request, token: str):
         user = services.login_token_consume(token=token)
         if user is None:
-            messages.error(request, _("That sign-in link has expired. Sign in with your "
-                                      "email address and password."))
+            messages.error(
+                request,
+                _("That sign-in link has expired. Sign in with your email address and password."),
+            )
             return redirect("accounts:login")
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, _("Welcome! Your business is ready."))
@@ -179,17 +189,21 @@ class InvitationAcceptView(View):
         if form.is_valid():
             try:
                 user = services.invitation_accept(
-                    token=token, full_name=form.cleaned_data["full_name"],
+                    token=token,
+                    full_name=form.cleaned_data["full_name"],
                     password=form.cleaned_data["password1"],
-                    language=request.LANGUAGE_CODE)
+                    language=request.LANGUAGE_CODE,
+                )
             except ValidationError as exc:
-                form.add_error("password1" if not hasattr(exc, "error_dict") else None,
-                               exc.messages)
+                form.add_error(
+                    "password1" if not hasattr(exc, "error_dict") else None, exc.messages
+                )
             else:
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
                 return redirect("portal:dashboard")
-        return render(request, self.template_name, {"form": form, "invitation": invitation},
-                      status=400)
+        return render(
+            request, self.template_name, {"form": form, "invitation": invitation}, status=400
+        )
 
 
 class StaffListView(CapabilityRequiredMixin, View):
@@ -199,8 +213,13 @@ class StaffListView(CapabilityRequiredMixin, View):
     def _context(self, form):
         return {
             "staff": User.objects.order_by("-is_active", "full_name"),
-            "invitations": [i for i in Invitation.objects.filter(
-                accepted_at=None, revoked_at=None).select_related("invited_by") if i.is_open],
+            "invitations": [
+                i
+                for i in Invitation.objects.filter(
+                    accepted_at=None, revoked_at=None
+                ).select_related("invited_by")
+                if i.is_open
+            ],
             "form": form,
         }
 
@@ -212,14 +231,19 @@ class StaffListView(CapabilityRequiredMixin, View):
         if form.is_valid():
             try:
                 services.staff_invite(
-                    invited_by=request.user, email=form.cleaned_data["email"],
-                    full_name=form.cleaned_data["full_name"], roles=form.cleaned_data["roles"],
-                    portal_url=tenant_portal_url(request.get_host().split(":")[0]))
+                    invited_by=request.user,
+                    email=form.cleaned_data["email"],
+                    full_name=form.cleaned_data["full_name"],
+                    roles=form.cleaned_data["roles"],
+                    portal_url=tenant_portal_url(request.get_host().split(":")[0]),
+                )
             except ValidationError as exc:
                 _add_errors(form, exc)
             else:
-                messages.success(request, _("Invitation sent to %(email)s.")
-                                 % {"email": form.cleaned_data["email"]})
+                messages.success(
+                    request,
+                    _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]},
+                )
                 return redirect("accounts:staff_list")
         return render(request, self.template_name, self._context(form), status=400)
 
@@ -236,28 +260,31 @@ class StaffDetailView(CapabilityRequiredMixin, View):
     def post(self, request, pk: int):
         member = get_object_or_404(User, pk=pk)
         action = request.POST.get("action", "roles")
-        form = StaffRolesForm(request.POST if action == "roles" else None,
-                              initial={"roles": member.roles})
+        form = StaffRolesForm(
+            request.POST if action == "roles" else None, initial={"roles": member.roles}
+        )
         try:
             if action == "deactivate":
                 services.staff_deactivate(user=member, changed_by=request.user)
-                messages.success(request, _("%(name)s can no longer sign in.")
-                                 % {"name": member.full_name})
+                messages.success(
+                    request, _("%(name)s can no longer sign in.") % {"name": member.full_name}
+                )
                 return redirect("accounts:staff_detail", pk=member.pk)
             if action == "reactivate":
                 services.staff_reactivate(user=member)
-                messages.success(request, _("%(name)s can sign in again.")
-                                 % {"name": member.full_name})
+                messages.success(
+                    request, _("%(name)s can sign in again.") % {"name": member.full_name}
+                )
                 return redirect("accounts:staff_detail", pk=member.pk)
             if form.is_valid():
-                services.staff_set_roles(user=member, roles=form.cleaned_data["roles"],
-                                         changed_by=request.user)
+                services.staff_set_roles(
+                    user=member, roles=form.cleaned_data["roles"], changed_by=request.user
+                )
                 messages.success(request, _("Roles saved."))
                 return redirect("accounts:staff_detail", pk=member.pk)
         except ValidationError as exc:
             _add_errors(form, exc)
-        return render(request, self.template_name, {"member": member, "form": form},
-                      status=400)
+        return render(request, self.template_name, {"member": member, "form": form}, status=400)
 
 
 class InvitationRevokeView(CapabilityRequiredMixin, View):
@@ -275,8 +302,10 @@ class RolesView(CapabilityRequiredMixin, View):
 
     def get(self, request):
         roles = [(role, ROLE_DESCRIPTIONS[role]) for role in Role]
-        matrix = [(cap.label, [cap.value in ROLE_CAPABILITIES[role] for role in Role])
-                  for cap in Capability]
+        matrix = [
+            (cap.label, [cap.value in ROLE_CAPABILITIES[role] for role in Role])
+            for cap in Capability
+        ]
         return render(request, "accounts/roles.html", {"roles": roles, "matrix": matrix})
 
 
@@ -288,8 +317,10 @@ class SecurityView(CapabilityRequiredMixin, View):
 
     def _context(self, request, prefs=None, code_form=None):
         user = request.user
-        context = {"prefs": prefs or PreferencesForm(instance=user),
-                   "code_form": code_form or TwoFactorCodeForm()}
+        context = {
+            "prefs": prefs or PreferencesForm(instance=user),
+            "code_form": code_form or TwoFactorCodeForm(),
+        }
         if not user.has_two_factor:
             secret = request.session.get(SETUP_SECRET_KEY)
             if not secret:
@@ -297,7 +328,7 @@ class SecurityView(CapabilityRequiredMixin, View):
                 request.session[SETUP_SECRET_KEY] = secret
             label = f"{connection.tenant.name}:{user.email}"
             uri = f"otpauth://totp/{label}?secret={secret}&issuer=ClinicDesk"
-            context["setup_secret"] = " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
+            context["setup_secret"] = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
             context["setup_qr"] = segno.make(uri, error="m").svg_inline(scale=4, dark="#0f172a")
         return context
 
@@ -313,15 +344,18 @@ class SecurityView(CapabilityRequiredMixin, View):
                 prefs.save()
                 messages.success(request, _("Preferences saved."))
                 return redirect("accounts:security")
-            return render(request, self.template_name, self._context(request, prefs=prefs),
-                          status=400)
+            return render(
+                request, self.template_name, self._context(request, prefs=prefs), status=400
+            )
         code_form = TwoFactorCodeForm(request.POST)
         if action in {"enable_2fa", "disable_2fa"} and code_form.is_valid():
             try:
                 if action == "enable_2fa":
-                    services.totp_enable(user=user, secret=request.session.get(SETUP_SECRET_KEY,
-                                                                               ""),
-                                         code=code_form.cleaned_data["code"])
+                    services.totp_enable(
+                        user=user,
+                        secret=request.session.get(SETUP_SECRET_KEY, ""),
+                        code=code_form.cleaned_data["code"],
+                    )
                     request.session.pop(SETUP_SECRET_KEY, None)
                     messages.success(request, _("Two-factor login is on."))
                 else:
@@ -332,8 +366,9 @@ class SecurityView(CapabilityRequiredMixin, View):
                 _add_errors(code_form, exc)
         elif action not in {"enable_2fa", "disable_2fa"}:
             raise Http404
-        return render(request, self.template_name, self._context(request, code_form=code_form),
-                      status=400)
+        return render(
+            request, self.template_name, self._context(request, code_form=code_form), status=400
+        )
 
 
 class LanguageView(View):
@@ -349,6 +384,7 @@ class LanguageView(View):
                 services.user_set_language(user=request.user, language=language)
             from django.conf import settings
 
-            response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language,
-                                max_age=365 * 24 * 3600, samesite="Lax")
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600, samesite="Lax"
+            )
         return response

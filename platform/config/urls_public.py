@@ -13,7 +13,10 @@ urlpatterns = [
     path("signup/", views.SignupView.as_view(), name="signup"),
     path("language/", LanguageView.as_view(), name="language"),
     path("console/", views.ConsoleView.as_view(), name="console"),
-    path("console/tenants/<int:pk>/<str:action>/", views.ConsoleTenantActionView.as_view(),
-         name="console_tenant_action"),
+    path(
+        "console/tenants/<int:pk>/<str:action>/",
+        views.ConsoleTenantActionView.as_view(),
+        name="console_tenant_action",
+    ),
     path("admin/", admin.site.urls),
 ]

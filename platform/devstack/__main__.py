@@ -44,8 +44,9 @@ def backing_services(*, throwaway: bool, database: str = "clinicdesk"):
         if os.environ.get("REDIS_URL"):
             env["REDIS_URL"] = os.environ["REDIS_URL"]
         else:
-            redis_dir = Path(tempfile.mkdtemp(prefix="clinicdesk-redis-")) if throwaway \
-                else VAR / "redis"
+            redis_dir = (
+                Path(tempfile.mkdtemp(prefix="clinicdesk-redis-")) if throwaway else VAR / "redis"
+            )
             redis = Redis.start(redis_dir, port=None if throwaway else 6390)
             stack.callback(redis.stop)
             if throwaway:
@@ -63,8 +64,12 @@ def cmd_run(_args) -> int:
     VAR.mkdir(exist_ok=True)
     settings = os.environ.get("DJANGO_SETTINGS_MODULE", "config.settings.dev")
     with backing_services(throwaway=False) as service_env:
-        env = child_env(DJANGO_SETTINGS_MODULE=settings, CLINICDESK_VAR_DIR=str(VAR),
-                        SITE_PORT=str(WEB_PORT), **service_env)
+        env = child_env(
+            DJANGO_SETTINGS_MODULE=settings,
+            CLINICDESK_VAR_DIR=str(VAR),
+            SITE_PORT=str(WEB_PORT),
+            **service_env,
+        )
         say("migrating the public schema and every tenant schema")
         manage(env, "migrate_schemas", "--shared", "-v", "0")
         manage(env, "platform_bootstrap")
@@ -72,13 +77,37 @@ def cmd_run(_args) -> int:
         manage(env, "seed_demo")
         children = {
             "web": [PY, str(ROOT / "manage.py"), "runserver", f"127.0.0.1:{WEB_PORT}"],
-            "worker": [PY, "-m", "celery", "-A", "config", "worker", "-l", "info",
-                       "--concurrency", "2", "-n", "worker@%h"],
-            "beat": [PY, "-m", "celery", "-A", "config", "beat", "-l", "info",
-                     "--schedule", str(VAR / "celerybeat-schedule")],
+            "worker": [
+                PY,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "-l",
+                "info",
+                "--concurrency",
+                "2",
+                "-n",
+                "worker@%h",
+            ],
+            "beat": [
+                PY,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "beat",
+                "-l",
+                "info",
+                "--schedule",
+                str(VAR / "celerybeat-schedule"),
+            ],
         }
-        processes = {name: subprocess.Popen(cmd, env=env, cwd=ROOT, start_new_session=True)
-                     for name, cmd in children.items()}
+        processes = {
+            name: subprocess.Popen(cmd, env=env, cwd=ROOT, start_new_session=True)
+            for name, cmd in children.items()
+        }
         stopping = False
 
         def stop(signum, _frame):
@@ -118,15 +147,6 @@ def cmd_test(args) -> int:
         return subprocess.run([PY, "-m", "pytest", *pytest_args], env=env, cwd=ROOT).returncode
 
 
-def cmd_exec(args) -> int:
-    """Run a command with the embedded services up (benchmarks use a throw-away stack)."""
-    with backing_services(throwaway=True, database="clinicdesk_bench") as service_env:
-        env = child_env(DJANGO_SETTINGS_MODULE=os.environ.get(
-            "DJANGO_SETTINGS_MODULE", "config.settings.test"), **service_env)
-        command = args.command[1:] if args.command[:1] == ["--"] else args.command
-        return subprocess.run(command, env=env, cwd=ROOT).returncode
-
-
 def cmd_reset(_args) -> int:
     for name in ("pg", "redis", "media", "celerybeat-schedule"):
         path = VAR / name
@@ -154,9 +174,6 @@ def main() -> int:
     test = sub.add_parser("test")
     test.add_argument("pytest_args", nargs=argparse.REMAINDER)
     test.set_defaults(func=cmd_test)
-    run_exec = sub.add_parser("exec")
-    run_exec.add_argument("command", nargs=argparse.REMAINDER)
-    run_exec.set_defaults(func=cmd_exec)
     sub.add_parser("reset").set_defaults(func=cmd_reset)
     args = parser.parse_args()
     return args.func(args)

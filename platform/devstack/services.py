@@ -46,8 +46,7 @@ class Postgres:
 
     def ensure_database(self, name: str) -> str:
         with psycopg.connect(self.url("postgres"), autocommit=True) as conn:
-            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
-                                  [name]).fetchone()
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
             if not exists:
                 conn.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
@@ -72,11 +71,29 @@ class Redis:
         data_dir.mkdir(parents=True, exist_ok=True)
         port = free_port(port)
         process = subprocess.Popen(
-            [__redis_executable__, "--bind", "127.0.0.1", "--port", str(port),
-             "--dir", str(data_dir), "--dbfilename", "dump.rdb", "--save", "60 100",
-             "--appendonly", "no", "--protected-mode", "yes", "--loglevel", "warning",
-             "--logfile", str(data_dir / "redis.log")],
-            stdin=subprocess.DEVNULL, start_new_session=True,
+            [
+                __redis_executable__,
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--dir",
+                str(data_dir),
+                "--dbfilename",
+                "dump.rdb",
+                "--save",
+                "60 100",
+                "--appendonly",
+                "no",
+                "--protected-mode",
+                "yes",
+                "--loglevel",
+                "warning",
+                "--logfile",
+                str(data_dir / "redis.log"),
+            ],
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
         )
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:

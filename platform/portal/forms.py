@@ -10,15 +10,23 @@ from django.utils.translation import gettext_lazy as _
 from tenants.models import Currency
 
 WEEKDAYS = [
-    ("mon", _("Monday")), ("tue", _("Tuesday")), ("wed", _("Wednesday")),
-    ("thu", _("Thursday")), ("fri", _("Friday")), ("sat", _("Saturday")), ("sun", _("Sunday")),
+    ("mon", _("Monday")),
+    ("tue", _("Tuesday")),
+    ("wed", _("Wednesday")),
+    ("thu", _("Thursday")),
+    ("fri", _("Friday")),
+    ("sat", _("Saturday")),
+    ("sun", _("Sunday")),
 ]
 LOGO_MAX_BYTES = 2 * 1024 * 1024
 
 
 def time_zone_choices() -> list[tuple[str, str]]:
-    names = sorted(n for n in zoneinfo.available_timezones() if "/" in n and
-                   not n.startswith(("Etc/", "SystemV/", "US/")))
+    names = sorted(
+        n
+        for n in zoneinfo.available_timezones()
+        if "/" in n and not n.startswith(("Etc/", "SystemV/", "US/"))
+    )
     return [(name, name.replace("_", " ")) for name in names]
 
 
@@ -26,31 +34,41 @@ class BusinessSettingsForm(forms.Form):
     name = forms.CharField(label=_("Business name"), max_length=120)
     phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
     address = forms.CharField(label=_("Address"), max_length=300, required=False)
-    logo = forms.ImageField(label=_("Logo"), required=False,
-                            help_text=_("PNG or JPEG, at most 2 MB."))
+    logo = forms.ImageField(
+        label=_("Logo"), required=False, help_text=_("PNG or JPEG, at most 2 MB.")
+    )
     time_zone = forms.ChoiceField(label=_("Time zone"), choices=time_zone_choices)
     currency = forms.ChoiceField(label=_("Currency"), choices=Currency.choices)
     language = forms.ChoiceField(label=_("Default language"), choices=settings.LANGUAGES)
     require_two_factor = forms.BooleanField(
-        label=_("Require two-factor login for every staff member"), required=False)
+        label=_("Require two-factor login for every staff member"), required=False
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for key, label in WEEKDAYS:
             self.fields[f"{key}_open"] = forms.BooleanField(label=label, required=False)
             self.fields[f"{key}_from"] = forms.TimeField(
-                label=_("Opens"), required=False,
-                widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+                label=_("Opens"),
+                required=False,
+                widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            )
             self.fields[f"{key}_to"] = forms.TimeField(
-                label=_("Closes"), required=False,
-                widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+                label=_("Closes"),
+                required=False,
+                widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            )
 
     @staticmethod
     def initial_for(tenant) -> dict:
         initial = {
-            "name": tenant.name, "phone": tenant.phone, "address": tenant.address,
-            "time_zone": tenant.time_zone, "currency": tenant.currency,
-            "language": tenant.language, "require_two_factor": tenant.require_two_factor,
+            "name": tenant.name,
+            "phone": tenant.phone,
+            "address": tenant.address,
+            "time_zone": tenant.time_zone,
+            "currency": tenant.currency,
+            "language": tenant.language,
+            "require_two_factor": tenant.require_two_factor,
         }
         hours = tenant.business_hours or {}
         for key, _label in WEEKDAYS:
@@ -62,8 +80,10 @@ class BusinessSettingsForm(forms.Form):
         return initial
 
     def hour_rows(self):
-        return [(label, self[f"{key}_open"], self[f"{key}_from"], self[f"{key}_to"])
-                for key, label in WEEKDAYS]
+        return [
+            (label, self[f"{key}_open"], self[f"{key}_from"], self[f"{key}_to"])
+            for key, label in WEEKDAYS
+        ]
 
     def clean_logo(self):
         logo = self.cleaned_data.get("logo")
@@ -83,8 +103,9 @@ class BusinessSettingsForm(forms.Form):
             start: time | None = cleaned.get(f"{key}_from")
             end: time | None = cleaned.get(f"{key}_to")
             if not start or not end:
-                self.add_error(f"{key}_from", _("Give opening and closing times, or mark the "
-                                                "day closed."))
+                self.add_error(
+                    f"{key}_from", _("Give opening and closing times, or mark the day closed.")
+                )
                 continue
             if end <= start:
                 self.add_error(f"{key}_to", _("Closing time must be after opening time."))

@@ -38,16 +38,48 @@ def register(item: NavItem) -> None:
 def items_for(user) -> list[NavItem]:
     if not getattr(user, "is_authenticated", False):
         return []
-    return sorted((i for i in _items.values() if user.can(i.capability)),
-                  key=lambda i: (i.section != "main", i.order))
+    return sorted(
+        (i for i in _items.values() if user.can(i.capability)),
+        key=lambda i: (i.section != "main", i.order),
+    )
 
 
 def register_core_items() -> None:
-    register(NavItem("dashboard", _("Dashboard"), "portal:dashboard",
-                     Capability.VIEW_DASHBOARD, "home", 0))
-    register(NavItem("staff", _("Staff"), "accounts:staff_list", Capability.MANAGE_STAFF,
-                     "users", 900, section="admin"))
-    register(NavItem("roles", _("Roles"), "accounts:roles", Capability.MANAGE_STAFF,
-                     "shield", 910, section="admin"))
-    register(NavItem("settings", _("Settings"), "portal:settings", Capability.MANAGE_SETTINGS,
-                     "cog", 920, section="admin"))
+    register(
+        NavItem(
+            "dashboard", _("Dashboard"), "portal:dashboard", Capability.VIEW_DASHBOARD, "home", 0
+        )
+    )
+    register(
+        NavItem(
+            "staff",
+            _("Staff"),
+            "accounts:staff_list",
+            Capability.MANAGE_STAFF,
+            "users",
+            900,
+            section="admin",
+        )
+    )
+    register(
+        NavItem(
+            "roles",
+            _("Roles"),
+            "accounts:roles",
+            Capability.MANAGE_STAFF,
+            "shield",
+            910,
+            section="admin",
+        )
+    )
+    register(
+        NavItem(
+            "settings",
+            _("Settings"),
+            "portal:settings",
+            Capability.MANAGE_SETTINGS,
+            "cog",
+            920,
+            section="admin",
+        )
+    )

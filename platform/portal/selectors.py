@@ -21,22 +21,41 @@ def dashboard_summary(*, tenant, user) -> DashboardSummary:
     from django.utils.translation import gettext as _
 
     staff = User.objects.filter(is_active=True).aggregate(
-        total=Count("id"), with_2fa=Count("id", filter=Q(totp_confirmed_at__isnull=False)))
+        total=Count("id"), with_2fa=Count("id", filter=Q(totp_confirmed_at__isnull=False))
+    )
     open_invitations = Invitation.objects.filter(
-        accepted_at=None, revoked_at=None, expires_at__gt=timezone.now()).count()
+        accepted_at=None, revoked_at=None, expires_at__gt=timezone.now()
+    ).count()
     steps: list[tuple[str, bool, str]] = []
     if user.can("settings.manage"):
-        steps.append((_("Add your address, phone and logo"),
-                      bool(tenant.address and tenant.phone and tenant.logo),
-                      reverse("portal:settings")))
-        steps.append((_("Set your opening hours"), bool(tenant.business_hours),
-                      reverse("portal:settings")))
+        steps.append(
+            (
+                _("Add your address, phone and logo"),
+                bool(tenant.address and tenant.phone and tenant.logo),
+                reverse("portal:settings"),
+            )
+        )
+        steps.append(
+            (_("Set your opening hours"), bool(tenant.business_hours), reverse("portal:settings"))
+        )
     if user.can("staff.manage"):
-        steps.append((_("Invite your team"), staff["total"] > 1 or open_invitations > 0,
-                      reverse("accounts:staff_list")))
-    steps.append((_("Turn on two-factor login for your account"), user.has_two_factor,
-                  reverse("accounts:security")))
+        steps.append(
+            (
+                _("Invite your team"),
+                staff["total"] > 1 or open_invitations > 0,
+                reverse("accounts:staff_list"),
+            )
+        )
+    steps.append(
+        (
+            _("Turn on two-factor login for your account"),
+            user.has_two_factor,
+            reverse("accounts:security"),
+        )
+    )
     return DashboardSummary(
-        active_staff=staff["total"], staff_with_two_factor=staff["with_2fa"],
-        open_invitations=open_invitations, setup_steps=steps,
+        active_staff=staff["total"],
+        staff_with_two_factor=staff["with_2fa"],
+        open_invitations=open_invitations,
+        setup_steps=steps,
     )

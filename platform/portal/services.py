@@ -18,16 +18,26 @@ def tenant_file_path(tenant: Tenant, *parts: str) -> str:
 
 
 def business_settings_save(*, tenant: Tenant, values: dict, logo: UploadedFile | None) -> Tenant:
-    fields = {key: values[key] for key in (
-        "name", "phone", "address", "time_zone", "currency", "language", "business_hours",
-        "require_two_factor",
-    )}
+    fields = {
+        key: values[key]
+        for key in (
+            "name",
+            "phone",
+            "address",
+            "time_zone",
+            "currency",
+            "language",
+            "business_hours",
+            "require_two_factor",
+        )
+    }
     old_logo = tenant.logo
     new_logo = ""
     if logo is not None:
         suffix = ".png" if logo.image.format == "PNG" else ".jpg"
         new_logo = default_storage.save(
-            tenant_file_path(tenant, "branding", f"logo-{_secrets.token_hex(4)}{suffix}"), logo)
+            tenant_file_path(tenant, "branding", f"logo-{_secrets.token_hex(4)}{suffix}"), logo
+        )
         fields["logo"] = new_logo
     try:
         with transaction.atomic():

@@ -43,7 +43,8 @@ class SettingsView(CapabilityRequiredMixin, View):
         if form.is_valid():
             try:
                 updated = business_settings_save(
-                    tenant=tenant, values=form.cleaned_data, logo=form.cleaned_data.get("logo"))
+                    tenant=tenant, values=form.cleaned_data, logo=form.cleaned_data.get("logo")
+                )
             except ValidationError as exc:
                 for field, errors in exc.message_dict.items():
                     form.add_error(field if field in form.fields else None, errors)

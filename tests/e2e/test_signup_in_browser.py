@@ -40,7 +40,8 @@ def test_a_new_business_signs_up_on_the_public_page_and_lands_in_its_portal(
     finally:
         with django_db_blocker.unblock():
             connection.set_schema_to_public()
-            domain = Domain.objects.filter(domain="lotus.localhost").select_related(
-                "tenant").first()
+            domain = (
+                Domain.objects.filter(domain="lotus.localhost").select_related("tenant").first()
+            )
             if domain is not None:
                 domain.tenant.delete(force_drop=True)

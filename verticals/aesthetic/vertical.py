@@ -8,7 +8,9 @@ VERTICAL = Vertical(
     business_types=("beauty_salon", "medical_aesthetic"),
     demo_businesses=(
         DemoBusiness(
-            name="悦颜医学美容诊所", subdomain="glow", business_type="medical_aesthetic",
+            name="悦颜医学美容诊所",
+            subdomain="glow",
+            business_type="medical_aesthetic",
             staff=(
                 DemoStaff("林雅婷", "owner", ("owner",)),
                 DemoStaff("陈医生 Dr. Chen", "doctor", ("practitioner",)),

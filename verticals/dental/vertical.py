@@ -8,8 +8,12 @@ VERTICAL = Vertical(
     business_types=("dental",),
     demo_businesses=(
         DemoBusiness(
-            name="Bright Smile Dental", subdomain="smile", business_type="dental",
-            language="en", time_zone="Asia/Hong_Kong", currency="HKD",
+            name="Bright Smile Dental",
+            subdomain="smile",
+            business_type="dental",
+            language="en",
+            time_zone="Asia/Hong_Kong",
+            currency="HKD",
             staff=(
                 DemoStaff("Grace Ho", "owner", ("owner",)),
                 DemoStaff("Dr. Daniel Lam", "dentist", ("practitioner",)),

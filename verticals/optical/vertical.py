@@ -8,7 +8,9 @@ VERTICAL = Vertical(
     business_types=("optical",),
     demo_businesses=(
         DemoBusiness(
-            name="明视眼镜", subdomain="vision", business_type="optical",
+            name="明视眼镜",
+            subdomain="vision",
+            business_type="optical",
             staff=(
                 DemoStaff("张明", "owner", ("owner",)),
                 DemoStaff("李验光师", "optometrist", ("practitioner",)),

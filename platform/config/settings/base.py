@@ -20,7 +20,9 @@ DEBUG = env_bool("DEBUG", False)
 # Tenants live at <subdomain>.<TENANT_BASE_DOMAIN>; the public site at the base domain.
 TENANT_BASE_DOMAIN = env_str("TENANT_BASE_DOMAIN", "localhost")
 PUBLIC_DOMAINS = env_list("PUBLIC_DOMAINS", [TENANT_BASE_DOMAIN, "127.0.0.1"])
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [TENANT_BASE_DOMAIN, f".{TENANT_BASE_DOMAIN}", "127.0.0.1"])
+ALLOWED_HOSTS = env_list(
+    "ALLOWED_HOSTS", [TENANT_BASE_DOMAIN, f".{TENANT_BASE_DOMAIN}", "127.0.0.1"]
+)
 # How portal links are built: scheme and port of the public address users see.
 SITE_SCHEME = env_str("SITE_SCHEME", "http")
 SITE_PORT = env_str("SITE_PORT", "8000")
@@ -189,8 +191,10 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 MEDIA_ROOT = VAR_DIR / "media"
 STORAGES = {
     # Files are served only through views that check permissions, never from a public URL.
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage",
-                "OPTIONS": {"location": str(MEDIA_ROOT), "base_url": None}},
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(MEDIA_ROOT), "base_url": None},
+    },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 if env_str("AWS_STORAGE_BUCKET_NAME", ""):

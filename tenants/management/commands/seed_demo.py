@@ -23,31 +23,39 @@ class Command(BaseCommand):
         rows: list[tuple[str, str, str, str]] = []
         with transaction.atomic():
             if not User.objects.filter(email=OPERATOR_EMAIL).exists():
-                User.objects.create_superuser(OPERATOR_EMAIL, DEMO_PASSWORD,
-                                              full_name="Platform Operator")
+                User.objects.create_superuser(
+                    OPERATOR_EMAIL, DEMO_PASSWORD, full_name="Platform Operator"
+                )
         public_url = tenant_portal_url(settings.TENANT_BASE_DOMAIN, "/")
         rows.append(("Platform console", public_url + "console/", OPERATOR_EMAIL, "operator"))
         for vertical in registry.all_verticals():
             for demo in vertical.demo_businesses:
                 domain_name = tenant_domain_for(demo.subdomain)
-                domain = Domain.objects.select_related("tenant").filter(
-                    domain=domain_name).first()
+                domain = Domain.objects.select_related("tenant").filter(domain=domain_name).first()
                 owner, *others = demo.staff
                 email = lambda staff, d=demo: f"{staff.email_local}@{d.subdomain}.example.com"  # noqa: E731
                 if domain is None:
                     self.stdout.write(f"creating demo business {demo.name} …")
                     result = tenant_signup(
-                        business_name=demo.name, business_type=demo.business_type,
-                        subdomain=demo.subdomain, owner_name=owner.full_name,
-                        owner_email=email(owner), owner_password=DEMO_PASSWORD,
-                        language=demo.language, time_zone=demo.time_zone,
+                        business_name=demo.name,
+                        business_type=demo.business_type,
+                        subdomain=demo.subdomain,
+                        owner_name=owner.full_name,
+                        owner_email=email(owner),
+                        owner_password=DEMO_PASSWORD,
+                        language=demo.language,
+                        time_zone=demo.time_zone,
                         currency=demo.currency,
                     )
                     with schema_context(result.tenant.schema_name):
                         for staff in others:
-                            staff_create(full_name=staff.full_name, email=email(staff),
-                                         password=DEMO_PASSWORD, roles=list(staff.roles),
-                                         language=demo.language)
+                            staff_create(
+                                full_name=staff.full_name,
+                                email=email(staff),
+                                password=DEMO_PASSWORD,
+                                roles=list(staff.roles),
+                                language=demo.language,
+                            )
                 url = tenant_portal_url(domain_name, "/")
                 for staff in demo.staff:
                     rows.append((demo.name, url, email(staff), ", ".join(staff.roles)))
