@@ -32,7 +32,7 @@ def _signup() -> float:
         subdomain=f"bench{n}",
         owner_name="Bench Owner",
         owner_email=f"owner{n}@bench.test",
-        owner_password="Bench-Owner-Pass-2026",
+        owner_password="Violet-Harbor-Sketch-93",
         language="en",
         time_zone="UTC",
         currency="USD",

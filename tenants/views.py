@@ -143,6 +143,7 @@ class ConsoleView(OperatorRequiredMixin, View):
                 spare=Count("id", filter=Q(status=TenantStatus.SPARE)),
             ),
             "suspend_form": SuspendForm(),
+            "site_port": settings.SITE_PORT,
         }
         return render(request, "tenants/console.html", context)
 
