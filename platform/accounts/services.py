@@ -269,6 +269,36 @@ def sessions_clear_expired() -> int:
 
 
 @transaction.atomic
+def operator_create(*, full_name: str, email: str, password: str) -> User:
+    """A platform operator: a superuser of the public schema (console and admin)."""
+    from django.db import connection
+
+    if connection.schema_name != "public":
+        raise ValidationError("Operators exist in the public schema only.")
+    user = User(
+        email=email.strip().lower(),
+        full_name=full_name.strip(),
+        roles=[Role.OWNER],
+        is_staff=True,
+        is_superuser=True,
+    )
+    validate_password(password, user)
+    user.set_password(password)
+    user.full_clean()
+    user.save()
+    return user
+
+
+@transaction.atomic
+def user_update_preferences(*, user: User, full_name: str, language: str) -> User:
+    user.full_name = full_name.strip()
+    user.language = language
+    user.full_clean()
+    user.save(update_fields=["full_name", "language"])
+    return user
+
+
+@transaction.atomic
 def user_set_language(*, user: User, language: str) -> User:
     user.language = language
     user.save(update_fields=["language"])

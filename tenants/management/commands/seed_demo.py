@@ -3,11 +3,10 @@ login; and a platform operator for the console. Safe to run again: what exists i
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
-from django.db import transaction
 from django_tenants.utils import schema_context
 
 from accounts.models import User
-from accounts.services import staff_create
+from accounts.services import operator_create, staff_create
 from tenants.models import Domain
 from tenants.services import tenant_domain_for, tenant_portal_url, tenant_signup
 from verticals import registry
@@ -21,11 +20,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         rows: list[tuple[str, str, str, str]] = []
-        with transaction.atomic():
-            if not User.objects.filter(email=OPERATOR_EMAIL).exists():
-                User.objects.create_superuser(
-                    OPERATOR_EMAIL, DEMO_PASSWORD, full_name="Platform Operator"
-                )
+        if not User.objects.filter(email=OPERATOR_EMAIL).exists():
+            operator_create(
+                full_name="Platform Operator", email=OPERATOR_EMAIL, password=DEMO_PASSWORD
+            )
         public_url = tenant_portal_url(settings.TENANT_BASE_DOMAIN, "/")
         rows.append(("Platform console", public_url + "console/", OPERATOR_EMAIL, "operator"))
         for vertical in registry.all_verticals():
