@@ -49,10 +49,14 @@ format: $(STAMP)
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-# Regenerate translation catalogues (needs GNU gettext: apt-get install gettext).
+# Regenerate the Chinese catalogue from the code and templates, then compile it
+# (needs GNU gettext: apt-get install gettext). Fill new msgstr lines before committing.
+CATALOGUE := platform/locale/zh_Hans/LC_MESSAGES/django
 messages: $(STAMP)
-	cd platform && ../$(PY) ../manage.py makemessages -l zh_Hans --ignore 'devstack/*'
-	cd platform && ../$(PY) ../manage.py compilemessages -l zh_Hans
+	$(PY) manage.py makemessages -l zh_Hans --ignore '.venv/*' --ignore 'var/*' \
+		--ignore 'tests/*' --ignore 'bench/*' --ignore 'platform/devstack/*' \
+		--ignore 'test-artifacts/*' --ignore 'staticfiles/*'
+	msgfmt -c --statistics -o $(CATALOGUE).mo $(CATALOGUE).po
 
 clean:
 	rm -rf $(VENV) staticfiles

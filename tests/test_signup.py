@@ -168,3 +168,11 @@ def test_landing_page_explains_the_product_in_both_languages(cast, db, public_cl
     chinese = public_client.get("/")
     assert "创建" in chinese.content.decode()
     assert chinese["Content-Language"] == "zh-hans"
+
+
+def test_signup_errors_are_shown_in_chinese_after_switching(cast, db, public_client):
+    public_client.post("/language/", {"language": "zh-hans", "next": "/signup/"})
+    response = _post(public_client, password="short1", subdomain="www")
+    html = response.content.decode()
+    assert "密码太短" in html
+    assert "该地址为系统保留地址" in html
