@@ -31,19 +31,25 @@ def _clean_roles(roles: list[str]) -> list[str]:
     return cleaned
 
 
-@transaction.atomic
-def owner_create(*, full_name: str, email: str, password: str, language: str = "") -> User:
-    user = User(
-        email=email.strip().lower(),
-        full_name=full_name.strip(),
-        roles=[Role.OWNER],
-        language=language,
-    )
+def _user_create(*, email: str, full_name: str, password: str, **fields) -> User:
+    """The one place a user row is made: normalised, password validated and hashed."""
+    user = User(email=email.strip().lower(), full_name=full_name.strip(), **fields)
     validate_password(password, user)
     user.set_password(password)
     user.full_clean()
     user.save()
     return user
+
+
+@transaction.atomic
+def owner_create(*, full_name: str, email: str, password: str, language: str = "") -> User:
+    return _user_create(
+        email=email,
+        full_name=full_name,
+        password=password,
+        roles=[Role.OWNER],
+        language=language,
+    )
 
 
 @transaction.atomic
@@ -51,17 +57,13 @@ def staff_create(
     *, full_name: str, email: str, password: str, roles: list[str], language: str = ""
 ) -> User:
     """Create a staff account directly (demo data, tests, imports)."""
-    user = User(
-        email=email.strip().lower(),
-        full_name=full_name.strip(),
+    return _user_create(
+        email=email,
+        full_name=full_name,
+        password=password,
         roles=_clean_roles(roles),
         language=language,
     )
-    validate_password(password, user)
-    user.set_password(password)
-    user.full_clean()
-    user.save()
-    return user
 
 
 def login_token_issue(*, user: User) -> str:
@@ -156,16 +158,13 @@ def invitation_accept(*, token: str, full_name: str, password: str, language: st
     invitation = Invitation.objects.select_for_update().filter(token_hash=hash_token(token)).first()
     if invitation is None or not invitation.is_open:
         raise ValidationError(_("This invitation is no longer valid."), code="invitation_invalid")
-    user = User(
+    user = _user_create(
         email=invitation.email,
         full_name=full_name.strip() or invitation.full_name,
+        password=password,
         roles=invitation.roles,
         language=language,
     )
-    validate_password(password, user)
-    user.set_password(password)
-    user.full_clean()
-    user.save()
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
     return user
@@ -275,18 +274,14 @@ def operator_create(*, full_name: str, email: str, password: str) -> User:
 
     if connection.schema_name != "public":
         raise ValidationError("Operators exist in the public schema only.")
-    user = User(
-        email=email.strip().lower(),
-        full_name=full_name.strip(),
+    return _user_create(
+        email=email,
+        full_name=full_name,
+        password=password,
         roles=[Role.OWNER],
         is_staff=True,
         is_superuser=True,
     )
-    validate_password(password, user)
-    user.set_password(password)
-    user.full_clean()
-    user.save()
-    return user
 
 
 @transaction.atomic
