@@ -18,8 +18,10 @@ def test_operator_console_lists_tenants_with_type_date_status_and_staff(cast, db
     assert response.status_code == 200
     assert "Alpha Aesthetics" in html and "Beta Dental" in html
     assert "Medical aesthetic clinic" in html and "Dental practice" in html
-    rows = dict((t.name, counts) for t, counts in response.context["rows"])
-    assert rows["Alpha Aesthetics"] == [3] and rows["Beta Dental"] == [1]
+    keys = [c.key for c in response.context["counters"]]
+    rows = {t.name: dict(zip(keys, counts, strict=True)) for t, counts in response.context["rows"]}
+    assert rows["Alpha Aesthetics"] == {"staff": 3, "clients": 0}
+    assert rows["Beta Dental"] == {"staff": 1, "clients": 0}
 
 
 def test_console_is_for_operators_only(cast, db, public_client, owner_a):

@@ -15,8 +15,11 @@ def _joined(first: str, rest: str) -> str:
 
 
 def _unescape(text: str) -> str:
-    return text.encode("latin-1", "backslashreplace").decode("unicode_escape") if "\\" in text \
+    return (
+        text.encode("latin-1", "backslashreplace").decode("unicode_escape")
+        if "\\" in text
         else text
+    )
 
 
 def _entries() -> list[dict]:
@@ -26,13 +29,15 @@ def _entries() -> list[dict]:
         if not msgid or not _joined(*msgid.groups()):
             continue  # the header
         strs = re.findall(r'^msgstr(?:\[\d+\])? "(.*)"\n?((?:".*"\n?)*)', block, re.M)
-        entries.append({
-            "msgid": _joined(*msgid.groups()),
-            "msgstrs": [_joined(a, b) for a, b in strs],
-            "fuzzy": re.search(r"^#,.*\bfuzzy\b", block, re.M) is not None,
-            "simple": "msgctxt" not in block and "msgid_plural" not in block,
-            "obsolete": block.lstrip().startswith("#~"),
-        })
+        entries.append(
+            {
+                "msgid": _joined(*msgid.groups()),
+                "msgstrs": [_joined(a, b) for a, b in strs],
+                "fuzzy": re.search(r"^#,.*\bfuzzy\b", block, re.M) is not None,
+                "simple": "msgctxt" not in block and "msgid_plural" not in block,
+                "obsolete": block.lstrip().startswith("#~"),
+            }
+        )
     return [e for e in entries if not e["obsolete"]]
 
 
@@ -46,7 +51,8 @@ def test_the_chinese_catalogue_has_no_untranslated_or_fuzzy_entries():
 def test_the_compiled_catalogue_matches_the_source():
     with translation.override("zh-hans"):
         stale = [
-            e["msgid"] for e in _entries()
+            e["msgid"]
+            for e in _entries()
             if e["simple"]
             and translation.gettext(_unescape(e["msgid"])) != _unescape(e["msgstrs"][0])
         ]

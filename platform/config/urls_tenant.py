@@ -2,5 +2,6 @@ from django.urls import include, path
 
 urlpatterns = [
     path("accounts/", include("accounts.urls")),
+    path("clients/", include("clients.urls")),
     path("", include("portal.urls")),
 ]

@@ -63,3 +63,13 @@ class EncryptedTextField(models.TextField):
         if value in (None, ""):
             return value
         return encrypt_text(value)
+
+
+def blind_index(value: str, *, purpose: str) -> str:
+    """A keyed hash for exact-match lookups of an encrypted value. The key is separate
+    from the encryption keys (BLIND_INDEX_KEY), so rotating those leaves lookups intact."""
+    import hmac
+
+    secret = settings.BLIND_INDEX_KEY or f"blind-index:{settings.SECRET_KEY}"
+    message = f"{purpose}:{value}".encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()

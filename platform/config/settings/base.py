@@ -51,6 +51,7 @@ TENANT_APPS = [
     "core",
     "accounts",
     "portal",
+    "clients",
     "verticals",
     "verticals.aesthetic.apps.AestheticConfig",
     "verticals.dental.apps.DentalConfig",
@@ -175,6 +176,8 @@ SESSION_COOKIE_AGE = 60 * 60 * 12
 
 # Field encryption keys, newest first (rotate by prepending a new key, then re-encrypt).
 FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS", [])
+# Key of the keyed hashes (blind indexes) used to find encrypted values by exact match.
+BLIND_INDEX_KEY = env_secret("BLIND_INDEX_KEY", "")
 
 # --- i18n -------------------------------------------------------------------------------
 LANGUAGE_CODE = "en"

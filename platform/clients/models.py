@@ -1,0 +1,195 @@
+"""The client file shared by every business type (seeds 000–003)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from core.crypto import EncryptedTextField
+
+
+class Gender(models.TextChoices):
+    FEMALE = "female", _("Female")
+    MALE = "male", _("Male")
+    OTHER = "other", _("Other")
+    UNKNOWN = "", _("Not stated")
+
+
+class Source(models.TextChoices):
+    WALK_IN = "walk_in", _("Walk-in")
+    REFERRAL = "referral", _("Referred by a client")
+    ONLINE = "online", _("Online booking or website")
+    SOCIAL = "social", _("Social media (WeChat, Xiaohongshu, Douyin…)")
+    ADVERTISING = "advertising", _("Advertising")
+    PARTNER = "partner", _("Partner or group purchase")
+    OTHER = "other", _("Other")
+
+
+class ContactChannel(models.TextChoices):
+    PHONE = "phone", _("Phone call")
+    SMS = "sms", _("SMS")
+    EMAIL = "email", _("Email")
+    WECHAT = "wechat", _("WeChat")
+
+
+class ClientSettings(models.Model):
+    """One row per tenant: how file numbers are made."""
+
+    file_prefix = models.CharField(_("file number prefix"), max_length=10, default="C")
+    next_file_number = models.PositiveIntegerField(default=1)
+    phone_region = models.CharField(
+        _("default phone region"),
+        max_length=2,
+        default="CN",
+        help_text=_("Country of numbers typed without +code."),
+    )
+
+    class Meta:
+        verbose_name = _("client settings")
+
+    def __str__(self) -> str:
+        return f"{self.file_prefix}{self.next_file_number:06d}"
+
+
+class Client(models.Model):
+    file_number = models.CharField(_("file number"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices, blank=True)
+    date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
+    mobile = models.CharField(_("mobile phone"), max_length=20, blank=True, db_index=True)
+    other_phones = ArrayField(
+        models.CharField(max_length=20), default=list, blank=True, verbose_name=_("other phones")
+    )
+    email = models.EmailField(_("email"), blank=True)
+    national_id = EncryptedTextField(_("national ID number"), blank=True, default="")
+    # Keyed hash for exact-match search and duplicate checks; the number itself is encrypted.
+    national_id_index = models.CharField(max_length=64, blank=True, db_index=True)
+    national_id_last4 = models.CharField(max_length=4, blank=True)
+    occupation = models.CharField(_("occupation"), max_length=100, blank=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    emergency_contact_name = models.CharField(_("emergency contact"), max_length=100, blank=True)
+    emergency_contact_relation = models.CharField(_("relation"), max_length=50, blank=True)
+    emergency_contact_phone = models.CharField(
+        _("emergency contact phone"), max_length=20, blank=True
+    )
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices, blank=True)
+    referred_by = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="referrals",
+        verbose_name=_("referred by"),
+    )
+    preferred_staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("preferred staff"),
+    )
+    preferred_channel = models.CharField(
+        _("preferred contact channel"), max_length=10, choices=ContactChannel.choices, blank=True
+    )
+    service_preferences = models.TextField(_("service preferences"), blank=True)
+    special_notes = models.TextField(_("special notes"), blank=True)
+
+    # Search: one normalised column (name, pinyin, initials, phone digits, file number,
+    # email) under a trigram index, plus the name's characters and bigrams for the one-
+    # and two-character Chinese queries a trigram cannot serve.
+    name_pinyin = models.CharField(max_length=300, blank=True)
+    name_initials = models.CharField(max_length=50, blank=True, db_index=True)
+    name_grams = ArrayField(models.CharField(max_length=4), default=list, blank=True)
+    search_text = models.TextField(blank=True)
+    # Sort key for Chinese names (the embedded cluster has no ICU collation).
+    sort_key = models.CharField(max_length=300, blank=True, db_index=True)
+
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("client")
+        verbose_name_plural = _("clients")
+        ordering = ["sort_key", "id"]
+        indexes = [
+            GinIndex(fields=["search_text"], name="client_search_trgm", opclasses=["gin_trgm_ops"]),
+            GinIndex(fields=["name_grams"], name="client_name_grams"),
+            models.Index(fields=["-created_at"], name="client_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.file_number})"
+
+    @property
+    def age(self) -> int | None:
+        if not self.date_of_birth:
+            return None
+        today = timezone.localdate()
+        born = self.date_of_birth
+        return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+    @property
+    def masked_national_id(self) -> str:
+        return f"**************{self.national_id_last4}" if self.national_id_last4 else ""
+
+    def birthday_this_year(self) -> date | None:
+        if not self.date_of_birth:
+            return None
+        today = timezone.localdate()
+        try:
+            return self.date_of_birth.replace(year=today.year)
+        except ValueError:  # 29 February
+            return date(today.year, 3, 1)
+
+
+class Pregnancy(models.TextChoices):
+    NO = "no", _("No")
+    PREGNANT = "pregnant", _("Pregnant")
+    BREASTFEEDING = "breastfeeding", _("Breastfeeding")
+    PLANNING = "planning", _("Planning a pregnancy")
+    UNKNOWN = "", _("Not asked")
+
+
+class ClientHealth(models.Model):
+    """Medical history and allergies (seed 000 病史及过敏情况). Every free-text field is
+    encrypted at rest; only roles with clinical permission read it."""
+
+    client = models.OneToOneField(Client, on_delete=models.CASCADE, related_name="health")
+    has_surgery_history = models.BooleanField(_("has had surgery"), default=False)
+    surgery_history = EncryptedTextField(_("surgery history"), blank=True, default="")
+    has_drug_allergy = models.BooleanField(_("has drug allergies"), default=False)
+    drug_allergies = EncryptedTextField(_("drug allergies"), blank=True, default="")
+    other_allergies = EncryptedTextField(
+        _("other allergies (products, ingredients)"), blank=True, default=""
+    )
+    has_chronic_condition = models.BooleanField(_("has other illnesses"), default=False)
+    chronic_conditions = EncryptedTextField(_("chronic conditions"), blank=True, default="")
+    current_medications = EncryptedTextField(_("current medications"), blank=True, default="")
+    pregnancy = models.CharField(
+        _("pregnancy or breastfeeding"), max_length=20, choices=Pregnancy.choices, blank=True
+    )
+    notes = EncryptedTextField(_("other health notes"), blank=True, default="")
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("health record")
+
+    def __str__(self) -> str:
+        return f"health record of client {self.client_id}"
+
+    @property
+    def has_allergy_alert(self) -> bool:
+        return bool(self.has_drug_allergy or self.drug_allergies or self.other_allergies)

@@ -1,0 +1,155 @@
+"""Writes to client files. Every derived column (search text, pinyin, sort key, blind
+index) is set here, so no other code path can leave them stale."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from clients import search
+from clients.models import Client, ClientHealth, ClientSettings
+from core.crypto import blind_index
+
+CLIENT_FIELDS = (
+    "name",
+    "gender",
+    "date_of_birth",
+    "mobile",
+    "other_phones",
+    "email",
+    "national_id",
+    "occupation",
+    "address",
+    "emergency_contact_name",
+    "emergency_contact_relation",
+    "emergency_contact_phone",
+    "source",
+    "referred_by",
+    "preferred_staff",
+    "preferred_channel",
+    "service_preferences",
+    "special_notes",
+)
+HEALTH_FIELDS = (
+    "has_surgery_history",
+    "surgery_history",
+    "has_drug_allergy",
+    "drug_allergies",
+    "other_allergies",
+    "has_chronic_condition",
+    "chronic_conditions",
+    "current_medications",
+    "pregnancy",
+    "notes",
+)
+
+
+def client_settings() -> ClientSettings:
+    settings_row, _created = ClientSettings.objects.get_or_create(pk=1)
+    return settings_row
+
+
+def _next_file_number() -> str:
+    """Allocate the next file number; holds a row lock on ClientSettings until commit."""
+    client_settings()
+    row = ClientSettings.objects.select_for_update().get(pk=1)
+    while True:
+        number = f"{row.file_prefix}{row.next_file_number:06d}"
+        row.next_file_number += 1
+        if not Client.objects.filter(file_number=number).exists():
+            break
+    row.save(update_fields=["next_file_number"])
+    return number
+
+
+def _derive(client: Client) -> None:
+    client.name = client.name.strip()
+    client.name_pinyin = search.name_pinyin(client.name)
+    client.name_initials = search.name_initials(client.name)
+    client.name_grams = search.name_grams(client.name)
+    client.sort_key = search.sort_key(client.name)
+    client.search_text = search.search_text(
+        name=client.name,
+        file_number=client.file_number,
+        email=client.email,
+        phones=[client.mobile, *client.other_phones],
+    )
+    if client.national_id:
+        client.national_id_index = blind_index(client.national_id, purpose="national_id")
+        client.national_id_last4 = client.national_id[-4:]
+    else:
+        client.national_id_index = ""
+        client.national_id_last4 = ""
+
+
+@dataclass
+class ClientData:
+    """What a form or an importer hands to the services: field name → cleaned value."""
+
+    values: dict = field(default_factory=dict)
+
+    def apply_to(self, client: Client) -> None:
+        unknown = set(self.values) - set(CLIENT_FIELDS)
+        if unknown:
+            raise ValueError(f"Unknown client fields: {sorted(unknown)}")
+        for name, value in self.values.items():
+            setattr(client, name, value)
+
+
+@transaction.atomic
+def client_create(
+    *, data: ClientData, created_by: User | None, health: dict | None = None
+) -> Client:
+    client = Client(created_by=created_by)
+    data.apply_to(client)
+    client.file_number = _next_file_number()
+    _derive(client)
+    client.full_clean()
+    client.save()
+    if health is not None:
+        client_health_update(client=client, values=health, updated_by=created_by)
+    return client
+
+
+@transaction.atomic
+def client_update(*, client: Client, data: ClientData) -> Client:
+    client = Client.objects.select_for_update().get(pk=client.pk)
+    data.apply_to(client)
+    _derive(client)
+    client.full_clean()
+    client.save()
+    return client
+
+
+@transaction.atomic
+def client_health_update(*, client: Client, values: dict, updated_by: User | None) -> ClientHealth:
+    unknown = set(values) - set(HEALTH_FIELDS)
+    if unknown:
+        raise ValueError(f"Unknown health fields: {sorted(unknown)}")
+    health, _created = ClientHealth.objects.select_for_update().get_or_create(client=client)
+    for name, value in values.items():
+        setattr(health, name, value)
+    if health.drug_allergies:
+        health.has_drug_allergy = True
+    if health.surgery_history:
+        health.has_surgery_history = True
+    if health.chronic_conditions:
+        health.has_chronic_condition = True
+    health.updated_by = updated_by
+    health.full_clean()
+    health.save()
+    return health
+
+
+def client_settings_update(*, file_prefix: str) -> ClientSettings:
+    if not file_prefix.isalnum():
+        raise ValidationError({"file_prefix": _("Use letters and digits only.")}, code="prefix")
+    with transaction.atomic():
+        row = client_settings()
+        row.file_prefix = file_prefix
+        row.save(update_fields=["file_prefix"])
+    return row

@@ -1,0 +1,218 @@
+from datetime import date
+
+import pytest
+from clients.models import Client, ClientHealth
+from clients.services import ClientData, client_create, client_health_update
+from django.db import connection
+from django_tenants.utils import tenant_context
+
+from tests.conftest import signed_in
+
+VALID_ID = "11010519491231002X"  # a checksum-valid sample number
+
+FULL_FORM = {
+    "name": "张三",
+    "gender": "male",
+    "date_of_birth": "1990-05-03",
+    "mobile": "138 1234 5678",
+    "other_phones": "021-6234 5678, +86 139 0000 1111",
+    "email": "Zhang.San@Example.com",
+    "national_id": VALID_ID,
+    "occupation": "教师",
+    "address": "上海市徐汇区淮海中路 1 号",
+    "emergency_contact_name": "李四",
+    "emergency_contact_relation": "配偶",
+    "emergency_contact_phone": "13900001111",
+    "source": "referral",
+    "preferred_channel": "wechat",
+    "service_preferences": "喜欢安静的房间",
+    "special_notes": "怕痛，操作前多沟通",
+}
+
+
+def _make(tenant, name, **values) -> Client:
+    with tenant_context(tenant):
+        return client_create(data=ClientData({"name": name, **values}), created_by=None)
+
+
+def test_every_field_round_trips_through_the_form_and_database(cast, owner_a):
+    # when
+    response = owner_a.post("/clients/new/", FULL_FORM)
+    # then
+    assert response.status_code == 302
+    with tenant_context(cast.tenant_a):
+        client = Client.objects.get()
+        assert client.file_number == "C000001"
+        assert client.name == "张三" and client.gender == "male"
+        assert client.date_of_birth == date(1990, 5, 3)
+        assert client.mobile == "+8613812345678"
+        assert client.other_phones == ["+862162345678", "+8613900001111"]
+        assert client.email == "Zhang.San@Example.com"
+        assert client.national_id == VALID_ID and client.national_id_last4 == "002X"
+        assert (client.occupation, client.address) == ("教师", "上海市徐汇区淮海中路 1 号")
+        assert (
+            client.emergency_contact_name,
+            client.emergency_contact_relation,
+            client.emergency_contact_phone,
+        ) == ("李四", "配偶", "+8613900001111")
+        assert (client.source, client.preferred_channel) == ("referral", "wechat")
+        assert client.service_preferences == "喜欢安静的房间"
+        assert client.special_notes == "怕痛，操作前多沟通"
+    # and: the edit form shows it all again
+    edit = owner_a.get(f"/clients/{client.pk}/edit/").content.decode()
+    assert 'value="张三"' in edit and 'value="+8613812345678"' in edit
+    assert "021" in edit or "+862162345678" in edit
+
+
+def test_the_national_id_is_encrypted_at_rest_and_found_through_its_blind_index(cast, db):
+    client = _make(cast.tenant_a, "王五", national_id=VALID_ID)
+    with tenant_context(cast.tenant_a), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT national_id, national_id_index FROM clients_client WHERE id=%s", [client.pk]
+        )
+        stored, index = cursor.fetchone()
+    assert VALID_ID not in stored and len(index) == 64
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("11010519491231002", "17 digits followed by a digit or X"),
+        ("110105194913310021", "not a real date"),
+        ("110105194912310021", "check digit is wrong"),
+    ],
+)
+def test_bad_id_numbers_are_refused_beside_the_field(cast, owner_a, value, message):
+    response = owner_a.post("/clients/new/", {**FULL_FORM, "national_id": value})
+    assert response.status_code == 400
+    assert any(message in e for e in response.context["form"].errors["national_id"])
+
+
+def test_bad_phone_numbers_are_refused_and_nothing_is_saved(cast, owner_a):
+    response = owner_a.post("/clients/new/", {**FULL_FORM, "mobile": "12345"})
+    assert response.status_code == 400 and "mobile" in response.context["form"].errors
+    with tenant_context(cast.tenant_a):
+        assert not Client.objects.exists()
+
+
+def test_front_desk_sees_neither_health_data_nor_the_full_id(cast, front_desk_a):
+    # given
+    client = _make(cast.tenant_a, "赵六", national_id=VALID_ID)
+    with tenant_context(cast.tenant_a):
+        client_health_update(client=client, values={"drug_allergies": "青霉素"}, updated_by=None)
+    # when
+    page = front_desk_a.get(f"/clients/{client.pk}/").content.decode()
+    # then
+    assert "青霉素" not in page and "Health" not in page
+    assert VALID_ID not in page and "002X" in page
+    assert front_desk_a.get(f"/clients/{client.pk}/health/").status_code == 404
+    assert front_desk_a.get(f"/clients/{client.pk}/health/edit/").status_code == 404
+    assert "青霉素" not in front_desk_a.get("/clients/").content.decode()
+
+
+def test_a_practitioner_sees_the_allergy_warning_and_the_health_record(cast, practitioner_a):
+    client = _make(cast.tenant_a, "赵六", national_id=VALID_ID)
+    with tenant_context(cast.tenant_a):
+        client_health_update(client=client, values={"drug_allergies": "青霉素"}, updated_by=None)
+    page = practitioner_a.get(f"/clients/{client.pk}/").content.decode()
+    assert "青霉素" in page and 'role="alert"' in page
+    assert VALID_ID not in page  # full IDs are for owners
+    assert "Allergy" in practitioner_a.get("/clients/").content.decode()
+
+
+def test_the_owner_sees_the_full_id(cast, owner_a):
+    client = _make(cast.tenant_a, "赵六", national_id=VALID_ID)
+    assert VALID_ID in owner_a.get(f"/clients/{client.pk}/").content.decode()
+
+
+def test_health_fields_are_encrypted_at_rest(cast, practitioner_a):
+    client = _make(cast.tenant_a, "孙七")
+    practitioner_a.post(
+        f"/clients/{client.pk}/health/edit/",
+        {"has_drug_allergy": "on", "drug_allergies": "磺胺类药物", "pregnancy": "no"},
+    )
+    with tenant_context(cast.tenant_a):
+        assert ClientHealth.objects.get(client=client).drug_allergies == "磺胺类药物"
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT drug_allergies FROM clients_clienthealth")
+            assert "磺胺" not in cursor.fetchone()[0]
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["张三", "zhangsan", "zs", "ZS", "5678", "138 1234", "c000001", "zhang.san@", "张", "三"],
+)
+def test_one_box_finds_a_client_by_name_pinyin_initials_phone_file_number_or_email(
+    cast, owner_a, query
+):
+    # given
+    _make(cast.tenant_a, "张三", mobile="+8613812345678", email="zhang.san@example.com")
+    _make(cast.tenant_a, "李四", mobile="+8613900001111")
+    # when
+    response = owner_a.get("/clients/", {"q": query})
+    # then
+    names = [c.name for c in response.context["page"].object_list]
+    assert names == ["张三"]
+
+
+def test_search_results_come_back_as_a_fragment_for_live_search(cast, owner_a):
+    _make(cast.tenant_a, "张三")
+    response = owner_a.get("/clients/", {"q": "zs"}, HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert "张三" in html and "<html" not in html
+
+
+def test_tenant_b_cannot_see_or_open_tenant_as_clients(cast, owner_b):
+    client = _make(cast.tenant_a, "张三")
+    assert owner_b.get("/clients/", {"q": "张三"}).context["page"].paginator.count == 0
+    assert "张三" not in owner_b.get("/clients/").content.decode()
+    assert owner_b.get(f"/clients/{client.pk}/").status_code == 404
+    assert owner_b.get(f"/clients/{client.pk}/edit/").status_code == 404
+
+
+def test_marketing_cannot_create_or_edit_clients(cast, db):
+    from accounts.services import staff_create
+
+    with tenant_context(cast.tenant_a):
+        staff_create(
+            full_name="Mark", email="mark@alpha.test", password="Mark-Mkt-2026", roles=["marketing"]
+        )
+    marketer = signed_in(cast.tenant_a, cast.host_a, "mark@alpha.test")
+    client = _make(cast.tenant_a, "张三")
+    assert marketer.get("/clients/").status_code == 200
+    assert marketer.get("/clients/new/").status_code == 404
+    assert marketer.get(f"/clients/{client.pk}/edit/").status_code == 404
+
+
+def test_the_client_list_keeps_a_constant_number_of_queries(
+    cast, practitioner_a, django_assert_max_num_queries
+):
+    for n in range(3):
+        _make(cast.tenant_a, f"客户{n}")
+    with django_assert_max_num_queries(12):
+        practitioner_a.get("/clients/")
+    for n in range(3, 30):
+        client = _make(cast.tenant_a, f"客户{n}")
+        with tenant_context(cast.tenant_a):
+            client_health_update(client=client, values={"drug_allergies": "花粉"}, updated_by=None)
+    with django_assert_max_num_queries(12):
+        response = practitioner_a.get("/clients/")
+    assert len(response.context["page"].object_list) == 30
+
+
+def test_the_profile_keeps_a_constant_number_of_queries(
+    cast, practitioner_a, django_assert_max_num_queries
+):
+    referrer = _make(cast.tenant_a, "介绍人")
+    client = _make(cast.tenant_a, "客户", referred_by=referrer)
+    with django_assert_max_num_queries(12):
+        practitioner_a.get(f"/clients/{client.pk}/")
+
+
+def test_file_numbers_follow_the_tenants_prefix(cast, db):
+    from clients.services import client_settings_update
+
+    with tenant_context(cast.tenant_a):
+        client_settings_update(file_prefix="GLOW")
+    assert _make(cast.tenant_a, "甲").file_number == "GLOW000001"
+    assert _make(cast.tenant_b, "乙").file_number == "C000001"
