@@ -12,6 +12,19 @@ from tenants.services import tenant_domain_for, tenant_portal_url, tenant_signup
 from verticals import registry
 
 DEMO_PASSWORD = "Demo-2026-clinic"
+DEMO_CLIENTS = [
+    # name, gender, birth date, mobile, drug allergy
+    ("张三", "male", "1988-03-14", "+8613812345678", ""),
+    ("李静", "female", "1992-07-02", "+8613900001111", "青霉素"),
+    ("王丽娟", "female", "1979-11-23", "+8613701234567", ""),
+    ("陈婷婷", "female", "1996-01-30", "+8615800002222", "磺胺类药物"),
+    ("刘洋", "male", "1985-09-09", "+8618612340000", ""),
+    ("欧阳娜娜", "female", "2000-05-18", "+8613511112222", ""),
+    ("Emily Wong", "female", "1990-12-01", "+85291234567", ""),
+    ("赵敏", "female", "1983-04-27", "+8613366668888", "阿司匹林"),
+    ("孙浩", "male", "1975-08-15", "+8613022223333", ""),
+    ("周雅琪", "female", "1998-02-11", "+8615933334444", ""),
+]
 OPERATOR_EMAIL = "operator@example.com"
 
 
@@ -54,6 +67,7 @@ class Command(BaseCommand):
                                 roles=list(staff.roles),
                                 language=demo.language,
                             )
+                        self._demo_clients()
                 url = tenant_portal_url(domain_name, "/")
                 for staff in demo.staff:
                     rows.append((demo.name, url, email(staff), ", ".join(staff.roles)))
@@ -62,3 +76,26 @@ class Command(BaseCommand):
         for business, url, login_email, roles in rows:
             self.stdout.write(f"  {business:<24} {url:<36} {login_email:<36} {roles}")
         self.stdout.write("")
+
+    def _demo_clients(self) -> None:
+        from datetime import date
+
+        from clients.services import ClientData, client_create, client_health_update
+
+        for name, gender, born, mobile, allergy in DEMO_CLIENTS:
+            client = client_create(
+                data=ClientData(
+                    {
+                        "name": name,
+                        "gender": gender,
+                        "mobile": mobile,
+                        "date_of_birth": date.fromisoformat(born),
+                        "source": "walk_in",
+                    }
+                ),
+                created_by=None,
+            )
+            if allergy:
+                client_health_update(
+                    client=client, values={"drug_allergies": allergy}, updated_by=None
+                )
