@@ -50,6 +50,7 @@ class ClientListView(CapabilityRequiredMixin, View):
             "query": query,
             "sort": sort,
             "form": form,
+            "region": _region(),
             "show_health": request.user.can(Capability.VIEW_HEALTH),
         }
         template = (
