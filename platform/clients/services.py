@@ -66,7 +66,8 @@ def _next_file_number() -> str:
     return number
 
 
-def _derive(client: Client) -> None:
+def client_derive(client: Client) -> None:
+    """Set every derived column from the client's own fields (importers call this too)."""
     client.name = client.name.strip()
     client.name_pinyin = search.name_pinyin(client.name)
     client.name_initials = search.name_initials(client.name)
@@ -107,7 +108,7 @@ def client_create(
     client = Client(created_by=created_by)
     data.apply_to(client)
     client.file_number = _next_file_number()
-    _derive(client)
+    client_derive(client)
     client.full_clean()
     client.save()
     if health is not None:
@@ -119,7 +120,7 @@ def client_create(
 def client_update(*, client: Client, data: ClientData) -> Client:
     client = Client.objects.select_for_update().get(pk=client.pk)
     data.apply_to(client)
-    _derive(client)
+    client_derive(client)
     client.full_clean()
     client.save()
     return client
