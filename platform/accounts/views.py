@@ -3,6 +3,7 @@ from __future__ import annotations
 import time
 
 import segno
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth import views as auth_views
@@ -27,6 +28,7 @@ from accounts.forms import (
 )
 from accounts.models import Invitation, User
 from accounts.roles import ROLE_CAPABILITIES, ROLE_DESCRIPTIONS, Capability, Role
+from accounts.selectors import open_invitations
 from accounts.tokens import password_reset_token
 from portal.mixins import CapabilityRequiredMixin
 from tenants.services import tenant_portal_url
@@ -213,13 +215,7 @@ class StaffListView(CapabilityRequiredMixin, View):
     def _context(self, form):
         return {
             "staff": User.objects.order_by("-is_active", "full_name"),
-            "invitations": [
-                i
-                for i in Invitation.objects.filter(
-                    accepted_at=None, revoked_at=None
-                ).select_related("invited_by")
-                if i.is_open
-            ],
+            "invitations": open_invitations().select_related("invited_by"),
             "form": form,
         }
 
@@ -386,8 +382,6 @@ class LanguageView(View):
             language = form.cleaned_data["language"]
             if request.user.is_authenticated and connection.schema_name != "public":
                 services.user_set_language(user=request.user, language=language)
-            from django.conf import settings
-
             response.set_cookie(
                 settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600, samesite="Lax"
             )

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from clients.models import Client, ClientHealth
+from clients.services import HEALTH_FIELDS
 from clients.validators import normalise_cn_national_id, normalise_phone
 
 
@@ -118,18 +119,7 @@ class ClientForm(forms.ModelForm):
 class ClientHealthForm(forms.ModelForm):
     class Meta:
         model = ClientHealth
-        fields = [
-            "has_surgery_history",
-            "surgery_history",
-            "has_drug_allergy",
-            "drug_allergies",
-            "other_allergies",
-            "has_chronic_condition",
-            "chronic_conditions",
-            "current_medications",
-            "pregnancy",
-            "notes",
-        ]
+        fields = list(HEALTH_FIELDS)
         widgets = {
             name: forms.Textarea(attrs={"rows": 2})
             for name in (

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
@@ -141,15 +139,6 @@ class Client(models.Model):
     @property
     def masked_national_id(self) -> str:
         return f"**************{self.national_id_last4}" if self.national_id_last4 else ""
-
-    def birthday_this_year(self) -> date | None:
-        if not self.date_of_birth:
-            return None
-        today = timezone.localdate()
-        try:
-            return self.date_of_birth.replace(year=today.year)
-        except ValueError:  # 29 February
-            return date(today.year, 3, 1)
 
 
 class Pregnancy(models.TextChoices):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 from functools import cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -68,8 +69,6 @@ class EncryptedTextField(models.TextField):
 def blind_index(value: str, *, purpose: str) -> str:
     """A keyed hash for exact-match lookups of an encrypted value. The key is separate
     from the encryption keys (BLIND_INDEX_KEY), so rotating those leaves lookups intact."""
-    import hmac
-
     secret = settings.BLIND_INDEX_KEY or f"blind-index:{settings.SECRET_KEY}"
     message = f"{purpose}:{value}".encode()
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()

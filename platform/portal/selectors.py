@@ -3,9 +3,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import Count, Q
-from django.utils import timezone
 
-from accounts.models import Invitation, User
+from accounts.models import User
+from accounts.selectors import open_invitations
 
 
 @dataclass(frozen=True)
@@ -23,9 +23,7 @@ def dashboard_summary(*, tenant, user) -> DashboardSummary:
     staff = User.objects.filter(is_active=True).aggregate(
         total=Count("id"), with_2fa=Count("id", filter=Q(totp_confirmed_at__isnull=False))
     )
-    open_invitations = Invitation.objects.filter(
-        accepted_at=None, revoked_at=None, expires_at__gt=timezone.now()
-    ).count()
+    invitations = open_invitations().count()
     steps: list[tuple[str, bool, str]] = []
     if user.can("settings.manage"):
         steps.append(
@@ -42,7 +40,7 @@ def dashboard_summary(*, tenant, user) -> DashboardSummary:
         steps.append(
             (
                 _("Invite your team"),
-                staff["total"] > 1 or open_invitations > 0,
+                staff["total"] > 1 or invitations > 0,
                 reverse("accounts:staff_list"),
             )
         )
@@ -56,6 +54,6 @@ def dashboard_summary(*, tenant, user) -> DashboardSummary:
     return DashboardSummary(
         active_staff=staff["total"],
         staff_with_two_factor=staff["with_2fa"],
-        open_invitations=open_invitations,
+        open_invitations=invitations,
         setup_steps=steps,
     )
