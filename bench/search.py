@@ -100,11 +100,11 @@ def _timed(fn, terms: list[str]) -> list[float]:
 
 
 def main() -> dict:
-    from clients.models import Client
-    from clients.selectors import client_list
     from django.db.models import Q
     from django_tenants.utils import tenant_context
 
+    from clients.models import Client
+    from clients.selectors import client_list
     from tenants.services import tenant_signup
 
     tenant = tenant_signup(

@@ -1,11 +1,11 @@
 from datetime import date
 
 import pytest
-from clients.models import Client, ClientHealth
-from clients.services import ClientData, client_create, client_health_update
 from django.db import connection
 from django_tenants.utils import tenant_context
 
+from clients.models import Client, ClientHealth
+from clients.services import ClientData, client_create, client_health_update
 from tests.conftest import signed_in
 
 VALID_ID = "11010519491231002X"  # a checksum-valid sample number
@@ -216,3 +216,17 @@ def test_file_numbers_follow_the_tenants_prefix(cast, db):
         client_settings_update(file_prefix="GLOW")
     assert _make(cast.tenant_a, "甲").file_number == "GLOW000001"
     assert _make(cast.tenant_b, "乙").file_number == "C000001"
+
+
+def test_the_profile_has_a_timeline_tab_and_unknown_or_closed_tabs_are_not_found(
+    cast, owner_a, front_desk_a
+):
+    client = _make(cast.tenant_a, "时间线")
+    response = owner_a.get(f"/clients/{client.pk}/timeline/")
+    assert response.status_code == 200
+    assert [t.key for t in response.context["tabs"]][:2] == ["details", "timeline"]
+    assert owner_a.get(f"/clients/{client.pk}/nonsense/").status_code == 404
+    assert front_desk_a.get(f"/clients/{client.pk}/health/").status_code == 404
+    assert "health" not in [
+        t.key for t in front_desk_a.get(f"/clients/{client.pk}/").context["tabs"]
+    ]

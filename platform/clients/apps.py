@@ -17,3 +17,31 @@ class ClientsConfig(AppConfig):
             )
         )
         stats.register(stats.Counter("clients", _("Clients"), "clients_client", "TRUE"))
+
+        from clients import profile, views
+
+        profile.register_tab(
+            profile.ProfileTab(
+                "details",
+                _("Details"),
+                0,
+                Capability.VIEW_CLIENTS,
+                "clients/tabs/details.html",
+                views.details_tab_context,
+            )
+        )
+        profile.register_tab(
+            profile.ProfileTab(
+                "timeline",
+                _("Timeline"),
+                5,
+                Capability.VIEW_CLIENTS,
+                "clients/tabs/timeline.html",
+                views.timeline_tab_context,
+            )
+        )
+        profile.register_tab(
+            profile.ProfileTab(
+                "health", _("Health"), 20, Capability.VIEW_HEALTH, "clients/tabs/health.html"
+            )
+        )

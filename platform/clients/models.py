@@ -47,6 +47,15 @@ class ClientSettings(models.Model):
         default="CN",
         help_text=_("Country of numbers typed without +code."),
     )
+    # Lifecycle category thresholds (seed 001/004): see clients.lifecycle.
+    returning_min_visits = models.PositiveIntegerField(_("visits to count as returning"), default=2)
+    vip_min_visits = models.PositiveIntegerField(_("visits to count as VIP"), default=10)
+    vip_min_spend = models.DecimalField(
+        _("spend to count as VIP"), max_digits=12, decimal_places=2, default=10000
+    )
+    dormant_after_months = models.PositiveIntegerField(
+        _("months without a visit before dormant"), default=6
+    )
 
     class Meta:
         verbose_name = _("client settings")
@@ -98,6 +107,22 @@ class Client(models.Model):
     )
     service_preferences = models.TextField(_("service preferences"), blank=True)
     special_notes = models.TextField(_("special notes"), blank=True)
+    photo = models.ImageField(_("photo"), upload_to="clients/photos/", blank=True)
+    # Values of the tenant's custom fields (clients.CustomField), keyed by field key.
+    custom = models.JSONField(_("custom fields"), default=dict, blank=True)
+
+    # Derived from visits (visits.services.refresh_client_visit_stats) plus the spend
+    # brought over from a previous system; never edited directly.
+    visit_count = models.PositiveIntegerField(_("visits"), default=0)
+    first_visit_on = models.DateField(_("first visit"), null=True, blank=True)
+    last_visit_on = models.DateField(_("last visit"), null=True, blank=True)
+    opening_spend = models.DecimalField(
+        _("spend brought forward"), max_digits=12, decimal_places=2, default=0
+    )
+    total_spend = models.DecimalField(_("total spend"), max_digits=12, decimal_places=2, default=0)
+    # Optimistic lock: every save of the record increments it; a form posts the version it
+    # was opened with and a mismatch is a conflict (clients.services.client_update).
+    version = models.PositiveIntegerField(default=1)
 
     # Search: one normalised column (name, pinyin, initials, phone digits, file number,
     # email) under a trigram index, plus the name's characters and bigrams for the one-
@@ -123,6 +148,7 @@ class Client(models.Model):
             GinIndex(fields=["search_text"], name="client_search_trgm", opclasses=["gin_trgm_ops"]),
             GinIndex(fields=["name_grams"], name="client_name_grams"),
             models.Index(fields=["-created_at"], name="client_created"),
+            models.Index(fields=["last_visit_on"], name="client_last_visit"),
         ]
 
     def __str__(self) -> str:

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from accounts.roles import Capability
-from clients import selectors, services
+from clients import profile, selectors, services
 from clients.forms import ClientForm, ClientHealthForm, ClientSearchForm
 from clients.models import Client, ClientHealth
 from clients.validators import format_phone
@@ -112,30 +112,45 @@ class ClientEditView(CapabilityRequiredMixin, View):
 
 
 class ClientDetailView(CapabilityRequiredMixin, View):
+    """The profile: a header every tab shares, then one tab from ``clients.profile``."""
+
     capability = Capability.VIEW_CLIENTS
 
     def get(self, request, pk: int, tab: str = "details"):
+        selected = profile.tab_for(request.user, tab)
+        if selected is None:
+            raise Http404
         client = _load(request, pk)
         can_health = request.user.can(Capability.VIEW_HEALTH)
-        if tab == "health" and not can_health:
-            raise Http404
-        region = _region()
-        health = getattr(client, "health", None) if can_health else None
         context = {
             "client": client,
-            "tab": tab,
+            "tab": selected,
+            "tabs": profile.tabs_for(request.user),
             "can_health": can_health,
-            "health": health,
-            "full_id": (
-                client.national_id
-                if request.user.can(Capability.VIEW_FULL_ID)
-                else client.masked_national_id
-            ),
-            "mobile": format_phone(client.mobile, region=region),
-            "other_phones": [format_phone(p, region=region) for p in client.other_phones],
-            "emergency_phone": format_phone(client.emergency_contact_phone, region=region),
+            "health": getattr(client, "health", None) if can_health else None,
+            "region": _region(),
+            "mobile": format_phone(client.mobile, region=_region()),
         }
+        if selected.context is not None:
+            context.update(selected.context(request, client))
         return render(request, "clients/detail.html", context)
+
+
+def details_tab_context(request, client) -> dict:
+    region = _region()
+    return {
+        "full_id": (
+            client.national_id
+            if request.user.can(Capability.VIEW_FULL_ID)
+            else client.masked_national_id
+        ),
+        "other_phones": [format_phone(p, region=region) for p in client.other_phones],
+        "emergency_phone": format_phone(client.emergency_contact_phone, region=region),
+    }
+
+
+def timeline_tab_context(request, client) -> dict:
+    return {"timeline": profile.timeline_for(client, request.user)}
 
 
 class ClientHealthEditView(CapabilityRequiredMixin, View):

@@ -52,6 +52,8 @@ TENANT_APPS = [
     "accounts",
     "portal",
     "clients",
+    "visits",
+    "audit",
     "verticals",
     "verticals.aesthetic.apps.AestheticConfig",
     "verticals.dental.apps.DentalConfig",
@@ -178,6 +180,9 @@ SESSION_COOKIE_AGE = 60 * 60 * 12
 FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS", [])
 # Key of the keyed hashes (blind indexes) used to find encrypted values by exact match.
 BLIND_INDEX_KEY = env_secret("BLIND_INDEX_KEY", "")
+# Key of the audit trail's hash chain (audit.services); falls back to one derived from
+# SECRET_KEY. Changing it makes every existing chain fail verification.
+AUDIT_CHAIN_KEY = env_secret("AUDIT_CHAIN_KEY", "")
 
 # --- i18n -------------------------------------------------------------------------------
 LANGUAGE_CODE = "en"

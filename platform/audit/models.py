@@ -1,0 +1,57 @@
+"""The audit trail (seeds 000, 003): who did what to which client's data, and who looked
+at health data or a full ID number. One row per event, in every tenant schema.
+
+Rows never change once written. They hold no foreign keys (a merged or erased client and
+a removed staff account must not rewrite history), only ids and a name snapshot, and they
+are chained: each row's ``chain_hash`` is a keyed hash of its own content and the previous
+row's hash, so an edited or deleted row breaks the chain (``manage.py audit_verify``)."""
+
+from __future__ import annotations
+
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Action(models.TextChoices):
+    CREATE = "create", _("Created")
+    UPDATE = "update", _("Changed")
+    DELETE = "delete", _("Deleted")
+    VIEW_HEALTH = "view_health", _("Viewed health data")
+    VIEW_FULL_ID = "view_full_id", _("Viewed full ID number")
+    MERGE = "merge", _("Merged")
+    ERASE = "erase", _("Erased")
+    IMPORT = "import", _("Imported")
+    EXPORT = "export", _("Exported")
+    CONSENT = "consent", _("Consent recorded")
+
+
+class AuditEntry(models.Model):
+    at = models.DateTimeField(_("when"), default=timezone.now)
+    actor_id = models.IntegerField(null=True, blank=True)
+    actor_label = models.CharField(_("who"), max_length=200, blank=True)
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    # What was touched: a short type key ("client", "health", "visit", "contact", …) and id.
+    object_type = models.CharField(max_length=40)
+    object_id = models.CharField(max_length=40, blank=True)
+    # The client the event belongs to, kept as a plain id so it survives merge and erasure.
+    client_id = models.IntegerField(null=True, blank=True)
+    fields = ArrayField(models.CharField(max_length=80), default=list, blank=True)
+    # {field: [old, new]} for non-sensitive fields only; sensitive ones are named in
+    # ``fields`` without values.
+    changes = models.JSONField(default=dict, blank=True)
+    note = models.CharField(max_length=300, blank=True)
+    chain_hash = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["client_id", "-id"], name="audit_client"),
+            models.Index(fields=["actor_id", "-id"], name="audit_actor"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type} {self.object_id}"
