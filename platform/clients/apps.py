@@ -45,3 +45,13 @@ class ClientsConfig(AppConfig):
                 "health", _("Health"), 20, Capability.VIEW_HEALTH, "clients/tabs/health.html"
             )
         )
+        profile.register_tab(
+            profile.ProfileTab(
+                "custom",
+                _("More information"),
+                50,
+                Capability.VIEW_CLIENTS,
+                "clients/tabs/custom.html",
+                views.custom_tab_context,
+            )
+        )

@@ -1,11 +1,22 @@
 from __future__ import annotations
 
+import phonenumbers
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from clients.models import Client, ClientHealth
+from clients import conflicts, custom_fields
+from clients.models import (
+    Client,
+    ClientHealth,
+    ClientSettings,
+    CustomField,
+    CustomFieldKind,
+    CustomFieldSection,
+    Flag,
+    Tag,
+)
 from clients.services import HEALTH_FIELDS
 from clients.validators import normalise_cn_national_id, normalise_phone
 
@@ -27,6 +38,28 @@ class ClientForm(forms.ModelForm):
         required=False,
         max_length=20,
     )
+    flags = forms.MultipleChoiceField(
+        label=_("Flags"),
+        required=False,
+        choices=Flag.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    tags = forms.ModelMultipleChoiceField(
+        label=_("Tags"),
+        required=False,
+        queryset=Tag.objects.all(),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    photo_upload = forms.ImageField(
+        label=_("Photo"),
+        required=False,
+        help_text=_("JPEG or PNG. Stored privately, resized, without camera or location data."),
+    )
+    remove_photo = forms.BooleanField(label=_("Remove the photo"), required=False)
+    # The version the editor opened and a signed snapshot of what it showed, so a save
+    # over someone else's can show both sides (clients.conflicts).
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    snapshot = forms.CharField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = Client
@@ -54,11 +87,29 @@ class ClientForm(forms.ModelForm):
             "gender": forms.RadioSelect,
         }
 
-    def __init__(self, *args, region: str, editing: Client | None = None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        region: str,
+        editing: Client | None = None,
+        custom: list | None = None,
+        **kwargs,
+    ):
         self.region = region
         self.editing = editing
+        self.custom_fields = custom or []
         super().__init__(*args, instance=editing, **kwargs)
         self.fields["preferred_staff"].queryset = User.objects.filter(is_active=True)
+        for cf in self.custom_fields:
+            name = custom_fields.FORM_PREFIX + cf.key
+            self.fields[name] = custom_fields.form_field(cf)
+            if editing is not None:
+                self.initial[name] = custom_fields.to_form(cf, editing.custom.get(cf.key))
+        if editing is not None:
+            self.initial["flags"] = list(editing.flags)
+            self.initial["tags"] = list(editing.tags.all())
+            self.initial["version"] = editing.version
+            self.initial["snapshot"] = conflicts.snapshot(editing, fields=self.custom_fields)
         self.fields["mobile"].widget.attrs.update({"inputmode": "tel", "autocomplete": "off"})
         if editing is not None:
             self.initial["other_phones"] = ", ".join(editing.other_phones)
@@ -108,11 +159,30 @@ class ClientForm(forms.ModelForm):
         # The service validates the model; keep the loaded instance untouched until then.
         pass
 
+    def custom_sections(self):
+        """(section, [bound fields]) in order, for the template."""
+        return [
+            (section, [self[custom_fields.FORM_PREFIX + cf.key] for cf in fields])
+            for section, fields in custom_fields.sections_with_fields(self.custom_fields)
+        ]
+
     def client_values(self) -> dict:
         values = {name: self.cleaned_data[name] for name in self.Meta.fields}
         values["other_phones"] = self.cleaned_data["other_phones"]
         values["national_id"] = self.cleaned_data["national_id"]
         values["referred_by"] = self.cleaned_data["referred_by_file_number"]
+        values["flags"] = [f for f in Flag.values if f in self.cleaned_data["flags"]]
+        values["tags"] = list(self.cleaned_data["tags"])
+        custom = dict(self.editing.custom) if self.editing is not None else {}
+        for cf in self.custom_fields:
+            stored = custom_fields.to_storage(
+                cf, self.cleaned_data.get(custom_fields.FORM_PREFIX + cf.key)
+            )
+            if stored is None:
+                custom.pop(cf.key, None)
+            else:
+                custom[cf.key] = stored
+        values["custom"] = custom
         return values
 
 
@@ -136,9 +206,131 @@ class ClientHealthForm(forms.ModelForm):
         pass
 
 
-class ClientSearchForm(forms.Form):
-    q = forms.CharField(required=False, label=_("Search"))
-    sort = forms.ChoiceField(
-        required=False,
-        choices=[("name", _("Name")), ("-created", _("Newest first")), ("file", _("File number"))],
+class BulkTagForm(forms.Form):
+    action = forms.ChoiceField(choices=[("add", _("Add tag")), ("remove", _("Remove tag"))])
+    tag = forms.ModelChoiceField(
+        queryset=Tag.objects.all(),
+        label=_("Tag"),
+        error_messages={"required": _("Choose a tag first.")},
     )
+    ids = forms.TypedMultipleChoiceField(coerce=int, required=False)
+    everything = forms.BooleanField(required=False)
+    params = forms.CharField(required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Any ids may be posted; the service only touches existing clients.
+        self.fields["ids"].valid_value = lambda value: str(value).isdigit()
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("everything") and not data.get("ids"):
+            raise ValidationError(
+                _("Tick at least one client, or choose all clients matching the list."),
+                code="nothing_selected",
+            )
+        return data
+
+
+class SavedListForm(forms.Form):
+    name = forms.CharField(
+        max_length=80,
+        label=_("List name"),
+        error_messages={"required": _("Give the list a name.")},
+    )
+    shared = forms.BooleanField(required=False, label=_("Share with colleagues"))
+
+
+class ClientRulesForm(forms.ModelForm):
+    class Meta:
+        model = ClientSettings
+        fields = [
+            "file_prefix",
+            "phone_region",
+            "returning_min_visits",
+            "vip_min_visits",
+            "vip_min_spend",
+            "dormant_after_months",
+        ]
+
+    def clean_file_prefix(self) -> str:
+        prefix = self.cleaned_data["file_prefix"].strip()
+        if not prefix.isalnum():
+            raise ValidationError(_("Use letters and digits only."), code="prefix")
+        return prefix
+
+    def clean_phone_region(self) -> str:
+        region = self.cleaned_data["phone_region"].strip().upper()
+        if region not in phonenumbers.SUPPORTED_REGIONS:
+            raise ValidationError(_("Use a two-letter country code such as CN or HK."))
+        return region
+
+    def clean(self):
+        data = super().clean()
+        returning, vip = data.get("returning_min_visits"), data.get("vip_min_visits")
+        if returning is not None and vip is not None and vip < returning:
+            self.add_error(
+                "vip_min_visits", _("A VIP needs at least as many visits as a returning client.")
+            )
+        for name in ("returning_min_visits", "vip_min_visits", "dormant_after_months"):
+            if data.get(name) == 0:
+                self.add_error(name, _("Use a number of at least 1."))
+        return data
+
+
+class TagForm(forms.ModelForm):
+    class Meta:
+        model = Tag
+        fields = ["name", "colour"]
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        clash = Tag.objects.filter(name__iexact=name)
+        if self.instance.pk:
+            clash = clash.exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise ValidationError(_("A tag with this name already exists."), code="duplicate")
+        return name
+
+
+class SectionForm(forms.ModelForm):
+    class Meta:
+        model = CustomFieldSection
+        fields = ["name", "order"]
+
+
+class CustomFieldForm(forms.Form):
+    section = forms.ModelChoiceField(queryset=CustomFieldSection.objects.all(), label=_("Section"))
+    label = forms.CharField(max_length=80, label=_("Label"))
+    kind = forms.ChoiceField(choices=CustomFieldKind.choices, label=_("Type"))
+    choices = forms.CharField(
+        required=False,
+        label=_("Choices"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("For single and multiple choice: one choice per line."),
+    )
+    required = forms.BooleanField(required=False, label=_("Required"))
+    help_text = forms.CharField(required=False, max_length=200, label=_("Help text"))
+    order = forms.IntegerField(min_value=0, initial=0, label=_("Order"))
+    active = forms.BooleanField(required=False, initial=True, label=_("In use"))
+
+    def __init__(self, *args, field: CustomField | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if field is not None:
+            # The stored values depend on the type: it is fixed once the field exists.
+            self.fields["kind"].disabled = True
+            self.initial.update(
+                section=field.section_id,
+                label=field.label,
+                kind=field.kind,
+                choices="\n".join(field.choices),
+                required=field.required,
+                help_text=field.help_text,
+                order=field.order,
+                active=field.active,
+            )
+
+    def values(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["choices"] = data["choices"].splitlines()
+        return data

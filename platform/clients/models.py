@@ -36,6 +36,63 @@ class ContactChannel(models.TextChoices):
     WECHAT = "wechat", _("WeChat")
 
 
+class Flag(models.TextChoices):
+    """Flags staff must notice at a glance (seeds 001, 004); shown colour-coded on the list
+    and in the profile header."""
+
+    IMPORTANT = "important", _("Important")
+    SPECIAL_ATTENTION = "special_attention", _("Special attention")
+    COMPLAINT_RISK = "complaint_risk", _("Complaint risk")
+    DO_NOT_CONTACT = "do_not_contact", _("Do not contact")
+
+
+# Badge style of each flag (classes in portal/app.css).
+FLAG_STYLES = {
+    Flag.IMPORTANT: "danger",
+    Flag.SPECIAL_ATTENTION: "warn",
+    Flag.COMPLAINT_RISK: "violet",
+    Flag.DO_NOT_CONTACT: "slate",
+}
+
+
+class Category(models.TextChoices):
+    """Lifecycle category, derived from visits and spend (clients.lifecycle)."""
+
+    NEW = "new", _("New")
+    RETURNING = "returning", _("Returning")
+    VIP = "vip", _("VIP")
+    DORMANT = "dormant", _("Dormant")
+
+
+class TagColour(models.TextChoices):
+    TEAL = "teal", _("Teal")
+    BLUE = "blue", _("Blue")
+    VIOLET = "violet", _("Violet")
+    PINK = "pink", _("Pink")
+    ORANGE = "orange", _("Orange")
+    GREEN = "green", _("Green")
+    SLATE = "slate", _("Grey")
+
+
+class Tag(models.Model):
+    name = models.CharField(_("name"), max_length=40)
+    colour = models.CharField(
+        _("colour"), max_length=10, choices=TagColour.choices, default=TagColour.TEAL
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(models.functions.Lower("name"), name="tag_name_unique_ci")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class ClientSettings(models.Model):
     """One row per tenant: how file numbers are made."""
 
@@ -62,6 +119,16 @@ class ClientSettings(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_prefix}{self.next_file_number:06d}"
+
+
+def client_photo_path(client, filename: str) -> str:
+    """Photos sit under the tenant's own prefix with an unguessable name; they are served
+    only through the profile's photo view, never from a public URL."""
+    import secrets
+
+    from django.db import connection
+
+    return f"tenants/{connection.schema_name}/clients/photos/{secrets.token_hex(12)}.jpg"
 
 
 class Client(models.Model):
@@ -107,7 +174,14 @@ class Client(models.Model):
     )
     service_preferences = models.TextField(_("service preferences"), blank=True)
     special_notes = models.TextField(_("special notes"), blank=True)
-    photo = models.ImageField(_("photo"), upload_to="clients/photos/", blank=True)
+    photo = models.ImageField(_("photo"), upload_to=client_photo_path, blank=True)
+    flags = ArrayField(
+        models.CharField(max_length=30, choices=Flag.choices),
+        default=list,
+        blank=True,
+        verbose_name=_("flags"),
+    )
+    tags = models.ManyToManyField(Tag, blank=True, related_name="clients", verbose_name=_("tags"))
     # Values of the tenant's custom fields (clients.CustomField), keyed by field key.
     custom = models.JSONField(_("custom fields"), default=dict, blank=True)
 
@@ -149,6 +223,8 @@ class Client(models.Model):
             GinIndex(fields=["name_grams"], name="client_name_grams"),
             models.Index(fields=["-created_at"], name="client_created"),
             models.Index(fields=["last_visit_on"], name="client_last_visit"),
+            GinIndex(fields=["flags"], name="client_flags"),
+            GinIndex(fields=["custom"], name="client_custom"),
         ]
 
     def __str__(self) -> str:
@@ -161,6 +237,11 @@ class Client(models.Model):
         today = timezone.localdate()
         born = self.date_of_birth
         return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+    @property
+    def flag_badges(self) -> list[tuple[str, str]]:
+        """(label, style) of each flag, in the order of ``Flag``."""
+        return [(f.label, FLAG_STYLES[f]) for f in Flag if f.value in self.flags]
 
     @property
     def masked_national_id(self) -> str:
@@ -208,3 +289,74 @@ class ClientHealth(models.Model):
     @property
     def has_allergy_alert(self) -> bool:
         return bool(self.has_drug_allergy or self.drug_allergies or self.other_allergies)
+
+
+class CustomFieldKind(models.TextChoices):
+    TEXT = "text", _("Text")
+    LONG_TEXT = "long_text", _("Long text")
+    NUMBER = "number", _("Number")
+    DATE = "date", _("Date")
+    CHOICE = "choice", _("Single choice")
+    MULTI_CHOICE = "multi_choice", _("Multiple choice")
+    BOOLEAN = "boolean", _("Yes/no")
+
+
+class CustomFieldSection(models.Model):
+    """A named, ordered group of custom fields (seed 002: each clinic's own questions)."""
+
+    name = models.CharField(_("section name"), max_length=80)
+    order = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("custom field section")
+        ordering = ["order", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CustomField(models.Model):
+    section = models.ForeignKey(
+        CustomFieldSection,
+        on_delete=models.CASCADE,
+        related_name="fields",
+        verbose_name=_("section"),
+    )
+    # Stable key of the value in Client.custom; never changes once the field exists.
+    key = models.SlugField(max_length=40, unique=True)
+    label = models.CharField(_("label"), max_length=80)
+    kind = models.CharField(_("type"), max_length=20, choices=CustomFieldKind.choices)
+    choices = ArrayField(
+        models.CharField(max_length=80), default=list, blank=True, verbose_name=_("choices")
+    )
+    required = models.BooleanField(_("required"), default=False)
+    help_text = models.CharField(_("help text"), max_length=200, blank=True)
+    order = models.PositiveIntegerField(_("order"), default=0)
+    active = models.BooleanField(_("in use"), default=True)
+
+    class Meta:
+        verbose_name = _("custom field")
+        ordering = ["section__order", "section_id", "order", "id"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class SavedList(models.Model):
+    """A named client-list filter a user keeps (and may share with colleagues)."""
+
+    name = models.CharField(_("name"), max_length=80)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_client_lists"
+    )
+    # The list page's query string (filters and sort), without page and search box.
+    params = models.JSONField(default=dict)
+    shared = models.BooleanField(_("share with colleagues"), default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("saved list")
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name

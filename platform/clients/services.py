@@ -10,8 +10,17 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from audit import services as audit
+from audit.models import Action
 from clients import search
-from clients.models import Client, ClientHealth, ClientSettings
+from clients.models import (
+    Client,
+    ClientHealth,
+    ClientSettings,
+    SavedList,
+    Tag,
+    client_photo_path,
+)
 from core.crypto import blind_index
 
 CLIENT_FIELDS = (
@@ -33,6 +42,9 @@ CLIENT_FIELDS = (
     "preferred_channel",
     "service_preferences",
     "special_notes",
+    "flags",
+    "custom",
+    "tags",
 )
 HEALTH_FIELDS = (
     "has_surgery_history",
@@ -98,7 +110,20 @@ class ClientData:
         if unknown:
             raise ValueError(f"Unknown client fields: {sorted(unknown)}")
         for name, value in self.values.items():
-            setattr(client, name, value)
+            if name != "tags":  # many-to-many: set after the row is saved
+                setattr(client, name, value)
+
+    def save_relations(self, client: Client) -> None:
+        if "tags" in self.values:
+            client.tags.set(self.values["tags"])
+
+
+class EditConflict(Exception):
+    """The client was saved by someone else since the editor opened it."""
+
+    def __init__(self, current: Client):
+        super().__init__(f"client {current.pk} is at version {current.version}")
+        self.current = current
 
 
 @transaction.atomic
@@ -111,18 +136,28 @@ def client_create(
     client_derive(client)
     client.full_clean()
     client.save()
+    data.save_relations(client)
     if health is not None:
         client_health_update(client=client, values=health, updated_by=created_by)
     return client
 
 
 @transaction.atomic
-def client_update(*, client: Client, data: ClientData) -> Client:
+def client_update(
+    *, client: Client, data: ClientData, expected_version: int | None = None
+) -> Client:
+    """Save changes to a client file. With ``expected_version`` (the version the editor
+    opened), a file saved by someone else in between raises EditConflict instead of being
+    silently overwritten."""
     client = Client.objects.select_for_update().get(pk=client.pk)
+    if expected_version is not None and client.version != expected_version:
+        raise EditConflict(client)
     data.apply_to(client)
     client_derive(client)
     client.full_clean()
+    client.version += 1
     client.save()
+    data.save_relations(client)
     return client
 
 
@@ -154,3 +189,80 @@ def client_settings_update(*, file_prefix: str) -> ClientSettings:
         row.file_prefix = file_prefix
         row.save(update_fields=["file_prefix"])
     return row
+
+
+@transaction.atomic
+def clients_tag(*, client_ids, tag: Tag, add: bool, actor: User | None) -> int:
+    """Add ``tag`` to, or remove it from, these clients; returns how many changed. One
+    audit entry per client changed."""
+    through = Client.tags.through
+    wanted = set(Client.objects.filter(pk__in=list(client_ids)).values_list("pk", flat=True))
+    having = set(
+        through.objects.filter(tag=tag, client_id__in=wanted).values_list("client_id", flat=True)
+    )
+    if add:
+        changed = sorted(wanted - having)
+        through.objects.bulk_create([through(client_id=pk, tag=tag) for pk in changed])
+    else:
+        changed = sorted(having)
+        through.objects.filter(tag=tag, client_id__in=changed).delete()
+    for pk in changed:
+        audit.record(
+            action=Action.UPDATE,
+            actor=actor,
+            object_type="client",
+            object_id=pk,
+            client_id=pk,
+            fields=["tags"],
+            changes={"tags": ["", tag.name] if add else [tag.name, ""]},
+        )
+    return len(changed)
+
+
+def saved_list_create(*, owner: User, name: str, params, shared: bool) -> SavedList:
+    from clients.filters import FILTER_PARAMS
+
+    kept = {
+        key: params.getlist(key)
+        for key in FILTER_PARAMS
+        if any(v.strip() for v in params.getlist(key))
+    }
+    return SavedList.objects.create(owner=owner, name=name.strip(), params=kept, shared=shared)
+
+
+PHOTO_MAX_SIDE = 1024
+
+
+def client_photo_set(*, client: Client, upload) -> Client:
+    """Store a new photo (or remove it with ``upload=None``). The image is re-encoded as a
+    JPEG of at most 1024 px a side, which also drops its EXIF data (camera, GPS)."""
+    from io import BytesIO
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+    from PIL import Image, ImageOps
+
+    new_path = ""
+    if upload is not None:
+        with Image.open(upload) as image:
+            image = ImageOps.exif_transpose(image).convert("RGB")
+            image.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))
+            buffer = BytesIO()
+            image.save(buffer, "JPEG", quality=85)
+        new_path = default_storage.save(
+            client_photo_path(client, "photo.jpg"), ContentFile(buffer.getvalue())
+        )
+    try:
+        with transaction.atomic():
+            row = Client.objects.select_for_update().get(pk=client.pk)
+            old_path = row.photo.name
+            row.photo = new_path
+            row.save(update_fields=["photo", "updated_at"])
+    except Exception:
+        if new_path:
+            default_storage.delete(new_path)
+        raise
+    if old_path:
+        default_storage.delete(old_path)
+    client.photo = new_path
+    return client

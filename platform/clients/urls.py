@@ -1,11 +1,31 @@
 from django.urls import path
 
-from clients import views
+from clients import settings_views, views
 
 app_name = "clients"
 urlpatterns = [
     path("", views.ClientListView.as_view(), name="list"),
     path("new/", views.ClientCreateView.as_view(), name="create"),
+    path("bulk-tag/", views.ClientBulkTagView.as_view(), name="bulk_tag"),
+    path("saved-lists/", views.SavedListCreateView.as_view(), name="saved_list_create"),
+    path(
+        "saved-lists/<int:pk>/delete/",
+        views.SavedListDeleteView.as_view(),
+        name="saved_list_delete",
+    ),
+    path("birthdays/", views.BirthdayListView.as_view(), name="birthdays"),
+    path("settings/", settings_views.ClientSettingsView.as_view(), name="settings"),
+    path("settings/tags/<int:pk>/", settings_views.TagEditView.as_view(), name="tag_edit"),
+    path(
+        "settings/sections/<int:pk>/",
+        settings_views.SectionEditView.as_view(),
+        name="section_edit",
+    ),
+    path("settings/fields/new/", settings_views.CustomFieldEditView.as_view(), name="field_create"),
+    path(
+        "settings/fields/<int:pk>/", settings_views.CustomFieldEditView.as_view(), name="field_edit"
+    ),
+    path("<int:pk>/photo/", views.ClientPhotoView.as_view(), name="photo"),
     path("<int:pk>/", views.ClientDetailView.as_view(), name="detail"),
     path("<int:pk>/edit/", views.ClientEditView.as_view(), name="edit"),
     path("<int:pk>/health/edit/", views.ClientHealthEditView.as_view(), name="health_edit"),

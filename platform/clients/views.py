@@ -1,17 +1,23 @@
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import FileResponse, Http404, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views import View
 
 from accounts.roles import Capability
-from clients import profile, selectors, services
-from clients.forms import ClientForm, ClientHealthForm, ClientSearchForm
-from clients.models import Client, ClientHealth
+from clients import conflicts, custom_fields, lifecycle, profile, selectors, services
+from clients.forms import BulkTagForm, ClientForm, ClientHealthForm, SavedListForm
+from clients.models import Client, ClientHealth, SavedList, Tag
 from clients.validators import format_phone
 from portal.mixins import CapabilityRequiredMixin
 
@@ -39,19 +45,31 @@ class ClientListView(CapabilityRequiredMixin, View):
     capability = Capability.VIEW_CLIENTS
 
     def get(self, request):
-        form = ClientSearchForm(request.GET)
-        form.is_valid()
-        query = form.cleaned_data.get("q", "")
-        sort = form.cleaned_data.get("sort") or "name"
-        clients = selectors.client_list(user=request.user, query=query, sort=sort)
+        rules = services.client_settings()
+        form, clients = selectors.client_list_from_params(
+            user=request.user, params=request.GET, rules=rules
+        )
         page = Paginator(clients, PAGE_SIZE).get_page(request.GET.get("page"))
+        # One query for the tags, shared by the filter bar and the bulk-tagging bar.
+        tags = list(Tag.objects.all())
+        form.fields["tag"].widget.choices = [("", _("Any tag"))] + [(t.pk, t.name) for t in tags]
+        params = request.GET.copy()
+        params.pop("page", None)
+        saved = [
+            (saved_list, urlencode(saved_list.params, doseq=True))
+            for saved_list in selectors.saved_lists_for(request.user)
+        ]
         context = {
             "page": page,
-            "query": query,
-            "sort": sort,
+            "query": form.cleaned_data.get("q", ""),
+            "sort": form.cleaned_data.get("sort") or "name",
             "form": form,
-            "region": _region(),
+            "querystring": params.urlencode(),
+            "region": rules.phone_region or DEFAULT_REGION,
             "show_health": request.user.can(Capability.VIEW_HEALTH),
+            "can_edit": request.user.can(Capability.EDIT_CLIENTS),
+            "tags": tags if request.user.can(Capability.EDIT_CLIENTS) else [],
+            "saved_lists": saved,
         }
         template = (
             "clients/_results.html"
@@ -61,16 +79,114 @@ class ClientListView(CapabilityRequiredMixin, View):
         return render(request, template, context)
 
 
+def _back_to_list(request) -> str:
+    """The list as the user left it (its filters travel in the form's ``params``)."""
+    return reverse("clients:list") + "?" + request.POST.get("params", "")
+
+
+def _errors_as_messages(request, form, back: str):
+    """The list's small forms live in menus; their errors come back as messages."""
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
+    return redirect(back)
+
+
+class ClientBulkTagView(CapabilityRequiredMixin, View):
+    """Add a tag to, or remove it from, the ticked clients or every client the list's
+    current filters match."""
+
+    capability = Capability.EDIT_CLIENTS
+
+    def post(self, request):
+        form = BulkTagForm(request.POST)
+        back = _back_to_list(request)
+        if not form.is_valid():
+            return _errors_as_messages(request, form, back)
+        data = form.cleaned_data
+        if data["everything"]:
+            _form, clients = selectors.client_list_from_params(
+                user=request.user, params=QueryDict(data["params"])
+            )
+            ids = list(clients.order_by().values_list("pk", flat=True))
+        else:
+            ids = data["ids"]
+        changed = services.clients_tag(
+            client_ids=ids, tag=data["tag"], add=data["action"] == "add", actor=request.user
+        )
+        message = (
+            ngettext(
+                "Tag “%(tag)s” added to %(n)d client.",
+                "Tag “%(tag)s” added to %(n)d clients.",
+                changed,
+            )
+            if data["action"] == "add"
+            else ngettext(
+                "Tag “%(tag)s” removed from %(n)d client.",
+                "Tag “%(tag)s” removed from %(n)d clients.",
+                changed,
+            )
+        )
+        messages.success(request, message % {"tag": data["tag"].name, "n": changed})
+        return redirect(back)
+
+
+class SavedListCreateView(CapabilityRequiredMixin, View):
+    capability = Capability.VIEW_CLIENTS
+
+    def post(self, request):
+        form = SavedListForm(request.POST)
+        back = _back_to_list(request)
+        if not form.is_valid():
+            return _errors_as_messages(request, form, back)
+        saved = services.saved_list_create(
+            owner=request.user,
+            name=form.cleaned_data["name"],
+            params=QueryDict(request.POST.get("params", "")),
+            shared=form.cleaned_data["shared"],
+        )
+        messages.success(request, _("List “%(name)s” saved.") % {"name": saved.name})
+        return redirect(back)
+
+
+class SavedListDeleteView(CapabilityRequiredMixin, View):
+    capability = Capability.VIEW_CLIENTS
+
+    def post(self, request, pk: int):
+        saved = SavedList.objects.filter(pk=pk, owner=request.user).first()
+        if saved is None:
+            raise Http404
+        saved.delete()
+        messages.success(request, _("List “%(name)s” deleted.") % {"name": saved.name})
+        return redirect("clients:list")
+
+
+def _client_form(request, *, editing: Client | None = None, data=None) -> ClientForm:
+    return ClientForm(
+        data,
+        request.FILES if data is not None else None,
+        region=_region(),
+        editing=editing,
+        custom=custom_fields.active_fields(),
+    )
+
+
+def _save_photo(form: ClientForm, client: Client) -> None:
+    if form.cleaned_data.get("photo_upload"):
+        services.client_photo_set(client=client, upload=form.cleaned_data["photo_upload"])
+    elif form.cleaned_data.get("remove_photo") and client.photo:
+        services.client_photo_set(client=client, upload=None)
+
+
 class ClientCreateView(CapabilityRequiredMixin, View):
     capability = Capability.EDIT_CLIENTS
     template_name = "clients/form.html"
 
     def get(self, request):
-        form = ClientForm(region=_region())
-        return render(request, self.template_name, {"form": form})
+        return render(request, self.template_name, {"form": _client_form(request)})
 
     def post(self, request):
-        form = ClientForm(request.POST, region=_region())
+        form = _client_form(request, data=request.POST)
         if form.is_valid():
             try:
                 client = services.client_create(
@@ -79,6 +195,7 @@ class ClientCreateView(CapabilityRequiredMixin, View):
             except ValidationError as exc:
                 _form_errors(form, exc)
             else:
+                _save_photo(form, client)
                 messages.success(
                     request, _("Client file %(number)s created.") % {"number": client.file_number}
                 )
@@ -92,23 +209,67 @@ class ClientEditView(CapabilityRequiredMixin, View):
 
     def get(self, request, pk: int):
         client = _load(request, pk)
-        form = ClientForm(region=_region(), editing=client)
+        form = _client_form(request, editing=client)
         return render(request, self.template_name, {"form": form, "client": client})
 
     def post(self, request, pk: int):
         client = _load(request, pk)
-        form = ClientForm(request.POST, region=_region(), editing=client)
+        form = _client_form(request, editing=client, data=request.POST)
         if form.is_valid():
             try:
-                services.client_update(
-                    client=client, data=services.ClientData(form.client_values())
+                client = services.client_update(
+                    client=client,
+                    data=services.ClientData(form.client_values()),
+                    expected_version=form.cleaned_data.get("version"),
                 )
+            except services.EditConflict as conflict:
+                return self._conflict(request, form, conflict.current)
             except ValidationError as exc:
                 _form_errors(form, exc)
             else:
+                _save_photo(form, client)
                 messages.success(request, _("Saved."))
                 return redirect("clients:detail", pk=client.pk)
         return render(request, self.template_name, {"form": form, "client": client}, status=400)
+
+    def _conflict(self, request, form: ClientForm, current: Client):
+        """Someone saved this file since the editor opened it: show what each side changed,
+        and give back the form at the new version, holding the editor's changes and the
+        other person's changes to every field the editor did not touch."""
+        current = selectors.client_get(pk=current.pk, user=request.user)
+        fields = form.custom_fields
+        opened = conflicts.read_snapshot(form.cleaned_data.get("snapshot") or "")
+        changes = conflicts.compare(
+            opened=opened or conflicts.state(current, fields=fields),
+            current=current,
+            mine=form.client_values(),
+            fields=fields,
+        )
+        fresh = _client_form(request, editing=current)
+        data = request.POST.copy()
+        for change in changes:
+            if change.theirs and not change.yours:
+                for name in _form_names(fresh, change.name):
+                    data.setlist(name, _as_post_values(fresh[name].value()))
+        data["version"] = str(current.version)
+        data["snapshot"] = conflicts.snapshot(current, fields=fields)
+        merged = _client_form(request, editing=current, data=data)
+        merged.is_valid()
+        context = {"form": merged, "client": current, "changes": changes, "conflict": True}
+        return render(request, self.template_name, context, status=409)
+
+
+def _form_names(form: ClientForm, name: str) -> list[str]:
+    if name.startswith("custom:"):
+        return [custom_fields.FORM_PREFIX + name.split(":", 1)[1]]
+    if name == "national_id":
+        return []  # an empty ID field keeps the number on file
+    return [conflicts.FORM_NAMES.get(name, name)]
+
+
+def _as_post_values(value) -> list[str]:
+    values = value if isinstance(value, (list, tuple)) else [value]
+    return ["" if v is None else str(getattr(v, "pk", v)) for v in values]
 
 
 class ClientDetailView(CapabilityRequiredMixin, View):
@@ -130,6 +291,9 @@ class ClientDetailView(CapabilityRequiredMixin, View):
             "health": getattr(client, "health", None) if can_health else None,
             "region": _region(),
             "mobile": format_phone(client.mobile, region=_region()),
+            "category": lifecycle.category_of(
+                client, services.client_settings(), timezone.localdate()
+            ),
         }
         if selected.context is not None:
             context.update(selected.context(request, client))
@@ -179,3 +343,40 @@ class ClientHealthEditView(CapabilityRequiredMixin, View):
                 messages.success(request, _("Health record saved."))
                 return redirect("clients:detail_tab", pk=client.pk, tab="health")
         return render(request, self.template_name, {"form": form, "client": client}, status=400)
+
+
+def custom_tab_context(request, client) -> dict:
+    fields = custom_fields.active_fields()
+    return {
+        "custom_sections": [
+            (section, [(cf, custom_fields.display(cf, client.custom.get(cf.key))) for cf in group])
+            for section, group in custom_fields.sections_with_fields(fields)
+        ]
+    }
+
+
+class ClientPhotoView(CapabilityRequiredMixin, View):
+    """A client's photo, read through this tenant's own row (files are never public)."""
+
+    capability = Capability.VIEW_CLIENTS
+
+    def get(self, request, pk: int):
+        client = _load(request, pk)
+        if not client.photo or not default_storage.exists(client.photo.name):
+            raise Http404
+        response = FileResponse(
+            default_storage.open(client.photo.name, "rb"), content_type="image/jpeg"
+        )
+        response["Cache-Control"] = "private, max-age=300"
+        return response
+
+
+class BirthdayListView(CapabilityRequiredMixin, View):
+    capability = Capability.VIEW_CLIENTS
+
+    def get(self, request):
+        period = "month" if request.GET.get("period") == "month" else "week"
+        today = timezone.localdate()
+        rows = selectors.birthdays(period=period, today=today)
+        context = {"rows": rows, "period": period, "today": today, "region": _region()}
+        return render(request, "clients/birthdays.html", context)
