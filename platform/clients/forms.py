@@ -282,6 +282,7 @@ class TagForm(forms.ModelForm):
     class Meta:
         model = Tag
         fields = ["name", "colour"]
+        labels = {"name": _("Tag name")}
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()

@@ -68,6 +68,7 @@ class Command(BaseCommand):
                                 language=demo.language,
                             )
                         self._demo_clients()
+                        self._demo_tags_and_fields()
                 url = tenant_portal_url(domain_name, "/")
                 for staff in demo.staff:
                     rows.append((demo.name, url, email(staff), ", ".join(staff.roles)))
@@ -99,3 +100,42 @@ class Command(BaseCommand):
                 client_health_update(
                     client=client, values={"drug_allergies": allergy}, updated_by=None
                 )
+
+    def _demo_tags_and_fields(self) -> None:
+        """Tags, flags and a custom section, so the list's filters have something to show."""
+        from clients.custom_fields import custom_field_save
+        from clients.models import Client, CustomFieldSection, Tag
+
+        tags = {
+            name: Tag.objects.get_or_create(name=name, defaults={"colour": colour})[0]
+            for name, colour in (("储值卡会员", "violet"), ("敏感肌", "pink"), ("老带新", "green"))
+        }
+        section, _created = CustomFieldSection.objects.get_or_create(
+            name="生活习惯", defaults={"order": 1}
+        )
+        if not section.fields.exists():
+            custom_field_save(
+                field=None,
+                values={
+                    "section": section,
+                    "label": "作息",
+                    "kind": "choice",
+                    "choices": ["早睡早起", "经常熬夜", "倒班"],
+                },
+            )
+            custom_field_save(
+                field=None, values={"section": section, "label": "吸烟", "kind": "boolean"}
+            )
+        clients = {c.name: c for c in Client.objects.all()}
+        plan = {
+            "李静": (["important"], ["储值卡会员", "敏感肌"]),
+            "赵敏": (["special_attention"], ["敏感肌"]),
+            "王丽娟": ([], ["储值卡会员", "老带新"]),
+            "Emily Wong": ([], ["老带新"]),
+        }
+        for name, (flags, tag_names) in plan.items():
+            client = clients.get(name)
+            if client is None:
+                continue
+            Client.objects.filter(pk=client.pk).update(flags=flags)
+            client.tags.add(*(tags[t] for t in tag_names))
