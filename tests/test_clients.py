@@ -5,7 +5,7 @@ from django.db import connection
 from django_tenants.utils import tenant_context
 
 from clients.models import Client, ClientHealth
-from clients.services import ClientData, client_create, client_health_update
+from clients.services import ClientData, client_create, client_derive, client_health_update
 from tests.conftest import signed_in
 
 VALID_ID = "11010519491231002X"  # a checksum-valid sample number
@@ -234,3 +234,24 @@ def test_the_profile_has_a_timeline_tab_and_unknown_or_closed_tabs_are_not_found
     assert "health" not in [
         t.key for t in front_desk_a.get(f"/clients/{client.pk}/").context["tabs"]
     ]
+
+
+def test_search_results_page_with_the_right_total(cast, owner_a):
+    from clients.models import Client as ClientRow
+
+    with tenant_context(cast.tenant_a):
+        rows = []
+        for n in range(60):
+            row = ClientRow(name=f"林{n:02d}", file_number=f"P{n:05d}")
+            client_derive(row)
+            rows.append(row)
+        ClientRow.objects.bulk_create(rows)
+    first = owner_a.get("/clients/", {"q": "林"})
+    assert first.context["page"].paginator.count == 60
+    assert len(first.context["page"].object_list) == 50
+    second = owner_a.get("/clients/", {"q": "林", "page": 2})
+    names = [c.name for c in second.context["page"].object_list]
+    assert len(names) == 10 and names == sorted(names)
+    beyond = owner_a.get("/clients/", {"q": "林", "page": 9})
+    assert beyond.context["page"].number == 2
+    assert owner_a.get("/clients/", {"q": "没有这个人"}).context["page"].paginator.count == 0

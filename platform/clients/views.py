@@ -5,7 +5,6 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -49,7 +48,12 @@ class ClientListView(CapabilityRequiredMixin, View):
         form, clients = selectors.client_list_from_params(
             user=request.user, params=request.GET, rules=rules
         )
-        page = Paginator(clients, PAGE_SIZE).get_page(request.GET.get("page"))
+        page = selectors.client_page(
+            clients,
+            request.GET.get("page"),
+            per_page=PAGE_SIZE,
+            searching=bool(form.cleaned_data.get("q", "").strip()),
+        )
         # One query for the tags, shared by the filter bar and the bulk-tagging bar.
         tags = list(Tag.objects.all())
         form.fields["tag"].widget.choices = [("", _("Any tag"))] + [(t.pk, t.name) for t in tags]
