@@ -103,6 +103,7 @@ def main() -> dict:
     from django.db.models import Q
     from django_tenants.utils import tenant_context
 
+    from clients.filters import single_gram
     from clients.models import Client
     from clients.selectors import client_list, client_page
     from tenants.services import tenant_signup
@@ -122,7 +123,8 @@ def main() -> dict:
     def indexed(term: str) -> None:
         # Exactly what the list page runs: the filtered list, then its first page.
         found = client_list(user=_NoHealth(), query=term)
-        list(client_page(found, 1, per_page=50, searching=True).object_list)
+        gram = single_gram({"q": term})
+        list(client_page(found, 1, per_page=50, searching=True, gram=gram).object_list)
 
     def plain(term: str) -> None:
         found = Client.objects.filter(

@@ -255,3 +255,30 @@ def test_search_results_page_with_the_right_total(cast, owner_a):
     beyond = owner_a.get("/clients/", {"q": "林", "page": 9})
     assert beyond.context["page"].number == 2
     assert owner_a.get("/clients/", {"q": "没有这个人"}).context["page"].paginator.count == 0
+
+
+def test_one_character_searches_read_the_name_index_and_agree_with_the_full_search(cast, owner_a):
+    from clients.filters import single_gram
+    from clients.models import Client as ClientRow
+    from clients.search import filter_clients
+
+    names = ["王静", "静怡", "李静雯", "张三", "Jing Wang", "赵敏"]
+    clients = [_make(cast.tenant_a, name) for name in names]
+    # renaming and deleting keep the index right (it is kept by a trigger)
+    with tenant_context(cast.tenant_a):
+        client_update_name = clients[3]
+        client_update_name.name = "静香"
+        client_derive(client_update_name)
+        client_update_name.save()
+        clients[5].delete()
+    for term in ("静", "j", "w"):
+        response = owner_a.get("/clients/", {"q": term})
+        assert single_gram({"q": term}) == term
+        with tenant_context(cast.tenant_a):
+            expected = [
+                c.name for c in filter_clients(ClientRow.objects.all(), term).order_by("sort_key")
+            ]
+        assert [c.name for c in response.context["page"].object_list] == expected
+        assert response.context["page"].paginator.count == len(expected)
+    assert single_gram({"q": "静", "flag": "important"}) is None
+    assert single_gram({"q": "静", "sort": "file"}) is None

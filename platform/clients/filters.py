@@ -167,3 +167,16 @@ def apply(clients: QuerySet[Client], data: dict, *, fields: dict) -> QuerySet[Cl
         # row (measured: 130 ms against a few ms at 200,000 clients).
         order = (Collate(F("sort_key"), "C"), "id")
     return clients.order_by(*order)
+
+
+def single_gram(data: dict) -> str | None:
+    """The term of a one-character search with no other filter, in name order: the case
+    the single-character name index answers alone (selectors.client_page)."""
+    from clients.search import normalise_query
+
+    term = normalise_query(data.get("q") or "")
+    if len(term) != 1 or (data.get("sort") or "name") != "name":
+        return None
+    if any(data.get(name) not in (None, "") for name in FILTER_PARAMS if name != "sort"):
+        return None
+    return term

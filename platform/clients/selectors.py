@@ -126,12 +126,35 @@ def birthdays(*, period: str, today: dt.date) -> list[tuple[dt.date, int, Client
     return rows
 
 
-def client_page(clients: QuerySet[Client], number, *, per_page: int, searching: bool) -> Page:
+def _gram_head(gram: str, offset: int, limit: int) -> list[tuple[int, int]]:
+    """(client id, total) of one page of a one-character search, in list order, from the
+    single-character name index (migration clients 0005): an index-only scan."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT client_id, count(*) OVER () FROM clients_namegram WHERE gram = %s "
+            "ORDER BY sort_key, client_id OFFSET %s LIMIT %s",
+            [gram, offset, limit],
+        )
+        return cursor.fetchall()
+
+
+def client_page(
+    clients: QuerySet[Client],
+    number,
+    *,
+    per_page: int,
+    searching: bool,
+    gram: str | None = None,
+) -> Page:
     """One page of the list. A search reads its matches once: a narrow query takes the
     page's ids and the total together (``count(*) over ()``), then the page's rows come
     by primary key. Counting and paging separately scanned every match twice, the slowest
     part of one-character searches at 200,000 clients (bench/search.py). Browsing without
-    a search keeps the plain count, which an index walk serves better."""
+    a search keeps the plain count, which an index walk serves better. ``gram``: a
+    one-character search with no other filter, sorted by name, reads its page from the
+    single-character name index instead (see ``filters.single_gram``)."""
     paginator = Paginator(clients, per_page)
     if not searching:
         return paginator.get_page(number)
@@ -140,11 +163,14 @@ def client_page(clients: QuerySet[Client], number, *, per_page: int, searching: 
     except (TypeError, ValueError):
         number = 1
     offset = (number - 1) * per_page
-    head = list(
-        clients.annotate(total=Window(Count("*"))).values_list("pk", "total")[
-            offset : offset + per_page
-        ]
-    )
+    if gram is not None:
+        head = _gram_head(gram, offset, per_page)
+    else:
+        head = list(
+            clients.annotate(total=Window(Count("*"))).values_list("pk", "total")[
+                offset : offset + per_page
+            ]
+        )
     if not head and number > 1:
         return paginator.get_page(number)  # past the end: Django's own last-page rule
     paginator.count = head[0][1] if head else 0

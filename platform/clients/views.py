@@ -14,7 +14,15 @@ from django.utils.translation import ngettext
 from django.views import View
 
 from accounts.roles import Capability
-from clients import conflicts, custom_fields, lifecycle, profile, selectors, services
+from clients import (
+    conflicts,
+    custom_fields,
+    filters,
+    lifecycle,
+    profile,
+    selectors,
+    services,
+)
 from clients.forms import BulkTagForm, ClientForm, ClientHealthForm, SavedListForm
 from clients.models import Client, ClientHealth, SavedList, Tag
 from clients.validators import format_phone
@@ -53,6 +61,7 @@ class ClientListView(CapabilityRequiredMixin, View):
             request.GET.get("page"),
             per_page=PAGE_SIZE,
             searching=bool(form.cleaned_data.get("q", "").strip()),
+            gram=filters.single_gram(form.cleaned_data),
         )
         # One query for the tags, shared by the filter bar and the bulk-tagging bar.
         tags = list(Tag.objects.all())
