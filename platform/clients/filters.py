@@ -170,12 +170,12 @@ def apply(clients: QuerySet[Client], data: dict, *, fields: dict) -> QuerySet[Cl
 
 
 def single_gram(data: dict) -> str | None:
-    """The term of a one-character search with no other filter, in name order: the case
-    the single-character name index answers alone (selectors.client_page)."""
+    """The term of a one- or two-character search with no other filter, in name order:
+    the case the short-gram name index answers alone (selectors.client_page)."""
     from clients.search import normalise_query
 
     term = normalise_query(data.get("q") or "")
-    if len(term) != 1 or (data.get("sort") or "name") != "name":
+    if not 1 <= len(term) <= 2 or (data.get("sort") or "name") != "name":
         return None
     if any(data.get(name) not in (None, "") for name in FILTER_PARAMS if name != "sort"):
         return None

@@ -127,8 +127,8 @@ def birthdays(*, period: str, today: dt.date) -> list[tuple[dt.date, int, Client
 
 
 def _gram_head(gram: str, offset: int, limit: int) -> list[tuple[int, int]]:
-    """(client id, total) of one page of a one-character search, in list order, from the
-    single-character name index (migration clients 0005): an index-only scan."""
+    """(client id, total) of one page of a one- or two-character search, in list order,
+    from the short-gram name index (migration clients 0005): an index-only scan."""
     from django.db import connection
 
     with connection.cursor() as cursor:
@@ -153,8 +153,8 @@ def client_page(
     by primary key. Counting and paging separately scanned every match twice, the slowest
     part of one-character searches at 200,000 clients (bench/search.py). Browsing without
     a search keeps the plain count, which an index walk serves better. ``gram``: a
-    one-character search with no other filter, sorted by name, reads its page from the
-    single-character name index instead (see ``filters.single_gram``)."""
+    one- or two-character search with no other filter, sorted by name, reads its page from
+    the short-gram name index instead (see ``filters.single_gram``)."""
     paginator = Paginator(clients, per_page)
     if not searching:
         return paginator.get_page(number)

@@ -1,7 +1,7 @@
-"""A narrow table of every client's single-character name grams (characters and first
-initial), kept by a trigger, so a one-character search reads an ordered btree index
-(index-only) instead of fetching thousands of wide client rows to sort and count them.
-bench/search.py: the one-character queries were the whole p95 tail at 200,000 clients.
+"""A narrow table of every client's one- and two-character name grams (characters,
+adjacent pairs, first one and two initials), kept by a trigger, so a short search reads
+an ordered btree index (index-only) instead of fetching thousands of wide client rows to
+sort and count them. bench/search.py: short queries were the p95 tail at 200,000 clients.
 
 The trigger function pins its search_path to the schema it was created in (each tenant
 schema runs this migration), so it always writes its own tenant's table."""
@@ -28,7 +28,7 @@ BEGIN
         DELETE FROM clients_namegram WHERE client_id = OLD.id;
     END IF;
     INSERT INTO clients_namegram (client_id, gram, sort_key)
-    SELECT NEW.id, g, NEW.sort_key FROM unnest(NEW.name_grams) AS g WHERE char_length(g) = 1;
+    SELECT NEW.id, g, NEW.sort_key FROM unnest(NEW.name_grams) AS g WHERE char_length(g) <= 2;
     RETURN NEW;
 END
 $$;
@@ -39,7 +39,7 @@ FOR EACH ROW EXECUTE FUNCTION clients_namegram_sync();
 
 INSERT INTO clients_namegram (client_id, gram, sort_key)
 SELECT c.id, g, c.sort_key FROM clients_client c, unnest(c.name_grams) AS g
-WHERE char_length(g) = 1;
+WHERE char_length(g) <= 2;
 """
 
 DROP = """
