@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from accounts.models import User
+from visits.models import Visit
+
+
+def client_visits(*, client) -> QuerySet[Visit]:
+    """The client's visits, newest first, with their practitioner in the same query."""
+    return (
+        Visit.objects.filter(client=client)
+        .select_related("practitioner")
+        .order_by("-visited_on", "-id")
+    )
+
+
+def practitioner_choices() -> QuerySet[User]:
+    """Staff a visit can name: active accounts, by name."""
+    return User.objects.filter(is_active=True).order_by("full_name", "email")
