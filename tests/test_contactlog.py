@@ -339,3 +339,25 @@ def test_pages_keep_a_constant_number_of_queries(
     for url in urls:
         with django_assert_max_num_queries(counts[url]):
             assert practitioner_a.get(url).status_code == 200
+
+
+def test_seed_demo_adds_visits_and_follow_ups_due_today_and_overdue_once(cast, db):
+    import io
+
+    from django.core.management import call_command
+    from django_tenants.utils import schema_context
+
+    from contactlog.selectors import follow_up_list
+    from tenants.models import Domain
+    from visits.models import Visit
+
+    call_command("seed_demo", stdout=io.StringIO())
+    call_command("seed_demo", stdout=io.StringIO())
+    tenant = Domain.objects.select_related("tenant").get(domain="glow.localhost").tenant
+    with schema_context(tenant.schema_name), timezone.override(ZoneInfo(tenant.time_zone)):
+        assert Visit.objects.count() == 6
+        assert ContactEntry.objects.count() == 5
+        everyone = follow_up_list(staff=None)
+        assert everyone.overdue_count == 2 and everyone.due_today_count == 1
+        client = Client.objects.order_by("id").first()
+        assert client.visit_count == 2 and client.total_spend > 0
