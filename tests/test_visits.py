@@ -5,9 +5,11 @@ import pytest
 from django_tenants.utils import tenant_context
 
 from accounts.models import User
+from accounts.services import staff_create
 from audit.models import AuditEntry
 from clients.models import Client
 from clients.services import ClientData, client_create
+from tests.conftest import signed_in
 from visits.models import Visit
 from visits.services import visit_create, visit_delete, visit_update
 
@@ -225,9 +227,6 @@ def test_another_tenant_cannot_open_or_delete_a_visit(cast, owner_a, owner_b):
 
 
 def test_a_marketing_user_sees_the_tab_but_cannot_record_visits(cast, db):
-    from accounts.services import staff_create
-    from tests.conftest import signed_in
-
     with tenant_context(cast.tenant_a):
         staff_create(
             full_name="Mia Marketing",
@@ -281,3 +280,31 @@ def test_export_and_erase_keep_dates_and_amounts(cast, db):
         assert (visit.visited_on, visit.amount) == (date(2026, 2, 1), Decimal("500.00"))
         client.refresh_from_db()
         assert client.total_spend == Decimal("500")
+
+
+def test_editing_a_visit_keeps_a_practitioner_who_has_left(cast, owner_a):
+    # given
+    client = _client(cast.tenant_a)
+    with tenant_context(cast.tenant_a):
+        gone = staff_create(
+            full_name="Former Doctor",
+            email="gone@alpha.test",
+            password=cast.password,
+            roles=["practitioner"],
+        )
+        visit = visit_create(
+            client=client, values={"visited_on": date(2026, 1, 3), "practitioner": gone}
+        )
+        User.objects.filter(pk=gone.pk).update(is_active=False)
+    # when
+    response = owner_a.post(
+        f"/visits/{visit.pk}/edit/",
+        {"visited_on": "2026-01-03", "practitioner": gone.pk, "amount": "10"},
+    )
+    # then
+    assert response.status_code == 302
+    with tenant_context(cast.tenant_a):
+        visit.refresh_from_db()
+        assert (visit.practitioner_id, visit.amount) == (gone.pk, Decimal("10.00"))
+    new_form = owner_a.get(f"/visits/client/{client.pk}/new/").context["form"]
+    assert gone.pk not in [u.pk for u in new_form.fields["practitioner"].queryset]

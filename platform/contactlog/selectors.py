@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from contactlog.models import ContactEntry
+from visits.selectors import practitioner_choices
 
 UPCOMING_DAYS = 7
 
@@ -79,7 +80,4 @@ def follow_up_list(*, staff: User | None, limit: int = 100, upcoming: bool = Tru
 
 def staff_choices(*, keep: int | None = None) -> QuerySet[User]:
     """Active staff, plus the one already named on an entry (``keep``) if they left."""
-    condition = Q(is_active=True)
-    if keep is not None:
-        condition |= Q(pk=keep)
-    return User.objects.filter(condition).order_by("full_name", "email")
+    return practitioner_choices(keep=keep)

@@ -87,7 +87,9 @@ class VisitForm(forms.ModelForm):
     def __init__(self, *args, currency: str, clinical: bool, **kwargs):
         super().__init__(*args, **kwargs)
         self.clinical = clinical
-        self.fields["practitioner"].queryset = practitioner_choices()
+        self.fields["practitioner"].queryset = practitioner_choices(
+            keep=self.instance.practitioner_id
+        )
         self.fields["practitioner"].empty_label = _("— not recorded —")
         self.fields["amount"].label = _("Amount spent (%(currency)s)") % {"currency": currency}
         if self.instance.pk:
