@@ -1,10 +1,16 @@
 from datetime import date
 from decimal import Decimal
 
+import pytest
 from django_tenants.utils import tenant_context
 
+from accounts.models import User
+from accounts.services import staff_create
+from audit.models import AuditEntry
 from clients.models import Client
 from clients.services import ClientData, client_create
+from tests.conftest import signed_in
+from visits.models import Visit
 from visits.services import visit_create, visit_delete, visit_update
 
 
@@ -40,3 +46,265 @@ def test_visits_keep_the_clients_first_and_last_visit_count_and_spend(cast, db):
             date(2026, 3, 1),
             Decimal("600"),
         )
+
+
+def _staff(tenant, email) -> User:
+    with tenant_context(tenant):
+        return User.objects.get(email=email)
+
+
+def _visit(tenant, client, **values) -> Visit:
+    with tenant_context(tenant):
+        return visit_create(client=client, values=values)
+
+
+def test_the_visits_tab_lists_visits_newest_first_with_the_clients_figures(cast, owner_a):
+    # given
+    client = _client(cast.tenant_a)
+    _visit(
+        cast.tenant_a, client, visited_on=date(2026, 1, 5), treatment_items=["水光针"], amount=800
+    )
+    _visit(
+        cast.tenant_a,
+        client,
+        visited_on=date(2026, 3, 9),
+        treatment_items=["光子嫩肤", "面部清洁"],
+        amount=Decimal("1200.50"),
+        satisfaction=4,
+    )
+    # when
+    response = owner_a.get(f"/clients/{client.pk}/visits/")
+    # then
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert page.index("光子嫩肤、面部清洁") < page.index("水光针")
+    assert "2,000.50 CNY" in page and "4/5" in page
+    assert [v.visited_on for v in response.context["visit_page"].object_list] == [
+        date(2026, 3, 9),
+        date(2026, 1, 5),
+    ]
+
+
+def test_front_desk_never_sees_clinical_notes_but_a_practitioner_does(
+    cast, front_desk_a, practitioner_a
+):
+    # given
+    client = _client(cast.tenant_a)
+    visit = _visit(
+        cast.tenant_a,
+        client,
+        visited_on=date(2026, 2, 1),
+        treatment_items=["热玛吉"],
+        efficacy="轻微红肿，三天消退",
+        suggestions="希望缩短等候时间",
+    )
+    # then: the tab, the timeline and the edit form hide them from front desk
+    for url in (
+        f"/clients/{client.pk}/visits/",
+        f"/clients/{client.pk}/timeline/",
+        f"/visits/{visit.pk}/edit/",
+    ):
+        page = front_desk_a.get(url).content.decode()
+        assert "热玛吉" in page
+        assert "轻微红肿" not in page and "缩短等候" not in page
+    # and a practitioner sees and can write them
+    assert "轻微红肿" in practitioner_a.get(f"/clients/{client.pk}/visits/").content.decode()
+    form = practitioner_a.get(f"/visits/{visit.pk}/edit/").context["form"]
+    assert "efficacy" in form.fields and "suggestions" in form.fields
+
+
+def test_a_front_desk_edit_keeps_the_clinical_notes_and_cannot_delete_that_visit(
+    cast, front_desk_a
+):
+    # given
+    client = _client(cast.tenant_a)
+    visit = _visit(cast.tenant_a, client, visited_on=date(2026, 2, 1), efficacy="良好")
+    # when
+    response = front_desk_a.post(
+        f"/visits/{visit.pk}/edit/",
+        {
+            "visited_on": "2026-02-01",
+            "treatment_items": "补水",
+            "amount": "300",
+            "efficacy": "篡改",
+        },
+    )
+    # then
+    assert response.status_code == 302
+    with tenant_context(cast.tenant_a):
+        visit.refresh_from_db()
+        assert (visit.efficacy, visit.treatment_items, visit.amount) == (
+            "良好",
+            ["补水"],
+            Decimal("300.00"),
+        )
+    assert front_desk_a.get(f"/visits/{visit.pk}/delete/").status_code == 404
+    assert front_desk_a.post(f"/visits/{visit.pk}/delete/").status_code == 404
+
+
+def test_recording_a_visit_splits_items_and_updates_the_figures_and_the_audit_trail(
+    cast, practitioner_a
+):
+    # given
+    client = _client(cast.tenant_a)
+    doctor = _staff(cast.tenant_a, cast.practitioner_a)
+    # when
+    response = practitioner_a.post(
+        f"/visits/client/{client.pk}/new/",
+        {
+            "visited_on": "2026-04-02",
+            "treatment_items": "水光针、光子嫩肤， 面部清洁,",
+            "practitioner": doctor.pk,
+            "satisfaction": "5",
+            "amount": "1680",
+            "efficacy": "肤色提亮",
+            "suggestions": "",
+        },
+    )
+    # then
+    assert response.status_code == 302
+    with tenant_context(cast.tenant_a):
+        visit = Visit.objects.get(client=client)
+        assert visit.treatment_items == ["水光针", "光子嫩肤", "面部清洁"]
+        assert (visit.practitioner_id, visit.satisfaction) == (doctor.pk, 5)
+        client.refresh_from_db()
+        assert (client.visit_count, client.total_spend) == (1, Decimal("1680"))
+        entry = AuditEntry.objects.get(object_type="visit", action="create")
+        assert entry.client_id == client.pk and entry.actor_id == doctor.pk
+        assert "efficacy" in entry.fields and "efficacy" not in entry.changes
+    # and: edit and delete are recorded too
+    practitioner_a.post(
+        f"/visits/{visit.pk}/edit/",
+        {"visited_on": "2026-04-02", "treatment_items": "水光针", "amount": "1000"},
+    )
+    practitioner_a.post(f"/visits/{visit.pk}/delete/")
+    with tenant_context(cast.tenant_a):
+        actions = list(
+            AuditEntry.objects.filter(object_type="visit").values_list("action", flat=True)
+        )
+        assert actions == ["delete", "update", "create"]
+        client.refresh_from_db()
+        assert (client.visit_count, client.total_spend) == (0, Decimal("0"))
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("visited_on", "2999-01-01", "cannot be in the future"),
+        ("amount", "-5", "greater than or equal to 0"),
+        ("satisfaction", "7", "Select a valid choice"),
+        ("treatment_items", "、".join(["项目"] * 21), "At most 20 items"),
+    ],
+)
+def test_bad_visit_input_is_refused_beside_the_field(cast, owner_a, field, value, message):
+    client = _client(cast.tenant_a)
+    data = {"visited_on": "2026-04-02", "treatment_items": "补水", field: value}
+    response = owner_a.post(f"/visits/client/{client.pk}/new/", data)
+    assert response.status_code == 400
+    assert any(message in e for e in response.context["form"].errors[field])
+    assert f'id="id_{field}' in response.content.decode()
+    with tenant_context(cast.tenant_a):
+        assert not Visit.objects.exists()
+
+
+def test_the_amount_field_names_the_tenants_currency(cast, owner_a, owner_b):
+    a = _client(cast.tenant_a)
+    b = _client(cast.tenant_b)
+    assert "(CNY)" in owner_a.get(f"/visits/client/{a.pk}/new/").content.decode()
+    assert "(GBP)" in owner_b.get(f"/visits/client/{b.pk}/new/").content.decode()
+
+
+def test_another_tenant_cannot_open_or_delete_a_visit(cast, owner_a, owner_b):
+    # given
+    client = _client(cast.tenant_a)
+    visit = _visit(cast.tenant_a, client, visited_on=date(2026, 2, 1))
+    # then: tenant B cannot reach tenant A's visit or client
+    assert owner_b.get(f"/visits/{visit.pk}/edit/").status_code == 404
+    assert owner_b.post(f"/visits/{visit.pk}/delete/").status_code == 404
+    assert owner_b.get(f"/visits/client/{client.pk}/new/").status_code == 404
+    with tenant_context(cast.tenant_a):
+        assert Visit.objects.filter(pk=visit.pk).exists()
+
+
+def test_a_marketing_user_sees_the_tab_but_cannot_record_visits(cast, db):
+    with tenant_context(cast.tenant_a):
+        staff_create(
+            full_name="Mia Marketing",
+            email="mia@alpha.test",
+            password=cast.password,
+            roles=["marketing"],
+        )
+    marketing = signed_in(cast.tenant_a, cast.host_a, "mia@alpha.test")
+    client = _client(cast.tenant_a)
+    visit = _visit(cast.tenant_a, client, visited_on=date(2026, 2, 1), efficacy="良好")
+    page = marketing.get(f"/clients/{client.pk}/visits/").content.decode()
+    assert "Record a visit" not in page and "良好" not in page
+    assert marketing.get(f"/visits/client/{client.pk}/new/").status_code == 404
+    assert marketing.get(f"/visits/{visit.pk}/edit/").status_code == 404
+
+
+def test_the_visits_tab_keeps_a_constant_number_of_queries(
+    cast, practitioner_a, django_assert_max_num_queries
+):
+    client = _client(cast.tenant_a)
+    doctor = _staff(cast.tenant_a, cast.practitioner_a)
+    _visit(cast.tenant_a, client, visited_on=date(2026, 1, 1), practitioner=doctor)
+    with django_assert_max_num_queries(14) as few:
+        practitioner_a.get(f"/clients/{client.pk}/visits/")
+    for day in range(2, 30):
+        _visit(cast.tenant_a, client, visited_on=date(2026, 1, day), practitioner=doctor)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = practitioner_a.get(f"/clients/{client.pk}/visits/")
+    assert len(response.context["visit_page"].object_list) == 29
+
+
+def test_export_and_erase_keep_dates_and_amounts(cast, db):
+    from clients import related
+
+    client = _client(cast.tenant_a)
+    _visit(
+        cast.tenant_a,
+        client,
+        visited_on=date(2026, 2, 1),
+        amount=Decimal("500"),
+        efficacy="良好",
+        suggestions="无",
+    )
+    handler = next(h for h in related.handlers() if h.key == "visits")
+    with tenant_context(cast.tenant_a):
+        exported = handler.export(client)
+        assert exported[0]["efficacy"] == "良好" and exported[0]["amount"] == "500.00"
+        handler.erase(client)
+        visit = Visit.objects.get(client=client)
+        assert (visit.efficacy, visit.suggestions) == ("", "")
+        assert (visit.visited_on, visit.amount) == (date(2026, 2, 1), Decimal("500.00"))
+        client.refresh_from_db()
+        assert client.total_spend == Decimal("500")
+
+
+def test_editing_a_visit_keeps_a_practitioner_who_has_left(cast, owner_a):
+    # given
+    client = _client(cast.tenant_a)
+    with tenant_context(cast.tenant_a):
+        gone = staff_create(
+            full_name="Former Doctor",
+            email="gone@alpha.test",
+            password=cast.password,
+            roles=["practitioner"],
+        )
+        visit = visit_create(
+            client=client, values={"visited_on": date(2026, 1, 3), "practitioner": gone}
+        )
+        User.objects.filter(pk=gone.pk).update(is_active=False)
+    # when
+    response = owner_a.post(
+        f"/visits/{visit.pk}/edit/",
+        {"visited_on": "2026-01-03", "practitioner": gone.pk, "amount": "10"},
+    )
+    # then
+    assert response.status_code == 302
+    with tenant_context(cast.tenant_a):
+        visit.refresh_from_db()
+        assert (visit.practitioner_id, visit.amount) == (gone.pk, Decimal("10.00"))
+    new_form = owner_a.get(f"/visits/client/{client.pk}/new/").context["form"]
+    assert gone.pk not in [u.pk for u in new_form.fields["practitioner"].queryset]

@@ -3,5 +3,7 @@ from django.urls import include, path
 urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("clients/", include("clients.urls")),
+    path("visits/", include("visits.urls")),
+    path("", include("contactlog.urls")),
     path("", include("portal.urls")),
 ]

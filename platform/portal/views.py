@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from accounts.roles import Capability
-from portal import selectors
+from portal import dashboard, selectors
 from portal.forms import BusinessSettingsForm
 from portal.mixins import CapabilityRequiredMixin
 from portal.services import business_settings_save
@@ -25,6 +25,7 @@ class DashboardView(CapabilityRequiredMixin, View):
         context = {
             "now": timezone.localtime(),
             "summary": selectors.dashboard_summary(tenant=tenant, user=request.user),
+            "widgets": dashboard.widgets_for(request),
         }
         return render(request, "portal/dashboard.html", context)
 

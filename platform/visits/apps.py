@@ -5,3 +5,27 @@ from django.utils.translation import gettext_lazy as _
 class VisitsConfig(AppConfig):
     name = "visits"
     verbose_name = _("Visits and treatment history")
+
+    def ready(self) -> None:
+        from accounts.roles import Capability
+        from clients import profile, related
+        from visits import history, views
+
+        profile.register_tab(
+            profile.ProfileTab(
+                "visits",
+                _("Visits"),
+                30,
+                Capability.VIEW_CLIENTS,
+                "visits/tab.html",
+                views.visits_tab_context,
+            )
+        )
+        profile.register_timeline(
+            profile.TimelineSource("visits", Capability.VIEW_CLIENTS, history.timeline_entries)
+        )
+        related.register(
+            related.ClientData(
+                "visits", _("Visits and treatment history"), history.export, history.erase
+            )
+        )

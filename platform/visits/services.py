@@ -1,6 +1,6 @@
 """Writes to visits. Every write refreshes the client's derived visit figures in the same
 transaction, so a client's first/last visit, count and spend never disagree with its
-visits."""
+visits, and every write from a person is recorded in the audit trail."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import Count, Max, Min, Sum
 
+from audit import services as audit
+from audit.models import Action
 from clients.models import Client
 from visits.models import Visit
 
@@ -21,6 +23,11 @@ VISIT_FIELDS = (
     "suggestions",
     "amount",
 )
+# Clinical notes: seen only with clients.health, written only with treatment.record.
+CLINICAL_FIELDS = ("efficacy", "suggestions")
+# Free text about the person: named in the audit trail but never copied into it, so an
+# erasure of the visit's text is not undone by the trail.
+AUDIT_SENSITIVE = CLINICAL_FIELDS
 
 
 def refresh_client_visit_stats(client_ids) -> None:
@@ -57,28 +64,82 @@ def _apply(visit: Visit, values: dict) -> None:
         setattr(visit, name, value)
 
 
+def _snapshot(visit: Visit) -> dict:
+    return {
+        name: getattr(visit, "practitioner_id" if name == "practitioner" else name)
+        for name in VISIT_FIELDS
+    }
+
+
+def visit_has_clinical_notes(visit: Visit) -> bool:
+    return any(getattr(visit, name) for name in CLINICAL_FIELDS)
+
+
 @transaction.atomic
-def visit_create(*, client: Client, values: dict, created_by=None, origin: str = "manual") -> Visit:
+def visit_create(
+    *,
+    client: Client,
+    values: dict,
+    created_by=None,
+    origin: str = "manual",
+    audited: bool = True,
+) -> Visit:
+    """``audited=False`` is for bulk writers (importers) that record one entry for the
+    whole batch themselves."""
     visit = Visit(client=client, created_by=created_by, origin=origin)
     _apply(visit, values)
     visit.full_clean()
     visit.save()
     refresh_client_visit_stats([client.pk])
+    if audited:
+        fields, changes = audit.diff({}, _snapshot(visit), sensitive=AUDIT_SENSITIVE)
+        audit.record(
+            action=Action.CREATE,
+            actor=created_by,
+            object_type="visit",
+            object_id=visit.pk,
+            client_id=client.pk,
+            fields=fields,
+            changes=changes,
+        )
     return visit
 
 
 @transaction.atomic
-def visit_update(*, visit: Visit, values: dict) -> Visit:
+def visit_update(*, visit: Visit, values: dict, actor=None) -> Visit:
     visit = Visit.objects.select_for_update().get(pk=visit.pk)
+    before = _snapshot(visit)
     _apply(visit, values)
     visit.full_clean()
     visit.save()
     refresh_client_visit_stats([visit.client_id])
+    fields, changes = audit.diff(before, _snapshot(visit), sensitive=AUDIT_SENSITIVE)
+    if fields:
+        audit.record(
+            action=Action.UPDATE,
+            actor=actor,
+            object_type="visit",
+            object_id=visit.pk,
+            client_id=visit.client_id,
+            fields=fields,
+            changes=changes,
+        )
     return visit
 
 
 @transaction.atomic
-def visit_delete(*, visit: Visit) -> None:
-    client_id = visit.client_id
+def visit_delete(*, visit: Visit, actor=None) -> None:
+    client_id, visit_id = visit.client_id, visit.pk
+    snapshot = _snapshot(visit)
     visit.delete()
     refresh_client_visit_stats([client_id])
+    fields, changes = audit.diff(snapshot, {}, sensitive=AUDIT_SENSITIVE)
+    audit.record(
+        action=Action.DELETE,
+        actor=actor,
+        object_type="visit",
+        object_id=visit_id,
+        client_id=client_id,
+        fields=fields,
+        changes=changes,
+    )

@@ -53,6 +53,7 @@ TENANT_APPS = [
     "portal",
     "clients",
     "visits",
+    "contactlog",
     "audit",
     "verticals",
     "verticals.aesthetic.apps.AestheticConfig",

@@ -1,0 +1,49 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ContactlogConfig(AppConfig):
+    name = "contactlog"
+    verbose_name = _("Contact log")
+
+    def ready(self) -> None:
+        from accounts.roles import Capability
+        from clients import profile, related
+        from contactlog import history, views
+        from portal import dashboard, navigation
+
+        profile.register_tab(
+            profile.ProfileTab(
+                "contacts",
+                _("Contact log"),
+                40,
+                Capability.VIEW_CLIENTS,
+                "contactlog/tab.html",
+                views.contacts_tab_context,
+            )
+        )
+        profile.register_timeline(
+            profile.TimelineSource("contacts", Capability.VIEW_CLIENTS, history.timeline_entries)
+        )
+        related.register(
+            related.ClientData("contacts", _("Contact log"), history.export, history.erase)
+        )
+        navigation.register(
+            navigation.NavItem(
+                "follow_ups",
+                _("Follow-ups"),
+                "contactlog:follow_ups",
+                Capability.VIEW_CLIENTS,
+                "phone",
+                20,
+            )
+        )
+        dashboard.register(
+            dashboard.DashboardWidget(
+                "follow_ups",
+                10,
+                Capability.VIEW_CLIENTS,
+                "contactlog/dashboard_widget.html",
+                views.dashboard_widget_context,
+            )
+        )

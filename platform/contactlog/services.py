@@ -1,0 +1,106 @@
+"""Writes to the contact log. Each write is one transaction with its audit entry; the
+free-text summary and outcome are named in the audit trail but never copied into it,
+so erasing them from the log erases them everywhere."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from audit import services as audit
+from audit.models import Action
+from contactlog.models import ContactEntry
+
+CONTACT_FIELDS = (
+    "contacted_at",
+    "staff",
+    "purpose",
+    "channel",
+    "summary",
+    "outcome",
+    "next_follow_up",
+)
+AUDIT_SENSITIVE = ("summary", "outcome")
+
+
+def _snapshot(entry: ContactEntry) -> dict:
+    values = {
+        name: getattr(entry, "staff_id" if name == "staff" else name) for name in CONTACT_FIELDS
+    }
+    values["follow_up_done_at"] = entry.follow_up_done_at
+    return values
+
+
+def _apply(entry: ContactEntry, values: dict) -> None:
+    unknown = set(values) - set(CONTACT_FIELDS)
+    if unknown:
+        raise ValueError(f"Unknown contact fields: {sorted(unknown)}")
+    old_follow_up = entry.next_follow_up
+    for name, value in values.items():
+        setattr(entry, name, value)
+    if entry.next_follow_up != old_follow_up:
+        # A new or removed follow-up date is a new task: whatever was done was for the
+        # old date.
+        entry.follow_up_done_at = None
+        entry.follow_up_done_by = None
+
+
+def _record(action: str, entry: ContactEntry, before: dict, after: dict, actor) -> None:
+    fields, changes = audit.diff(before, after, sensitive=AUDIT_SENSITIVE)
+    if fields or action != Action.UPDATE:
+        audit.record(
+            action=action,
+            actor=actor,
+            object_type="contact",
+            object_id=entry.pk,
+            client_id=entry.client_id,
+            fields=fields,
+            changes=changes,
+        )
+
+
+@transaction.atomic
+def contact_create(*, client, values: dict, created_by=None) -> ContactEntry:
+    entry = ContactEntry(client=client, created_by=created_by)
+    if "staff" not in values:
+        entry.staff = created_by
+    _apply(entry, values)
+    entry.full_clean()
+    entry.save()
+    _record(Action.CREATE, entry, {}, _snapshot(entry), created_by)
+    return entry
+
+
+@transaction.atomic
+def contact_update(*, entry: ContactEntry, values: dict, actor=None) -> ContactEntry:
+    entry = ContactEntry.objects.select_for_update().get(pk=entry.pk)
+    before = _snapshot(entry)
+    _apply(entry, values)
+    entry.full_clean()
+    entry.save()
+    _record(Action.UPDATE, entry, before, _snapshot(entry), actor)
+    return entry
+
+
+@transaction.atomic
+def contact_delete(*, entry: ContactEntry, actor=None) -> None:
+    before = _snapshot(entry)
+    pk = entry.pk
+    entry.delete()
+    entry.pk = pk
+    _record(Action.DELETE, entry, before, {}, actor)
+
+
+@transaction.atomic
+def contact_follow_up_done(*, entry: ContactEntry, actor=None) -> ContactEntry:
+    """Mark the entry's follow-up done. Marking it twice keeps the first time and person;
+    an entry without a follow-up date has nothing to complete."""
+    entry = ContactEntry.objects.select_for_update().get(pk=entry.pk)
+    if entry.next_follow_up is None or entry.follow_up_done_at is not None:
+        return entry
+    before = _snapshot(entry)
+    entry.follow_up_done_at = timezone.now()
+    entry.follow_up_done_by = actor
+    entry.save(update_fields=["follow_up_done_at", "follow_up_done_by", "updated_at"])
+    _record(Action.UPDATE, entry, before, _snapshot(entry), actor)
+    return entry

@@ -1,0 +1,126 @@
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from visits.models import Visit
+from visits.selectors import practitioner_choices
+from visits.services import CLINICAL_FIELDS
+
+# Commas (Western and full-width), the enumeration comma 、, semicolons and new lines.
+ITEM_SEPARATORS = re.compile(r"[,，、;；\n]+")
+MAX_ITEMS = 20
+MAX_ITEM_LENGTH = 100
+
+SATISFACTION_CHOICES = [
+    ("", _("Not asked")),
+    ("1", _("1 · very unhappy")),
+    ("2", _("2 · unhappy")),
+    ("3", _("3 · neutral")),
+    ("4", _("4 · happy")),
+    ("5", _("5 · very happy")),
+]
+
+
+def split_items(text: str) -> list[str]:
+    return [item.strip() for item in ITEM_SEPARATORS.split(text or "") if item.strip()]
+
+
+class StaffChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return obj.full_name or obj.email
+
+
+class VisitForm(forms.ModelForm):
+    """The visit form. Clinical fields (efficacy, suggestions) are part of it only for a
+    user who may write treatment records; for anyone else they are not in the form, so
+    their values are neither shown nor changed."""
+
+    treatment_items = forms.CharField(
+        label=_("Treatment items"),
+        required=False,
+        help_text=_("Separate several items with commas or 、, e.g. 水光针、光子嫩肤."),
+    )
+    satisfaction = forms.TypedChoiceField(
+        label=_("Satisfaction"),
+        choices=SATISFACTION_CHOICES,
+        required=False,
+        coerce=int,
+        empty_value=None,
+        widget=forms.RadioSelect,
+    )
+    amount = forms.DecimalField(
+        required=False,
+        min_value=Decimal(0),
+        max_digits=12,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"step": "0.01", "min": "0", "inputmode": "decimal"}),
+    )
+
+    class Meta:
+        model = Visit
+        fields = [
+            "visited_on",
+            "treatment_items",
+            "practitioner",
+            "satisfaction",
+            "amount",
+            "efficacy",
+            "suggestions",
+        ]
+        labels = {
+            "visited_on": _("Date of visit"),
+            "efficacy": _("Efficacy evaluation"),
+            "suggestions": _("Client's suggestions and comments"),
+        }
+        widgets = {
+            "visited_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "efficacy": forms.Textarea(attrs={"rows": 3}),
+            "suggestions": forms.Textarea(attrs={"rows": 3}),
+        }
+        field_classes = {"practitioner": StaffChoiceField}
+
+    def __init__(self, *args, currency: str, clinical: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.clinical = clinical
+        self.fields["practitioner"].queryset = practitioner_choices(
+            keep=self.instance.practitioner_id
+        )
+        self.fields["practitioner"].empty_label = _("— not recorded —")
+        self.fields["amount"].label = _("Amount spent (%(currency)s)") % {"currency": currency}
+        if self.instance.pk:
+            self.initial["treatment_items"] = "、".join(self.instance.treatment_items)
+        if not clinical:
+            for name in CLINICAL_FIELDS:
+                del self.fields[name]
+
+    def clean_visited_on(self):
+        visited_on = self.cleaned_data["visited_on"]
+        if visited_on > timezone.localdate():
+            raise forms.ValidationError(
+                _("A visit cannot be in the future; book an appointment instead."),
+                code="future",
+            )
+        return visited_on
+
+    def clean_treatment_items(self) -> list[str]:
+        items = split_items(self.cleaned_data.get("treatment_items", ""))
+        if len(items) > MAX_ITEMS:
+            raise forms.ValidationError(
+                _("At most %(max)d items per visit."), code="too_many", params={"max": MAX_ITEMS}
+            )
+        too_long = [item for item in items if len(item) > MAX_ITEM_LENGTH]
+        if too_long:
+            raise forms.ValidationError(
+                _("Each item can have at most %(max)d characters: “%(item)s…” is longer."),
+                code="too_long",
+                params={"max": MAX_ITEM_LENGTH, "item": too_long[0][:20]},
+            )
+        return items
+
+    def visit_values(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.fields}

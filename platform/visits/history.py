@@ -1,0 +1,61 @@
+"""How visits appear elsewhere in the client file: as timeline entries and in the
+client's export and erasure (``clients.related``)."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.roles import Capability
+from clients.profile import TimelineEntry
+from visits.models import Visit
+from visits.selectors import client_visits
+
+KIND_LABEL = gettext_lazy("Visit")
+
+
+def timeline_entries(client, user, limit: int) -> list[TimelineEntry]:
+    clinical = user.can(Capability.VIEW_HEALTH)
+    can_edit = user.can(Capability.EDIT_CLIENTS)
+    entries = []
+    for visit in client_visits(client=client)[:limit]:
+        details = []
+        if visit.satisfaction:
+            details.append(_("Satisfaction %(n)d/5") % {"n": visit.satisfaction})
+        if clinical and visit.efficacy:
+            details.append(visit.efficacy)
+        entries.append(
+            TimelineEntry(
+                when=visit.visited_on,
+                kind="visit",
+                kind_label=KIND_LABEL,
+                title="、".join(visit.treatment_items) or _("Visit"),
+                detail="\n".join(details),
+                url=reverse("visits:edit", args=[visit.pk]) if can_edit else "",
+                actor=str(visit.practitioner) if visit.practitioner else "",
+            )
+        )
+    return entries
+
+
+def export(client) -> list[dict]:
+    return [
+        {
+            "date": visit.visited_on.isoformat(),
+            "treatment_items": list(visit.treatment_items),
+            "practitioner": str(visit.practitioner) if visit.practitioner else None,
+            "satisfaction": visit.satisfaction,
+            "amount": str(visit.amount) if visit.amount is not None else None,
+            "efficacy": visit.efficacy,
+            "suggestions": visit.suggestions,
+            "origin": visit.origin,
+        }
+        for visit in client_visits(client=client).order_by("visited_on", "id")
+    ]
+
+
+def erase(client) -> None:
+    """Blank the visit notes; dates, items and amounts stay, because the business's
+    accounts need them and the client's total spend is derived from them."""
+    Visit.objects.filter(client=client).update(efficacy="", suggestions="")
