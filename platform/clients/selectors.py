@@ -126,6 +126,19 @@ def birthdays(*, period: str, today: dt.date) -> list[tuple[dt.date, int, Client
     return rows
 
 
+LIST_DEFERRED = (
+    "search_text",
+    "name_grams",
+    "name_pinyin",
+    "name_initials",
+    "national_id",
+    "service_preferences",
+    "special_notes",
+    "address",
+    "custom",
+)
+
+
 def _gram_head(gram: str, offset: int, limit: int) -> list[tuple[int, int]]:
     """(client id, total) of one page of a one- or two-character search, in list order,
     from the short-gram name index (migration clients 0005): an index-only scan."""
@@ -155,6 +168,9 @@ def client_page(
     a search keeps the plain count, which an index walk serves better. ``gram``: a
     one- or two-character search with no other filter, sorted by name, reads its page from
     the short-gram name index instead (see ``filters.single_gram``)."""
+    # The list shows a few columns; skip the wide ones (search columns, notes, the
+    # encrypted ID, which would be decrypted row by row).
+    clients = clients.defer(*LIST_DEFERRED)
     paginator = Paginator(clients, per_page)
     if not searching:
         return paginator.get_page(number)
