@@ -9,8 +9,12 @@ from clients.search import filter_clients
 SORTS = {"name": ("sort_key", "id"), "-created": ("-created_at", "-id"), "file": ("file_number",)}
 
 
-def client_list(*, user, query: str = "", sort: str = "name") -> QuerySet[Client]:
+def client_list(
+    *, user, query: str = "", sort: str = "name", include_erased: bool = False
+) -> QuerySet[Client]:
     clients = Client.objects.select_related("preferred_staff")
+    if not include_erased:
+        clients = clients.filter(erased_at__isnull=True)
     if user.can("clients.health"):
         clients = clients.select_related("health")
     order = SORTS.get(sort, SORTS["name"])

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from accounts.roles import Capability
-from clients import profile, selectors, services
+from clients import duplicates, profile, selectors, services
 from clients.forms import ClientForm, ClientHealthForm, ClientSearchForm
 from clients.models import Client, ClientHealth
 from clients.validators import format_phone
@@ -72,6 +72,8 @@ class ClientCreateView(CapabilityRequiredMixin, View):
     def post(self, request):
         form = ClientForm(request.POST, region=_region())
         if form.is_valid():
+            if held := duplicates.held_for_duplicates(request, form.client_values()):
+                return render(request, self.template_name, {"form": form, "duplicates": held})
             try:
                 client = services.client_create(
                     data=services.ClientData(form.client_values()), created_by=request.user
@@ -99,6 +101,9 @@ class ClientEditView(CapabilityRequiredMixin, View):
         client = _load(request, pk)
         form = ClientForm(request.POST, region=_region(), editing=client)
         if form.is_valid():
+            if held := duplicates.held_for_duplicates(request, form.client_values(), client):
+                context = {"form": form, "client": client, "duplicates": held}
+                return render(request, self.template_name, context)
             try:
                 services.client_update(
                     client=client, data=services.ClientData(form.client_values())
