@@ -54,6 +54,7 @@ TENANT_APPS = [
     "clients",
     "visits",
     "audit",
+    "privacy",
     "verticals",
     "verticals.aesthetic.apps.AestheticConfig",
     "verticals.dental.apps.DentalConfig",
