@@ -9,6 +9,7 @@ just the glyphs used."""
 
 from __future__ import annotations
 
+import logging
 import re
 from functools import cache
 from pathlib import Path
@@ -17,6 +18,9 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 import portal
+
+# fontTools logs every subsetting step at INFO; one PDF would fill the server log.
+logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 FONT_DIR = Path(portal.__file__).resolve().parent / "static/vendor/noto-sans-sc"
 _BLOCK = re.compile(
