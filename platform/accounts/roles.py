@@ -14,6 +14,8 @@ class Capability(models.TextChoices):
     VIEW_HEALTH = "clients.health", _("See medical history, allergies and clinical records")
     VIEW_FULL_ID = "clients.full_id", _("See full national ID numbers")
     EXPORT_CLIENTS = "clients.export", _("Import and export client lists")
+    MERGE_CLIENTS = "clients.merge", _("Merge duplicate client files")
+    ERASE_CLIENTS = "clients.erase", _("Erase a client's personal data on request")
     VIEW_SCHEDULE = "schedule.view", _("See the calendar")
     MANAGE_SCHEDULE = "schedule.manage", _("Book, move and cancel appointments")
     RECORD_TREATMENT = "treatment.record", _("Write treatment and examination records")
@@ -51,6 +53,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             C.VIEW_CLIENTS,
             C.EDIT_CLIENTS,
             C.EXPORT_CLIENTS,
+            C.MERGE_CLIENTS,
             C.VIEW_SCHEDULE,
             C.MANAGE_SCHEDULE,
             C.TAKE_PAYMENTS,

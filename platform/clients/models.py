@@ -213,6 +213,8 @@ class Client(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # Set when the client's personal data was erased on request (privacy.services).
+    erased_at = models.DateTimeField(_("erased"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("client")
@@ -225,6 +227,9 @@ class Client(models.Model):
             models.Index(fields=["last_visit_on"], name="client_last_visit"),
             GinIndex(fields=["flags"], name="client_flags"),
             GinIndex(fields=["custom"], name="client_custom"),
+            # Duplicate checks (clients.duplicates): another file's phones, name + birth date.
+            GinIndex(fields=["other_phones"], name="client_other_phones"),
+            models.Index(fields=["name", "date_of_birth"], name="client_name_dob"),
         ]
 
     def __str__(self) -> str:

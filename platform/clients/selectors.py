@@ -26,14 +26,19 @@ def client_list(
     fields: list | None = None,
     today: dt.date | None = None,
     rules: ClientSettings | None = None,
+    include_erased: bool = False,
 ) -> QuerySet[Client]:
     """The client list as the list page shows it: each client with its preferred staff,
     tags and lifecycle ``category``; health only for clinical roles; erased files out."""
     clients = (
         Client.objects.select_related("preferred_staff")
         .prefetch_related("tags")
-        .annotate(category=lifecycle.category_expression(_rules(), today or timezone.localdate()))
+        .annotate(
+            category=lifecycle.category_expression(rules or _rules(), today or timezone.localdate())
+        )
     )
+    if not include_erased:
+        clients = clients.filter(erased_at__isnull=True)
     if user.can("clients.health"):
         clients = clients.select_related("health")
     data = {"q": query, "sort": sort, **(filters_data or {})}

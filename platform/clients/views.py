@@ -17,6 +17,7 @@ from accounts.roles import Capability
 from clients import (
     conflicts,
     custom_fields,
+    duplicates,
     filters,
     lifecycle,
     profile,
@@ -201,6 +202,8 @@ class ClientCreateView(CapabilityRequiredMixin, View):
     def post(self, request):
         form = _client_form(request, data=request.POST)
         if form.is_valid():
+            if held := duplicates.held_for_duplicates(request, form.client_values()):
+                return render(request, self.template_name, {"form": form, "duplicates": held})
             try:
                 client = services.client_create(
                     data=services.ClientData(form.client_values()), created_by=request.user
@@ -229,6 +232,9 @@ class ClientEditView(CapabilityRequiredMixin, View):
         client = _load(request, pk)
         form = _client_form(request, editing=client, data=request.POST)
         if form.is_valid():
+            if held := duplicates.held_for_duplicates(request, form.client_values(), client):
+                context = {"form": form, "client": client, "duplicates": held}
+                return render(request, self.template_name, context)
             try:
                 client = services.client_update(
                     client=client,

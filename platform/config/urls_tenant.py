@@ -5,5 +5,6 @@ urlpatterns = [
     path("clients/", include("clients.urls")),
     path("visits/", include("visits.urls")),
     path("", include("contactlog.urls")),
+    path("clients/", include("privacy.urls")),
     path("", include("portal.urls")),
 ]

@@ -55,6 +55,7 @@ TENANT_APPS = [
     "visits",
     "contactlog",
     "audit",
+    "privacy",
     "verticals",
     "verticals.aesthetic.apps.AestheticConfig",
     "verticals.dental.apps.DentalConfig",

@@ -1,0 +1,183 @@
+"""Merging two files of the same person into one (seed 002: 自动检测重复条目).
+
+The user keeps one file and picks, per differing field, whose value survives. Everything
+that points at the other file moves to the kept one, found generically from
+``Client._meta.related_objects``, so areas added later (visits, contact log, referrals,
+appointments, bills, vertical records…) are moved without being named here. An area whose
+rows cannot simply be re-pointed (a one-to-one row, a unique constraint on the client,
+a denormalised copy) resolves that in its ``clients.related`` handler's ``merge``, which
+runs first; a one-to-one row left on both files after that stays with the kept file and
+the other one is deleted with the merged file."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from audit.models import Action
+from audit.services import record
+from clients import related
+from clients.models import Client, ClientHealth
+from clients.services import CLIENT_FIELDS, ClientData, client_update
+
+HEALTH_TEXT_FIELDS = (
+    "surgery_history",
+    "drug_allergies",
+    "other_allergies",
+    "chronic_conditions",
+    "current_medications",
+    "notes",
+)
+HEALTH_FLAGS = ("has_surgery_history", "has_drug_allergy", "has_chronic_condition")
+
+
+def _empty(value) -> bool:
+    return value in (None, "", [], {})
+
+
+def differing_fields(kept: Client, merged: Client) -> list[str]:
+    return [f for f in CLIENT_FIELDS if getattr(kept, f) != getattr(merged, f)]
+
+
+def default_choices(kept: Client, merged: Client) -> set[str]:
+    """Fields whose value is taken from the merged file unless the user says otherwise:
+    those the kept file leaves empty and the merged one fills."""
+    return {
+        f
+        for f in differing_fields(kept, merged)
+        if _empty(getattr(kept, f)) and not _empty(getattr(merged, f))
+    }
+
+
+def _join_text(kept: str, merged: str, file_number: str) -> str:
+    """Both files' notes, the merged file's marked with its number; nothing repeated."""
+    kept, merged = (kept or "").strip(), (merged or "").strip()
+    if not merged or merged in kept:
+        return kept
+    if not kept:
+        return merged
+    return f"{kept}\n[{file_number}] {merged}"
+
+
+def _merge_health(kept: Client, merged: Client) -> None:
+    rows = {h.client_id: h for h in ClientHealth.objects.filter(client__in=[kept, merged])}
+    theirs, ours = rows.get(merged.pk), rows.get(kept.pk)
+    if theirs is None:
+        return
+    if ours is None:
+        theirs.client = kept
+        theirs.save(update_fields=["client"])
+        return
+    for name in HEALTH_TEXT_FIELDS:
+        setattr(
+            ours, name, _join_text(getattr(ours, name), getattr(theirs, name), merged.file_number)
+        )
+    for name in HEALTH_FLAGS:
+        setattr(ours, name, getattr(ours, name) or getattr(theirs, name))
+    ours.pregnancy = ours.pregnancy or theirs.pregnancy
+    ours.save()
+    theirs.delete()
+
+
+def _move_related(kept: Client, merged: Client) -> list[str]:
+    """Point every foreign key at ``merged`` to ``kept``; returns the moved models' labels."""
+    moved = []
+    for rel in Client._meta.related_objects:
+        model = rel.related_model
+        if model is ClientHealth:
+            continue  # merged above, field by field
+        if rel.many_to_many:
+            if rel.through._meta.auto_created:
+                accessor = rel.get_accessor_name()
+                getattr(kept, accessor).add(*getattr(merged, accessor).all())
+                getattr(merged, accessor).clear()
+                moved.append(model._meta.label)
+            continue  # an explicit through model is moved by its own foreign keys
+        name = rel.field.name
+        rows = model._base_manager.filter(**{name: merged})
+        if model is Client:
+            rows = rows.exclude(pk=kept.pk)  # the kept file is not its own referrer
+        if rel.one_to_one and model._base_manager.filter(**{name: kept}).exists():
+            continue
+        if rows.update(**{name: kept}):
+            moved.append(model._meta.label)
+    return moved
+
+
+@transaction.atomic
+def client_merge(
+    *, kept: Client, merged: Client, take_from_merged: Iterable[str] = (), actor=None
+) -> Client:
+    """Merge ``merged`` into ``kept`` and delete ``merged``. ``take_from_merged`` names the
+    client fields whose value comes from the merged file. Locks both rows (lower id
+    first, so two merges of the same pair cannot deadlock)."""
+    from visits.services import refresh_client_visit_stats
+
+    if kept.pk == merged.pk:
+        raise ValidationError(_("A file cannot be merged into itself."), code="same_file")
+    locked = {
+        c.pk: c
+        for c in Client.objects.select_for_update()
+        .filter(pk__in=[kept.pk, merged.pk])
+        .order_by("pk")
+    }
+    kept, merged = locked[kept.pk], locked[merged.pk]
+    if kept.erased_at or merged.erased_at:
+        raise ValidationError(_("An erased file cannot be merged."), code="erased")
+
+    unknown = set(take_from_merged) - set(CLIENT_FIELDS)
+    if unknown:
+        raise ValueError(f"Unknown client fields: {sorted(unknown)}")
+    values = {name: getattr(merged, name) for name in take_from_merged}
+    referrer = values.get("referred_by", kept.referred_by)
+    if referrer is not None and referrer.pk in (kept.pk, merged.pk):
+        values["referred_by"] = None
+
+    for handler in related.handlers():
+        if handler.merge is not None:
+            handler.merge(kept, merged)
+    _merge_health(kept, merged)
+    moved = _move_related(kept, merged)
+
+    kept = client_update(client=kept, data=ClientData(values))
+    kept.custom = {**merged.custom, **kept.custom}
+    kept.opening_spend += merged.opening_spend
+    update = ["custom", "opening_spend"]
+    discarded_photo = merged.photo.name if merged.photo else ""
+    if merged.photo and not kept.photo:
+        kept.photo, discarded_photo = merged.photo.name, ""
+        update.append("photo")
+    kept.save(update_fields=update)
+    refresh_client_visit_stats([kept.pk])
+
+    merged_number = merged.file_number
+    merged_pk = merged.pk
+    merged.delete()
+    if discarded_photo:
+        storage = Client._meta.get_field("photo").storage
+        transaction.on_commit(lambda: storage.delete(discarded_photo))
+
+    fields = sorted(values)
+    record(
+        action=Action.MERGE,
+        actor=actor,
+        object_type="client",
+        object_id=kept.pk,
+        client_id=kept.pk,
+        fields=fields,
+        changes={"moved": moved},
+        note=f"merged file {merged_number}",
+    )
+    record(
+        action=Action.MERGE,
+        actor=actor,
+        object_type="client",
+        object_id=merged_pk,
+        client_id=merged_pk,
+        note=f"merged into file {kept.file_number}",
+    )
+    kept.refresh_from_db()
+    return kept

@@ -1,0 +1,261 @@
+"""Duplicate warnings on the client form and merging two files of the same person."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django_tenants.utils import tenant_context
+
+from audit.models import AuditEntry
+from clients.duplicates import likely_duplicates
+from clients.models import Client, ClientHealth
+from clients.services import ClientData, client_create, client_health_update
+from privacy.models import ConsentRecord
+from privacy.services import consent_record
+from tests.conftest import signed_in
+from visits.models import Visit
+from visits.services import visit_create
+
+VALID_ID = "11010519491231002X"
+
+FORM = {
+    "name": "李雷",
+    "gender": "male",
+    "date_of_birth": "1988-02-14",
+    "mobile": "13912345678",
+    "other_phones": "",
+    "email": "",
+    "national_id": "",
+}
+
+
+def _make(tenant, name, **values) -> Client:
+    with tenant_context(tenant):
+        return client_create(data=ClientData({"name": name, **values}), created_by=None)
+
+
+@pytest.mark.parametrize(
+    ("existing", "posted", "reason"),
+    [
+        ({"mobile": "+8613912345678"}, {}, "phone"),
+        ({"other_phones": ["+8613912345678"]}, {}, "phone"),
+        ({"mobile": "+8613700000000"}, {"other_phones": "137 0000 0000"}, "phone"),
+        ({"national_id": VALID_ID}, {"national_id": VALID_ID, "mobile": ""}, "national_id"),
+        (
+            {"date_of_birth": date(1988, 2, 14)},
+            {"mobile": "", "name": "王芳"},
+            "name_dob",
+        ),
+    ],
+)
+def test_a_new_file_is_held_when_a_likely_duplicate_exists(cast, owner_a, existing, posted, reason):
+    # given
+    other = _make(cast.tenant_a, "王芳", **existing)
+    # when
+    response = owner_a.post("/clients/new/", {**FORM, **posted})
+    # then: nothing saved, the warning names the other file and the reason
+    assert response.status_code == 200
+    held = response.context["duplicates"]
+    assert [d.client.pk for d in held] == [other.pk]
+    assert reason in held[0].reasons
+    page = response.content.decode()
+    assert other.file_number in page and "Save anyway" in page
+    with tenant_context(cast.tenant_a):
+        assert Client.objects.count() == 1
+
+
+def test_the_warning_masks_the_other_files_phone(cast, owner_a):
+    _make(cast.tenant_a, "王芳", mobile="+8613912345678")
+    page = owner_a.post("/clients/new/", FORM).content.decode()
+    assert "+86139****5678" in page and "13912345678" not in page.replace('value="13912345678"', "")
+
+
+def test_save_anyway_creates_the_second_file(cast, owner_a):
+    _make(cast.tenant_a, "王芳", mobile="+8613912345678")
+    response = owner_a.post("/clients/new/", {**FORM, "save_anyway": "1"})
+    assert response.status_code == 302
+    with tenant_context(cast.tenant_a):
+        assert Client.objects.filter(mobile="+8613912345678").count() == 2
+
+
+def test_an_edit_giving_another_files_id_number_is_held_then_saved_anyway(cast, owner_a):
+    # given
+    _make(cast.tenant_a, "王芳", national_id=VALID_ID)
+    mine = _make(cast.tenant_a, "李雷", mobile="+8613912345678")
+    edit = {**FORM, "national_id": VALID_ID}
+    # when
+    held = owner_a.post(f"/clients/{mine.pk}/edit/", edit)
+    # then
+    assert held.status_code == 200 and held.context["duplicates"][0].reasons == ["national_id"]
+    with tenant_context(cast.tenant_a):
+        mine.refresh_from_db()
+        assert mine.national_id == ""
+    # and: saved anyway
+    assert (
+        owner_a.post(f"/clients/{mine.pk}/edit/", {**edit, "save_anyway": "1"}).status_code == 302
+    )
+    with tenant_context(cast.tenant_a):
+        mine.refresh_from_db()
+        assert mine.national_id == VALID_ID
+
+
+def test_an_edit_that_changes_no_identifying_field_is_not_held_again(cast, owner_a):
+    _make(cast.tenant_a, "王芳", mobile="+8613912345678")
+    mine = _make(cast.tenant_a, "李雷", mobile="+8613912345678", date_of_birth=date(1988, 2, 14))
+    response = owner_a.post(
+        f"/clients/{mine.pk}/edit/", {**FORM, "occupation": "工程师", "gender": "male"}
+    )
+    assert response.status_code == 302
+
+
+def test_the_duplicate_check_is_one_query(cast, db, django_assert_num_queries):
+    for n in range(5):
+        _make(cast.tenant_a, f"客户{n}", mobile=f"+86139000000{n:02d}", national_id=VALID_ID)
+    with tenant_context(cast.tenant_a):
+        assert Client.objects.exists()  # the schema switch is not the check's query
+        with django_assert_num_queries(1):
+            found = likely_duplicates(
+                {
+                    "name": "客户1",
+                    "date_of_birth": date(1990, 1, 1),
+                    "mobile": "+8613900000001",
+                    "other_phones": [],
+                    "national_id": VALID_ID,
+                }
+            )
+    assert len(found) == 5
+    assert {tuple(d.reasons) for d in found} >= {("phone", "national_id"), ("national_id",)}
+
+
+def _dangling_references(model_rels) -> dict:
+    """For every foreign key to clients_client, rows whose client no longer exists."""
+    dangling = {}
+    with connection.cursor() as cursor:
+        for rel in model_rels:
+            if rel.many_to_many:
+                continue
+            table = rel.related_model._meta.db_table
+            column = rel.field.column
+            cursor.execute(
+                f'SELECT count(*) FROM "{table}" t WHERE t."{column}" IS NOT NULL AND NOT EXISTS '
+                f'(SELECT 1 FROM clients_client c WHERE c.id = t."{column}")'
+            )
+            dangling[f"{table}.{column}"] = cursor.fetchone()[0]
+    return dangling
+
+
+def test_a_merge_moves_every_related_record_to_the_kept_file(cast, owner_a):
+    # given: two files of one person, each with visits, health, referrals and consents
+    with tenant_context(cast.tenant_a):
+        kept = client_create(
+            data=ClientData({"name": "陈静", "mobile": "+8613911112222"}), created_by=None
+        )
+        merged = client_create(
+            data=ClientData({"name": "陈静", "email": "chen@example.com", "occupation": "设计师"}),
+            created_by=None,
+        )
+        Client.objects.filter(pk=merged.pk).update(
+            custom={"skin": "oily"}, opening_spend=Decimal("100")
+        )
+        friend = client_create(
+            data=ClientData({"name": "朋友", "referred_by": merged}), created_by=None
+        )
+        visit_create(client=kept, values={"visited_on": date(2024, 1, 5), "amount": Decimal("200")})
+        visit_create(
+            client=merged, values={"visited_on": date(2024, 3, 9), "amount": Decimal("300")}
+        )
+        visit_create(
+            client=merged, values={"visited_on": date(2023, 7, 1), "amount": Decimal("50")}
+        )
+        client_health_update(client=kept, values={"drug_allergies": "青霉素"}, updated_by=None)
+        client_health_update(
+            client=merged, values={"drug_allergies": "磺胺", "notes": "孕期"}, updated_by=None
+        )
+        consent_record(client=merged, purpose="marketing_sms", granted=True, method="written")
+    # when: the owner keeps the first file, taking the occupation from the second
+    page = owner_a.get(f"/clients/{merged.pk}/merge/{kept.pk}/")
+    assert page.status_code == 200 and "设计师" in page.content.decode()
+    response = owner_a.post(
+        f"/clients/{merged.pk}/merge/{kept.pk}/",
+        {"take_email": "merged", "take_occupation": "merged", "take_mobile": "kept"},
+    )
+    # then
+    assert response.status_code == 302 and response["Location"] == f"/clients/{kept.pk}/"
+    with tenant_context(cast.tenant_a):
+        assert not Client.objects.filter(pk=merged.pk).exists()
+        kept.refresh_from_db()
+        assert (kept.mobile, kept.email, kept.occupation) == (
+            "+8613911112222",
+            "chen@example.com",
+            "设计师",
+        )
+        assert "chen@example.com" in kept.search_text
+        assert kept.custom == {"skin": "oily"}
+        assert Visit.objects.filter(client=kept).count() == 3
+        assert kept.visit_count == 3 and kept.total_spend == Decimal("650")
+        assert (kept.first_visit_on, kept.last_visit_on) == (date(2023, 7, 1), date(2024, 3, 9))
+        friend.refresh_from_db()
+        assert friend.referred_by_id == kept.pk
+        health = ClientHealth.objects.get()
+        assert health.client_id == kept.pk
+        assert health.drug_allergies == f"青霉素\n[{merged.file_number}] 磺胺"
+        assert health.notes == "孕期"
+        assert ConsentRecord.objects.get().client_id == kept.pk
+        assert set(_dangling_references(Client._meta.related_objects).values()) == {0}
+        entry = AuditEntry.objects.filter(action="merge", client_id=kept.pk).get()
+        assert entry.note == f"merged file {merged.file_number}"
+        assert "陈静" not in str(entry.changes) and "chen@" not in str(entry.changes)
+
+
+def test_a_file_that_was_referred_by_the_merged_one_does_not_refer_itself(cast, owner_a):
+    with tenant_context(cast.tenant_a):
+        merged = client_create(data=ClientData({"name": "甲"}), created_by=None)
+        kept = client_create(
+            data=ClientData({"name": "甲", "referred_by": merged}), created_by=None
+        )
+    assert owner_a.post(f"/clients/{merged.pk}/merge/{kept.pk}/", {}).status_code == 302
+    with tenant_context(cast.tenant_a):
+        kept.refresh_from_db()
+        assert kept.referred_by_id is None
+
+
+def test_the_merge_chooser_finds_the_file_to_keep_by_file_number(cast, owner_a):
+    merged = _make(cast.tenant_a, "甲")
+    other = _make(cast.tenant_a, "乙")
+    page = owner_a.get(f"/clients/{merged.pk}/merge/", {"q": other.file_number}).content.decode()
+    assert f"/clients/{merged.pk}/merge/{other.pk}/" in page
+    assert f"/clients/{merged.pk}/merge/{merged.pk}/" not in page
+
+
+def test_front_desk_and_practitioners_cannot_merge(cast, front_desk_a, practitioner_a):
+    a, b = _make(cast.tenant_a, "甲"), _make(cast.tenant_a, "乙")
+    for client in (front_desk_a, practitioner_a):
+        assert client.get(f"/clients/{a.pk}/merge/").status_code == 404
+        assert client.post(f"/clients/{a.pk}/merge/{b.pk}/", {}).status_code == 404
+    with tenant_context(cast.tenant_a):
+        assert Client.objects.count() == 2
+
+
+def test_a_manager_may_merge(cast, db):
+    from accounts.services import staff_create
+
+    with tenant_context(cast.tenant_a):
+        staff_create(
+            full_name="Mia Manager",
+            email="mgr@alpha.test",
+            password="Pass-Word-1234",
+            roles=["manager"],
+        )
+    manager = signed_in(cast.tenant_a, cast.host_a, "mgr@alpha.test")
+    a, b = _make(cast.tenant_a, "甲"), _make(cast.tenant_a, "乙")
+    assert manager.post(f"/clients/{a.pk}/merge/{b.pk}/", {}).status_code == 302
+
+
+def test_tenant_b_cannot_reach_tenant_as_merge_pages(cast, owner_b):
+    a, b = _make(cast.tenant_a, "甲"), _make(cast.tenant_a, "乙")
+    assert owner_b.get(f"/clients/{a.pk}/merge/").status_code == 404
+    assert owner_b.get(f"/clients/{a.pk}/merge/{b.pk}/").status_code == 404
+    assert owner_b.post(f"/clients/{a.pk}/merge/{b.pk}/", {}).status_code == 404
+    with tenant_context(cast.tenant_a):
+        assert Client.objects.count() == 2
