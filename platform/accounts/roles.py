@@ -13,7 +13,8 @@ class Capability(models.TextChoices):
     EDIT_CLIENTS = "clients.edit", _("Create and edit client files")
     VIEW_HEALTH = "clients.health", _("See medical history, allergies and clinical records")
     VIEW_FULL_ID = "clients.full_id", _("See full national ID numbers")
-    EXPORT_CLIENTS = "clients.export", _("Import and export client lists")
+    EXPORT_CLIENTS = "clients.export", _("Export client lists")
+    IMPORT_CLIENTS = "clients.import", _("Import clients from a spreadsheet")
     MERGE_CLIENTS = "clients.merge", _("Merge duplicate client files")
     ERASE_CLIENTS = "clients.erase", _("Erase a client's personal data on request")
     VIEW_SCHEDULE = "schedule.view", _("See the calendar")
@@ -53,6 +54,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             C.VIEW_CLIENTS,
             C.EDIT_CLIENTS,
             C.EXPORT_CLIENTS,
+            C.IMPORT_CLIENTS,
             C.MERGE_CLIENTS,
             C.VIEW_SCHEDULE,
             C.MANAGE_SCHEDULE,
@@ -79,6 +81,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             C.VIEW_DASHBOARD,
             C.VIEW_CLIENTS,
             C.EDIT_CLIENTS,
+            C.IMPORT_CLIENTS,
             C.VIEW_SCHEDULE,
             C.MANAGE_SCHEDULE,
             C.TAKE_PAYMENTS,

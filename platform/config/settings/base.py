@@ -55,6 +55,7 @@ TENANT_APPS = [
     "visits",
     "contactlog",
     "audit",
+    "imports",
     "privacy",
     "verticals",
     "verticals.aesthetic.apps.AestheticConfig",

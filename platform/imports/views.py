@@ -1,0 +1,220 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+
+from accounts.roles import Capability
+from audit import services as audit
+from audit.models import Action
+from clients import selectors as client_selectors
+from clients.services import client_settings
+from imports import export, services, tasks
+from imports.models import ImportJob, JobStatus, RowAction
+from portal.mixins import CapabilityRequiredMixin
+
+PREVIEW_LIMIT = 500
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("Spreadsheet"),
+        help_text=gettext_lazy(
+            "Excel .xlsx, or .csv in UTF-8 or GBK. The first row holds the column names."
+        ),
+    )
+
+
+def _job(request, pk: int) -> ImportJob:
+    job = ImportJob.objects.filter(pk=pk).first()
+    if job is None:
+        raise Http404
+    return job
+
+
+def _in_background(job: ImportJob) -> bool:
+    from django.core.files.storage import default_storage
+
+    return default_storage.size(job.file) > services.BACKGROUND_BYTES
+
+
+class ImportStartView(CapabilityRequiredMixin, View):
+    capability = Capability.IMPORT_CLIENTS
+
+    def get(self, request):
+        jobs = ImportJob.objects.select_related("created_by")[:10]
+        return render(request, "imports/start.html", {"form": UploadForm(), "jobs": jobs})
+
+    def post(self, request):
+        form = UploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                job = services.job_create(upload=form.cleaned_data["file"], user=request.user)
+            except ValidationError as exc:
+                for error in exc.message_dict.get("file", exc.messages):
+                    form.add_error("file", error)
+            else:
+                return redirect("imports:mapping", pk=job.pk)
+        jobs = ImportJob.objects.select_related("created_by")[:10]
+        return render(request, "imports/start.html", {"form": form, "jobs": jobs}, status=400)
+
+
+class ImportMappingView(CapabilityRequiredMixin, View):
+    capability = Capability.IMPORT_CLIENTS
+
+    def _context(self, request, job, chosen, error=""):
+        targets = services.available_targets(request.user)
+        groups: dict = {}
+        for target in targets:
+            groups.setdefault(str(target.group), []).append(target)
+        columns = [
+            (
+                str(i),
+                header,
+                [row[i] for row in job.samples if i < len(row) and row[i]][:3],
+                chosen.get(str(i), ""),
+            )
+            for i, header in enumerate(job.headers)
+        ]
+        return {"job": job, "columns": columns, "groups": groups, "error": error}
+
+    def get(self, request, pk: int):
+        job = _job(request, pk)
+        chosen = job.mapping or services.mapping.guess(
+            job.headers, services.available_targets(request.user)
+        )
+        return render(request, "imports/mapping.html", self._context(request, job, chosen))
+
+    def post(self, request, pk: int):
+        job = _job(request, pk)
+        chosen = {str(i): request.POST.get(f"col_{i}", "") for i in range(len(job.headers))}
+        try:
+            services.job_map(job=job, chosen=chosen, user=request.user)
+        except ValidationError as exc:
+            context = self._context(request, job, chosen, " ".join(exc.messages))
+            return render(request, "imports/mapping.html", context, status=400)
+        if _in_background(job):
+            job.status = JobStatus.CHECKING
+            job.save(update_fields=["status"])
+            transaction.on_commit(lambda: tasks.check.delay(job.pk))
+        else:
+            services.job_check(job)
+        return redirect("imports:job", pk=job.pk)
+
+
+class ImportJobView(CapabilityRequiredMixin, View):
+    capability = Capability.IMPORT_CLIENTS
+
+    def get(self, request, pk: int):
+        job = _job(request, pk)
+        done = services.progress_of(job)
+        context = {
+            "job": job,
+            "done": done,
+            "percent": int(100 * done / job.total_rows) if job.total_rows else 0,
+        }
+        if request.htmx and job.running:
+            return render(request, "imports/_progress.html", context)
+        if request.htmx:
+            response = render(request, "imports/_progress.html", context)
+            response["HX-Refresh"] = "true"
+            return response
+        if job.status == JobStatus.CHECKED:
+            rows = job.rows.all()
+            context.update(
+                bad=list(rows.exclude(errors=[])[:PREVIEW_LIMIT]),
+                duplicates=list(
+                    rows.filter(errors=[]).exclude(
+                        duplicate_of__isnull=True, duplicate_row__isnull=True
+                    )[:PREVIEW_LIMIT]
+                ),
+                actions=RowAction.choices,
+                limit=PREVIEW_LIMIT,
+            )
+        return render(request, "imports/job.html", context)
+
+
+class ImportCommitView(CapabilityRequiredMixin, View):
+    capability = Capability.IMPORT_CLIENTS
+
+    def post(self, request, pk: int):
+        job = _job(request, pk)
+        if job.status != JobStatus.CHECKED:
+            raise Http404
+        if job.bad_rows and not request.POST.get("skip_bad"):
+            messages.error(
+                request,
+                _("Fix the rows with problems and upload the file again, or tick “skip them”."),
+            )
+            return redirect("imports:job", pk=job.pk)
+        per_row = {
+            int(key[4:]): value
+            for key, value in request.POST.items()
+            if key.startswith("row_") and key[4:].isdigit()
+        }
+        services.job_set_actions(
+            job=job,
+            existing=request.POST.get("existing", ""),
+            in_file=request.POST.get("in_file", ""),
+            rows=per_row,
+        )
+        if _in_background(job):
+            ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.COMMITTING)
+            transaction.on_commit(lambda: tasks.commit.delay(job.pk, request.user.pk))
+            return redirect("imports:job", pk=job.pk)
+        try:
+            job = services.job_commit(job, actor=request.user)
+        except Exception as exc:  # the job records why; nothing was written
+            messages.error(
+                request, _("The import failed and nothing was saved: %(error)s") % {"error": exc}
+            )
+        else:
+            messages.success(
+                request,
+                _("Imported: %(created)s new files, %(merged)s merged, %(skipped)s skipped.")
+                % {
+                    "created": job.created_count,
+                    "merged": job.merged_count,
+                    "skipped": job.skipped_count,
+                },
+            )
+        return redirect("imports:job", pk=job.pk)
+
+
+class ExportView(CapabilityRequiredMixin, View):
+    capability = Capability.EXPORT_CLIENTS
+
+    def get(self, request, fmt: str):
+        if fmt not in ("csv", "xlsx"):
+            raise Http404
+        _form, clients = client_selectors.client_list_from_params(
+            user=request.user, params=request.GET
+        )
+        region = client_settings().phone_region or "CN"
+        cols = export.columns(request.user, region=region)
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        audit.record(
+            action=Action.EXPORT,
+            actor=request.user,
+            object_type="client_list",
+            note=f"{fmt} export of {clients.count()} clients",
+        )
+        if fmt == "csv":
+            response = StreamingHttpResponse(
+                export.csv_stream(clients, cols), content_type="text/csv; charset=utf-8"
+            )
+            response["Content-Disposition"] = f'attachment; filename="clients-{stamp}.csv"'
+            return response
+        return FileResponse(
+            export.xlsx_file(clients, cols),
+            as_attachment=True,
+            filename=f"clients-{stamp}.xlsx",
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
