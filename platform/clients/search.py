@@ -7,6 +7,7 @@ bigrams, and Latin initials (``zs`` for 张三) to a prefix index."""
 
 from __future__ import annotations
 
+import functools
 import re
 
 from django.db.models import QuerySet
@@ -16,8 +17,10 @@ _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _SEPARATOR = " | "
 
 
-def _syllables(name: str) -> list[str]:
-    """Pinyin syllables for Chinese characters, lowercase words for everything else."""
+@functools.lru_cache(maxsize=20_000)
+def _syllables(name: str) -> tuple[str, ...]:
+    """Pinyin syllables for Chinese characters, lowercase words for everything else.
+    Cached: every derived column asks for them, and imports repeat names a lot."""
     parts: list[str] = []
     for chunk in lazy_pinyin(name.strip(), style=Style.NORMAL, errors=lambda s: [s]):
         parts.extend(word for word in re.split(r"[^0-9a-z]+", chunk.lower()) if word)
