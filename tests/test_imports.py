@@ -141,14 +141,15 @@ def test_a_messy_sheet_reports_every_bad_row_and_imports_nothing_until_they_are_
 ):
     job_id = _upload(front_desk_a, _xlsx())
     mapping_page, preview = _map_and_check(front_desk_a, job_id)
-    # Chinese headers were recognised; health columns are not offered to the front desk.
+    # Chinese headers were recognised.
     chosen = {header: target for _i, header, _s, target in mapping_page.context["columns"]}
     assert chosen["姓名"] == "client.name" and chosen["联系电话"] == "client.mobile"
     assert (
         chosen["首次就诊日期"] == "visit.visited_on"
         and chosen["累计消费金额"] == "client.opening_spend"
     )
-    assert chosen["是否有药物过敏史"] == ""  # clinical: not for front desk
+    # Health columns come in too (written, never shown to the front desk afterwards).
+    assert chosen["是否有药物过敏史"] == "health.has_drug_allergy"
     assert preview.status_code == 200
     page = preview.content.decode()
     bad = {row.row_number: dict(row.errors) for row in preview.context["bad"]}
@@ -194,6 +195,7 @@ def test_a_messy_sheet_reports_every_bad_row_and_imports_nothing_until_they_are_
     assert zhang.total_spend == Decimal("12800.00") and zhang.visit_count == 1
     assert zhang.first_visit_on == date(2024, 3, 1)
     with tenant_context(cast.tenant_a):
+        assert ClientHealth.objects.get(client=zhang).drug_allergies == "青霉素"
         visit = Visit.objects.get(client=zhang)
         assert visit.treatment_items == ["光子嫩肤", "水光针"] and visit.satisfaction == 5
         assert Visit.objects.get(client=li).satisfaction == 4
@@ -205,9 +207,7 @@ def test_a_messy_sheet_reports_every_bad_row_and_imports_nothing_until_they_are_
     assert [c.name for c in found] == ["张三"]
 
 
-def test_health_columns_import_for_clinical_staff_and_gbk_csv_is_read(
-    cast, storage, owner_a
-):
+def test_health_columns_import_for_clinical_staff_and_gbk_csv_is_read(cast, storage, owner_a):
     text = io.StringIO()
     writer = csv.writer(text)
     writer.writerow(["姓名", "手机", "是否有药物过敏史", "药物过敏", "生日"])

@@ -79,9 +79,10 @@ def job_create(*, upload, user) -> ImportJob:
 
 
 def available_targets(user) -> list[mapping.Target]:
-    return mapping.targets(
-        clinical=user.can("clients.health"), custom_fields=custom_fields.active_fields()
-    )
+    """Health columns are offered to everyone who may import: the clinic's sheet holds
+    them (seed 000), and the front desk who brings it in writes them without ever seeing
+    them in the portal afterwards (the preview shows names and problems, not health)."""
+    return mapping.targets(clinical=True, custom_fields=custom_fields.active_fields())
 
 
 def job_map(*, job: ImportJob, chosen: dict[str, str], user) -> ImportJob:
