@@ -202,7 +202,7 @@ def job_check(job: ImportJob, *, user=None) -> ImportJob:
     batch: list[ImportRow] = []
 
     def flush():
-        ImportRow.objects.bulk_create(batch)
+        copy_insert(batch)
         batch.clear()
         ImportJob.objects.filter(pk=job.pk).update(done_rows=counts["total"])
 
@@ -345,6 +345,36 @@ def _visit(values: dict, client_id: int, actor) -> Visit | None:
     )
 
 
+def copy_insert(objects: list) -> None:
+    """Insert model instances of one model with COPY, ids taken from the sequence first.
+    At 100,000 rows, INSERT … VALUES spent most of its time building and parsing SQL in
+    Python (bench/import.py); COPY streams the rows. Values are prepared exactly as the
+    ORM prepares them (encryption, arrays, JSON)."""
+    if not objects:
+        return
+    model = type(objects[0])
+    table = model._meta.db_table
+    fields = [f for f in model._meta.concrete_fields]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [table, len(objects)],
+        )
+        for obj, (pk,) in zip(objects, cursor.fetchall(), strict=True):
+            obj.pk = pk
+        for obj in objects:
+            for field in fields:
+                if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+                    field.pre_save(obj, add=True)
+        columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+        raw = cursor.cursor  # psycopg's own cursor under Django's wrapper
+        with raw.copy(f"COPY {connection.ops.quote_name(table)} ({columns}) FROM STDIN") as copy:
+            for obj in objects:
+                copy.write_row(
+                    [f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields]
+                )
+
+
 def _file_numbers(count: int, taken: set[str]) -> list[str]:
     row = ClientSettings.objects.select_for_update().get(pk=client_settings().pk)
     numbers = []
@@ -443,7 +473,7 @@ def _commit_rows(job: ImportJob, actor) -> dict:
                 client.visit_count, client.first_visit_on, client.last_visit_on = 1, on, on
             client_derive(client)
             clients.append((row, client))
-        Client.objects.bulk_create([c for _r, c in clients])
+        copy_insert([c for _r, c in clients])
         for row, client in clients:
             health = _health_values(row.values)
             if health:
@@ -454,7 +484,7 @@ def _commit_rows(job: ImportJob, actor) -> dict:
             if visit is not None:
                 visits.append(visit)
         ClientHealth.objects.bulk_create(healths)
-        Visit.objects.bulk_create(visits)
+        copy_insert(visits)
 
     for row in wanted.iterator(chunk_size=BATCH):
         if row.action == RowAction.MERGE and row.duplicate_of:
