@@ -7,6 +7,7 @@ from django_tenants.utils import tenant_context
 
 from accounts.models import User
 from audit.models import AuditEntry
+from audit.services import changes_of
 from clients.models import Client
 from clients.services import ClientData, client_create
 from contactlog.models import ContactEntry
@@ -120,7 +121,7 @@ def test_edit_and_delete_are_for_the_author_and_managers_and_are_audited(
         )
         assert actions == ["delete", "update", "create"]
         update = AuditEntry.objects.get(object_type="contact", action="update")
-        assert update.changes["purpose"] == ["follow_up", "complaint"]
+        assert changes_of(update)["purpose"] == ["follow_up", "complaint"]
 
 
 @time_machine.travel(dt.datetime(2026, 3, 10, 17, 0, tzinfo=dt.UTC), tick=False)

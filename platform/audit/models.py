@@ -13,6 +13,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.crypto import EncryptedTextField
+
 
 class Action(models.TextChoices):
     CREATE = "create", _("Created")
@@ -55,3 +57,16 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type} {self.object_id}"
+
+
+class ClientAuditKey(models.Model):
+    """A per-client key that seals the old/new values of that client's audit entries.
+    Erasing the client deletes the key (crypto-shredding): the entries, which can never
+    change, keep their chain but no longer reveal anything about the person."""
+
+    client_id = models.IntegerField(unique=True)
+    key = EncryptedTextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"audit key of client {self.client_id}"

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 
+from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
 from django.db import connection, transaction
 
@@ -95,6 +96,74 @@ def actor_label(user) -> str:
     return f"{user.get_full_name() or user.get_username()} <{user.get_username()}>"
 
 
+SEALED = "sealed"
+
+
+def _client_fernet(client_id: int, *, create: bool) -> Fernet | None:
+    from audit.models import ClientAuditKey
+
+    row = ClientAuditKey.objects.filter(client_id=client_id).first()
+    if row is None:
+        if not create:
+            return None
+        row, _created = ClientAuditKey.objects.get_or_create(
+            client_id=client_id, defaults={"key": Fernet.generate_key().decode()}
+        )
+    return Fernet(row.key.encode())
+
+
+def seal(client_id: int, changes: dict) -> dict:
+    """Old/new values of a client's entry, encrypted with that client's audit key."""
+    token = _client_fernet(client_id, create=True).encrypt(
+        json.dumps(changes, ensure_ascii=False, sort_keys=True).encode()
+    )
+    return {SEALED: token.decode()}
+
+
+def changes_of(entry: AuditEntry) -> dict | None:
+    """The entry's old/new values for display; None once the client was erased."""
+    sealed = (entry.changes or {}).get(SEALED)
+    if sealed is None:
+        return entry.changes
+    fernet = _client_fernet(entry.client_id, create=False) if entry.client_id else None
+    if fernet is None:
+        return None
+    try:
+        return json.loads(fernet.decrypt(sealed.encode()))
+    except InvalidToken:
+        return None
+
+
+def changes_for(entries: list[AuditEntry]) -> list[dict | None]:
+    """``changes_of`` for a page of entries, with one query for all their clients' keys."""
+    from audit.models import ClientAuditKey
+
+    ids = {e.client_id for e in entries if e.client_id and SEALED in (e.changes or {})}
+    keys = {
+        row.client_id: Fernet(row.key.encode())
+        for row in ClientAuditKey.objects.filter(client_id__in=ids)
+    }
+    out: list[dict | None] = []
+    for entry in entries:
+        sealed = (entry.changes or {}).get(SEALED)
+        if sealed is None:
+            out.append(entry.changes)
+            continue
+        fernet = keys.get(entry.client_id)
+        try:
+            out.append(json.loads(fernet.decrypt(sealed.encode())) if fernet else None)
+        except InvalidToken:
+            out.append(None)
+    return out
+
+
+def forget_client(client_id: int) -> None:
+    """Destroy the key of a client's audit values (erasure). Entries stay, unreadable."""
+    from audit.models import ClientAuditKey
+
+    ClientAuditKey.objects.filter(client_id=client_id).delete()
+
+
 @transaction.atomic
 def record(
     *,
@@ -107,8 +176,13 @@ def record(
     changes: dict | None = None,
     note: str = "",
 ) -> AuditEntry:
-    """Append one entry to the current schema's trail, chained to the newest one."""
+    """Append one entry to the current schema's trail, chained to the newest one.
+    A client's old/new values are sealed with that client's key (see ``seal``); ``note``
+    must never carry personal data, it stays readable for good."""
     _lock()
+    changes = _plain(changes or {})
+    if changes and client_id is not None:
+        changes = seal(client_id, changes)
     previous = AuditEntry.objects.order_by("-id").values_list("chain_hash", flat=True).first()
     entry = AuditEntry(
         actor_id=getattr(actor, "pk", None),
@@ -118,7 +192,7 @@ def record(
         object_id=str(object_id or ""),
         client_id=client_id,
         fields=list(fields),
-        changes=_plain(changes or {}),
+        changes=changes,
         note=note[:300],
         chain_hash="",
     )
@@ -131,3 +205,16 @@ def record(
     entry.chain_hash = entry_digest(entry, previous or GENESIS)
     entry.save(force_insert=True)
     return entry
+
+
+def verify_chain() -> tuple[int, int | None, str]:
+    """Walk the current schema's trail in order. Returns (entries checked, first broken
+    entry id or None, reason)."""
+    previous = GENESIS
+    checked = 0
+    for entry in AuditEntry.objects.order_by("id").iterator(chunk_size=2000):
+        if entry_digest(entry, previous) != entry.chain_hash:
+            return checked, entry.pk, "altered, or an entry before it was removed"
+        previous = entry.chain_hash
+        checked += 1
+    return checked, None, ""

@@ -42,7 +42,12 @@ class ClientsConfig(AppConfig):
         )
         profile.register_tab(
             profile.ProfileTab(
-                "health", _("Health"), 20, Capability.VIEW_HEALTH, "clients/tabs/health.html"
+                "health",
+                _("Health"),
+                20,
+                Capability.VIEW_HEALTH,
+                "clients/tabs/health.html",
+                views.health_tab_context,
             )
         )
         profile.register_tab(

@@ -126,6 +126,23 @@ class EditConflict(Exception):
         self.current = current
 
 
+# Named in the audit trail without their values (sensitive); every other client field's
+# old and new values are recorded, sealed with the client's audit key.
+SENSITIVE_FIELDS = frozenset({"national_id"})
+
+
+def _audit_values(client: Client, names) -> dict:
+    values = {}
+    for name in names:
+        if name == "tags":
+            values[name] = sorted(t.name for t in client.tags.all()) if client.pk else []
+        elif name in ("referred_by", "preferred_staff"):
+            values[name] = str(getattr(client, name) or "")
+        else:
+            values[name] = getattr(client, name)
+    return values
+
+
 @transaction.atomic
 def client_create(
     *, data: ClientData, created_by: User | None, health: dict | None = None
@@ -137,6 +154,17 @@ def client_create(
     client.full_clean()
     client.save()
     data.save_relations(client)
+    fields, changes = audit.diff({}, _audit_values(client, data.values), sensitive=SENSITIVE_FIELDS)
+    audit.record(
+        action=Action.CREATE,
+        actor=created_by,
+        object_type="client",
+        object_id=client.pk,
+        client_id=client.pk,
+        fields=fields,
+        changes=changes,
+        note=f"file {client.file_number}",
+    )
     if health is not None:
         client_health_update(client=client, values=health, updated_by=created_by)
     return client
@@ -144,7 +172,7 @@ def client_create(
 
 @transaction.atomic
 def client_update(
-    *, client: Client, data: ClientData, expected_version: int | None = None
+    *, client: Client, data: ClientData, expected_version: int | None = None, actor=None
 ) -> Client:
     """Save changes to a client file. With ``expected_version`` (the version the editor
     opened), a file saved by someone else in between raises EditConflict instead of being
@@ -152,12 +180,26 @@ def client_update(
     client = Client.objects.select_for_update().get(pk=client.pk)
     if expected_version is not None and client.version != expected_version:
         raise EditConflict(client)
+    before = _audit_values(client, data.values)
     data.apply_to(client)
     client_derive(client)
     client.full_clean()
     client.version += 1
     client.save()
     data.save_relations(client)
+    fields, changes = audit.diff(
+        before, _audit_values(client, data.values), sensitive=SENSITIVE_FIELDS
+    )
+    if fields:
+        audit.record(
+            action=Action.UPDATE,
+            actor=actor,
+            object_type="client",
+            object_id=client.pk,
+            client_id=client.pk,
+            fields=fields,
+            changes=changes,
+        )
     return client
 
 
@@ -178,6 +220,15 @@ def client_health_update(*, client: Client, values: dict, updated_by: User | Non
     health.updated_by = updated_by
     health.full_clean()
     health.save()
+    # Health values are sensitive: the trail names the fields, never their contents.
+    audit.record(
+        action=Action.UPDATE,
+        actor=updated_by,
+        object_type="health",
+        object_id=client.pk,
+        client_id=client.pk,
+        fields=sorted(values),
+    )
     return health
 
 

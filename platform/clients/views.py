@@ -14,6 +14,8 @@ from django.utils.translation import ngettext
 from django.views import View
 
 from accounts.roles import Capability
+from audit import services as audit
+from audit.models import Action
 from clients import (
     conflicts,
     custom_fields,
@@ -240,6 +242,7 @@ class ClientEditView(CapabilityRequiredMixin, View):
                     client=client,
                     data=services.ClientData(form.client_values()),
                     expected_version=form.cleaned_data.get("version"),
+                    actor=request.user,
                 )
             except services.EditConflict as conflict:
                 return self._conflict(request, form, conflict.current)
@@ -319,8 +322,20 @@ class ClientDetailView(CapabilityRequiredMixin, View):
         return render(request, "clients/detail.html", context)
 
 
+def _audit_view(request, client, action: str) -> None:
+    audit.record(
+        action=action,
+        actor=request.user,
+        object_type="client",
+        object_id=client.pk,
+        client_id=client.pk,
+    )
+
+
 def details_tab_context(request, client) -> dict:
     region = _region()
+    if client.national_id and request.user.can(Capability.VIEW_FULL_ID):
+        _audit_view(request, client, Action.VIEW_FULL_ID)
     return {
         "full_id": (
             client.national_id
@@ -330,6 +345,11 @@ def details_tab_context(request, client) -> dict:
         "other_phones": [format_phone(p, region=region) for p in client.other_phones],
         "emergency_phone": format_phone(client.emergency_contact_phone, region=region),
     }
+
+
+def health_tab_context(request, client) -> dict:
+    _audit_view(request, client, Action.VIEW_HEALTH)
+    return {}
 
 
 def timeline_tab_context(request, client) -> dict:
@@ -345,6 +365,7 @@ class ClientHealthEditView(CapabilityRequiredMixin, View):
 
     def get(self, request, pk: int):
         client = _load(request, pk)
+        _audit_view(request, client, Action.VIEW_HEALTH)
         form = ClientHealthForm(instance=self._health(client))
         return render(request, self.template_name, {"form": form, "client": client})
 

@@ -2,6 +2,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("accounts/", include("accounts.urls")),
+    path("audit/", include("audit.urls")),
     path("clients/", include("imports.urls")),
     path("clients/", include("clients.urls")),
     path("visits/", include("visits.urls")),

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.models import Action
-from audit.services import record
+from audit.services import forget_client, record
 from clients import related
 from clients.models import Client, ClientHealth
 from clients.services import client_derive
@@ -126,7 +126,7 @@ def client_erase(*, client: Client, actor) -> Client:
     client_derive(client)  # search columns, blind index: nothing left to find
     client.save()
 
-    # LEAD: audit branch — call audit.services.forget_client(client.pk) here once merged.
+    forget_client(client.pk)  # the trail's sealed values of this client become unreadable
     record(
         action=Action.ERASE,
         actor=actor,
