@@ -282,3 +282,20 @@ def test_short_searches_read_the_name_gram_index_and_agree_with_the_full_search(
         assert response.context["page"].paginator.count == len(expected)
     assert single_gram({"q": "静", "flag": "important"}) is None
     assert single_gram({"q": "静", "sort": "file"}) is None
+
+
+def test_field_keys_rotate_and_the_old_key_can_then_be_dropped(cast, db, settings):
+    from django.core.management import call_command
+
+    old, new = settings.FIELD_ENCRYPTION_KEYS[0], "a-brand-new-field-key-for-2027-0123456789"
+    client = _make(cast.tenant_a, "轮换", national_id=VALID_ID)
+    with tenant_context(cast.tenant_a):
+        client_health_update(client=client, values={"drug_allergies": "青霉素"}, updated_by=None)
+    settings.FIELD_ENCRYPTION_KEYS = [new, old]
+    connection.set_schema_to_public()
+    call_command("rotate_field_keys", verbosity=0)
+    settings.FIELD_ENCRYPTION_KEYS = [new]  # the old key is gone
+    with tenant_context(cast.tenant_a):
+        stored = Client.objects.get(pk=client.pk)
+        assert stored.national_id == VALID_ID
+        assert ClientHealth.objects.get(client=client).drug_allergies == "青霉素"

@@ -298,7 +298,7 @@ def test_tenant_b_cannot_reach_tenant_as_import_or_its_file(cast, storage, owner
     assert "客户档案.xlsx" not in owner_b.get("/clients/import/").content.decode()
 
 
-def test_export_follows_the_list_and_the_users_rights(cast, owner_a, front_desk_a, db):
+def test_export_follows_the_list_and_the_users_rights(cast, owner_a, owner_b, front_desk_a, db):
     from accounts.services import staff_create
     from tests.conftest import signed_in
 
@@ -316,6 +316,9 @@ def test_export_follows_the_list_and_the_users_rights(cast, owner_a, front_desk_
             roles=["manager"],
         )
     assert front_desk_a.get("/clients/export.csv").status_code == 404
+    # Tenant B's export holds only tenant B's clients.
+    other = b"".join(owner_b.get("/clients/export.csv").streaming_content).decode("utf-8")
+    assert "张三" not in other and "李四" not in other
     response = owner_a.get("/clients/export.csv", {"q": "张"})
     body = b"".join(response.streaming_content).decode("utf-8")
     assert body.startswith("\ufeff")
