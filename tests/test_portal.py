@@ -106,3 +106,18 @@ def test_seed_demo_creates_one_business_per_vertical_once(cast, db):
     assert types == {"medical_aesthetic", "dental", "optical"}
     assert "desk@glow.example.com" in out.getvalue()
     assert Tenant.objects.filter(name="Bright Smile Dental").count() == 1
+    # Each business's demo history is of its own trade, and a second run adds none.
+    from django_tenants.utils import tenant_context
+
+    from visits.models import Visit
+
+    expected = {"glow.localhost": "水光针", "smile.localhost": "Scale and polish"}
+    expected["vision.localhost"] = "验光配镜"
+    for domain, item in expected.items():
+        with tenant_context(Domain.objects.get(domain=domain).tenant):
+            items = {i for v in Visit.objects.all() for i in v.treatment_items}
+            assert item in items and Visit.objects.count() == 6
+    with tenant_context(Domain.objects.get(domain="glow.localhost").tenant):
+        assert not {"验光配镜", "Scale and polish"} & {
+            i for v in Visit.objects.all() for i in v.treatment_items
+        }

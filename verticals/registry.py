@@ -18,6 +18,27 @@ class DemoStaff:
 
 
 @dataclass(frozen=True)
+class DemoVisit:
+    client: int  # index into the demo clients, oldest first
+    days_ago: int
+    items: tuple[str, ...]
+    satisfaction: int
+    amount: str
+    efficacy: str = ""
+
+
+@dataclass(frozen=True)
+class DemoContact:
+    client: int
+    days_ago: int
+    purpose: str
+    channel: str
+    summary: str
+    outcome: str = ""
+    follow_up_in_days: int | None = None  # from today; negative: overdue
+
+
+@dataclass(frozen=True)
 class DemoBusiness:
     name: str
     subdomain: str
@@ -26,6 +47,9 @@ class DemoBusiness:
     time_zone: str = "Asia/Shanghai"
     currency: str = "CNY"
     staff: tuple[DemoStaff, ...] = ()
+    # History for the first demo clients, in the business's own trade and language.
+    visits: tuple[DemoVisit, ...] = ()
+    contacts: tuple[DemoContact, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -12,24 +12,6 @@ from tenants.services import tenant_domain_for, tenant_portal_url, tenant_signup
 from verticals import registry
 
 DEMO_PASSWORD = "Demo-2026-clinic"
-# Visits of the first demo clients: days ago, items, satisfaction, amount, efficacy.
-DEMO_VISITS = [
-    (0, 120, ["水光针"], 5, "1280.00", "皮肤水润度明显改善"),
-    (0, 30, ["光子嫩肤", "面部清洁"], 4, "1680.00", "色斑变淡，轻微泛红一天消退"),
-    (1, 60, ["洁牙", "口腔检查"], 5, "380.00", ""),
-    (2, 200, ["热玛吉"], 3, "9800.00", "紧致效果一般，建议三个月后复查"),
-    (2, 14, ["补水护理"], 5, "398.00", ""),
-    (3, 45, ["视力检查", "验光配镜"], 4, "1150.00", ""),
-]
-# Contacts: client, days ago, purpose, channel, summary, outcome, follow-up in days from
-# today (negative: overdue) or None.
-DEMO_CONTACTS = [
-    (0, 29, "follow_up", "phone", "术后回访，询问恢复情况", "恢复良好，无不适", 0),
-    (1, 10, "appointment", "wechat", "确认下次洁牙时间", "客户说下周再约", -2),
-    (2, 13, "complaint", "in_person", "反映等候时间太长", "已致歉并赠送护理一次", 3),
-    (3, 5, "consultation", "phone", "咨询渐进多焦点镜片", "发送了价目表", -1),
-    (4, 2, "marketing", "sms", "春季护理活动通知", "", None),
-]
 DEMO_CLIENTS = [
     # name, gender, birth date, mobile, drug allergy
     ("张三", "male", "1988-03-14", "+8613812345678", ""),
@@ -91,7 +73,7 @@ class Command(BaseCommand):
                     tenant = domain.tenant
                 with schema_context(tenant.schema_name):
                     self._demo_tags_and_fields()
-                    self._demo_history(tenant)
+                    self._demo_history(tenant, demo)
                 url = tenant_portal_url(domain_name, "/")
                 for staff in demo.staff:
                     rows.append((demo.name, url, email(staff), ", ".join(staff.roles)))
@@ -101,7 +83,7 @@ class Command(BaseCommand):
             self.stdout.write(f"  {business:<24} {url:<36} {login_email:<36} {roles}")
         self.stdout.write("")
 
-    def _demo_history(self, tenant) -> None:
+    def _demo_history(self, tenant, demo) -> None:
         """Visits and contact-log entries for the first demo clients, some follow-ups due
         today or overdue (by the business's own date). Skipped once the business has any
         visit or contact, so a second run adds nothing."""
@@ -128,34 +110,36 @@ class Command(BaseCommand):
         zone = zoneinfo.ZoneInfo(tenant.time_zone)
         now = timezone.localtime(timezone=zone)
         today = now.date()
-        for index, days, items, satisfaction, amount, efficacy in DEMO_VISITS:
-            if index < len(clients):
+        for visit in demo.visits:
+            if visit.client < len(clients):
                 visit_create(
-                    client=clients[index],
+                    client=clients[visit.client],
                     values={
-                        "visited_on": today - dt.timedelta(days=days),
-                        "treatment_items": items,
+                        "visited_on": today - dt.timedelta(days=visit.days_ago),
+                        "treatment_items": list(visit.items),
                         "practitioner": practitioner,
-                        "satisfaction": satisfaction,
-                        "amount": Decimal(amount),
-                        "efficacy": efficacy,
+                        "satisfaction": visit.satisfaction,
+                        "amount": Decimal(visit.amount),
+                        "efficacy": visit.efficacy,
                     },
                     created_by=practitioner,
                 )
-        for index, days, purpose, channel, summary, outcome, follow_up in DEMO_CONTACTS:
-            if index < len(clients):
-                who = practitioner if purpose in ("follow_up", "consultation") else front_desk
+        for contact in demo.contacts:
+            if contact.client < len(clients):
+                clinical = contact.purpose in ("follow_up", "consultation")
+                who = practitioner if clinical else front_desk
+                follow_up = contact.follow_up_in_days
                 contact_create(
-                    client=clients[index],
+                    client=clients[contact.client],
                     values={
-                        "contacted_at": (now - dt.timedelta(days=days)).replace(
+                        "contacted_at": (now - dt.timedelta(days=contact.days_ago)).replace(
                             hour=10, minute=30, second=0, microsecond=0
                         ),
                         "staff": who,
-                        "purpose": purpose,
-                        "channel": channel,
-                        "summary": summary,
-                        "outcome": outcome,
+                        "purpose": contact.purpose,
+                        "channel": contact.channel,
+                        "summary": contact.summary,
+                        "outcome": contact.outcome,
                         "next_follow_up": (
                             today + dt.timedelta(days=follow_up) if follow_up is not None else None
                         ),
