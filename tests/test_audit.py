@@ -1,3 +1,5 @@
+from datetime import date
+
 from django_tenants.utils import tenant_context
 
 from audit.models import AuditEntry
@@ -162,3 +164,33 @@ def test_only_owners_browse_the_trail_and_only_their_own(
             client_update(client=client, data=ClientData({"occupation": f"职业{n}"}))
     with django_assert_max_num_queries(14):
         owner_a.get("/audit/")
+
+
+def test_the_trail_reads_in_the_viewers_language(cast, db, owner_a):
+    from accounts.models import User
+    from clients.models import Flag
+    from visits.services import visit_create
+
+    client = _client(cast.tenant_a, gender="male")
+    with tenant_context(cast.tenant_a):
+        client_update(
+            client=client,
+            data=ClientData(
+                {"gender": "female", "flags": [Flag.IMPORTANT], "date_of_birth": date(1990, 5, 3)}
+            ),
+        )
+        doctor = User.objects.get(email="doctor@alpha.test")
+        visit_create(
+            client=client,
+            values={"visited_on": date(2026, 3, 1), "practitioner": doctor, "satisfaction": 5},
+        )
+    english = owner_a.get("/audit/", {"client": client.pk}).content.decode()
+    assert "client file" in english and f"file {client.file_number}" in english
+    assert "<strong>gender</strong>: Male → Female" in english
+    assert "<strong>practitioner</strong>: — → Dr. Pat Practitioner" in english
+    with tenant_context(cast.tenant_a):
+        User.objects.filter(email="owner@alpha.test").update(language="zh-hans")
+    chinese = owner_a.get("/audit/", {"client": client.pk}).content.decode()
+    assert "客户档案" in chinese and f"档案 {client.file_number}" in chinese
+    assert "<strong>性别</strong>: 男 → 女" in chinese
+    assert "重要" in chinese and "gender" not in chinese and "client file" not in chinese

@@ -340,6 +340,14 @@ def test_a_photo_is_stored_privately_per_tenant_without_exif(
     form = _edit_form(client, owner_a.get(f"/clients/{client.pk}/edit/"))
     owner_a.post(f"/clients/{client.pk}/edit/", {**form, "remove_photo": "on"})
     assert not (tmp_path / client.photo.name).exists()
+    # Both changes are in the trail, by who made them, named without the picture.
+    from audit.display import note_text
+    from audit.models import AuditEntry
+
+    with tenant_context(cast.tenant_a):
+        entries = AuditEntry.objects.filter(client_id=client.pk, fields=["photo"]).order_by("id")
+        assert [note_text(e.note) for e in entries] == ["photo added", "photo removed"]
+        assert all("owner@alpha.test" in e.actor_label and not e.changes for e in entries)
 
 
 def test_client_file_settings_refuse_bad_thresholds_beside_the_field(cast, owner_a):

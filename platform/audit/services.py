@@ -90,6 +90,13 @@ def diff(before: dict, after: dict, *, sensitive: Iterable[str] = ()) -> tuple[l
     return fields, changes
 
 
+def note(msg: str, **args) -> str:
+    """A note that reads in each viewer's language: ``msg`` is an English template marked
+    with ``gettext_noop`` (``%(name)s`` placeholders), translated when shown
+    (``audit.display.note_text``). Arguments must never be personal data."""
+    return json.dumps({"msg": msg, "args": args}, ensure_ascii=False)
+
+
 def actor_label(user) -> str:
     if user is None or not getattr(user, "is_authenticated", False):
         return ""

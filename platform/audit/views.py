@@ -10,6 +10,7 @@ from django.views import View
 
 from accounts.models import User
 from accounts.roles import Capability
+from audit import display
 from audit.models import Action, AuditEntry
 from audit.services import changes_for
 from portal.mixins import CapabilityRequiredMixin
@@ -51,9 +52,9 @@ def entries_for(data: dict):
     return entries.order_by("-id")
 
 
-def rows(page) -> list[tuple[AuditEntry, dict | None]]:
+def rows(page) -> list[display.Row]:
     entries = list(page.object_list)
-    return list(zip(entries, changes_for(entries), strict=True))
+    return display.rows(entries, changes_for(entries))
 
 
 class AuditListView(CapabilityRequiredMixin, View):

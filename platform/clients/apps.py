@@ -18,7 +18,13 @@ class ClientsConfig(AppConfig):
         )
         stats.register(stats.Counter("clients", _("Clients"), "clients_client", "TRUE"))
 
+        from audit import display
         from clients import profile, views
+        from clients.models import Client, ClientHealth, CustomField
+
+        display.register(display.ObjectType("client", _("client file"), Client))
+        display.register(display.ObjectType("health", _("health section"), ClientHealth))
+        display.register(display.ObjectType("custom_field", _("custom field"), CustomField))
 
         profile.register_tab(
             profile.ProfileTab(

@@ -16,9 +16,10 @@ from collections.abc import Iterable
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from audit.models import Action
-from audit.services import record
+from audit.services import note, record
 from clients import related
 from clients.models import Client, ClientHealth
 from clients.services import CLIENT_FIELDS, ClientData, client_update
@@ -169,7 +170,7 @@ def client_merge(
         client_id=kept.pk,
         fields=fields,
         changes={"moved": moved},
-        note=f"merged file {merged_number}",
+        note=note(gettext_noop("merged file %(file)s"), file=merged_number),
     )
     record(
         action=Action.MERGE,
@@ -177,7 +178,7 @@ def client_merge(
         object_type="client",
         object_id=merged_pk,
         client_id=merged_pk,
-        note=f"merged into file {kept.file_number}",
+        note=note(gettext_noop("merged into file %(file)s"), file=kept.file_number),
     )
     kept.refresh_from_db()
     return kept

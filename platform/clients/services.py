@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from audit import services as audit
@@ -163,7 +164,7 @@ def client_create(
         client_id=client.pk,
         fields=fields,
         changes=changes,
-        note=f"file {client.file_number}",
+        note=audit.note(gettext_noop("file %(file)s"), file=client.file_number),
     )
     if health is not None:
         client_health_update(client=client, values=health, updated_by=created_by)
@@ -284,9 +285,10 @@ def saved_list_create(*, owner: User, name: str, params, shared: bool) -> SavedL
 PHOTO_MAX_SIDE = 1024
 
 
-def client_photo_set(*, client: Client, upload) -> Client:
+def client_photo_set(*, client: Client, upload, actor: User | None = None) -> Client:
     """Store a new photo (or remove it with ``upload=None``). The image is re-encoded as a
-    JPEG of at most 1024 px a side, which also drops its EXIF data (camera, GPS)."""
+    JPEG of at most 1024 px a side, which also drops its EXIF data (camera, GPS). The audit
+    trail names the change, never the picture."""
     from io import BytesIO
 
     from django.core.files.base import ContentFile
@@ -309,6 +311,21 @@ def client_photo_set(*, client: Client, upload) -> Client:
             old_path = row.photo.name
             row.photo = new_path
             row.save(update_fields=["photo", "updated_at"])
+            audit.record(
+                action=Action.UPDATE,
+                actor=actor,
+                object_type="client",
+                object_id=row.pk,
+                client_id=row.pk,
+                fields=["photo"],
+                note=audit.note(
+                    gettext_noop("photo removed")
+                    if not new_path
+                    else gettext_noop("photo replaced")
+                    if old_path
+                    else gettext_noop("photo added")
+                ),
+            )
     except Exception:
         if new_path:
             default_storage.delete(new_path)

@@ -187,11 +187,13 @@ def _client_form(request, *, editing: Client | None = None, data=None) -> Client
     )
 
 
-def _save_photo(form: ClientForm, client: Client) -> None:
+def _save_photo(form: ClientForm, client: Client, actor) -> None:
     if form.cleaned_data.get("photo_upload"):
-        services.client_photo_set(client=client, upload=form.cleaned_data["photo_upload"])
+        services.client_photo_set(
+            client=client, upload=form.cleaned_data["photo_upload"], actor=actor
+        )
     elif form.cleaned_data.get("remove_photo") and client.photo:
-        services.client_photo_set(client=client, upload=None)
+        services.client_photo_set(client=client, upload=None, actor=actor)
 
 
 class ClientCreateView(CapabilityRequiredMixin, View):
@@ -213,7 +215,7 @@ class ClientCreateView(CapabilityRequiredMixin, View):
             except ValidationError as exc:
                 _form_errors(form, exc)
             else:
-                _save_photo(form, client)
+                _save_photo(form, client, request.user)
                 messages.success(
                     request, _("Client file %(number)s created.") % {"number": client.file_number}
                 )
@@ -249,7 +251,7 @@ class ClientEditView(CapabilityRequiredMixin, View):
             except ValidationError as exc:
                 _form_errors(form, exc)
             else:
-                _save_photo(form, client)
+                _save_photo(form, client, request.user)
                 messages.success(request, _("Saved."))
                 return redirect("clients:detail", pk=client.pk)
         return render(request, self.template_name, {"form": form, "client": client}, status=400)

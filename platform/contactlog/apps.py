@@ -8,8 +8,12 @@ class ContactlogConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts.roles import Capability
+        from audit import display
         from clients import profile, related
         from contactlog import history, views
+        from contactlog.models import ContactEntry
+
+        display.register(display.ObjectType("contact", _("contact log entry"), ContactEntry))
         from portal import dashboard, navigation
 
         profile.register_tab(

@@ -13,6 +13,7 @@ from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from audit import services as audit
 from audit.models import Action
@@ -418,9 +419,13 @@ def job_commit(job: ImportJob, *, actor) -> ImportJob:
                 actor=actor,
                 object_type="import",
                 object_id=job.pk,
-                note=(
-                    f"import {job.pk}: {counts['created']} created, {counts['merged']} merged, "
-                    f"{counts['skipped']} skipped"
+                note=audit.note(
+                    gettext_noop(
+                        "import %(job)s: %(created)s created, %(merged)s merged, "
+                        "%(skipped)s skipped"
+                    ),
+                    job=job.pk,
+                    **counts,
                 ),
             )
             ImportJob.objects.filter(pk=job.pk).update(
@@ -544,7 +549,7 @@ def _merge_row(row: ImportRow, actor) -> None:
             object_id=client.pk,
             client_id=client.pk,
             fields=sorted(set(changed)),
-            note=f"filled from import row {row.row_number}",
+            note=audit.note(gettext_noop("filled from import row %(row)s"), row=row.row_number),
         )
     health = _health_values(row.values)
     if health:

@@ -8,7 +8,7 @@ from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 from django.views import View
 
 from accounts.roles import Capability
@@ -204,7 +204,11 @@ class ExportView(CapabilityRequiredMixin, View):
             action=Action.EXPORT,
             actor=request.user,
             object_type="client_list",
-            note=f"{fmt} export of {clients.count()} clients",
+            note=audit.note(
+                gettext_noop("%(format)s export of %(count)s clients"),
+                format=fmt.upper(),
+                count=clients.count(),
+            ),
         )
         if fmt == "csv":
             response = StreamingHttpResponse(

@@ -8,8 +8,12 @@ class PrivacyConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts.roles import Capability
+        from audit import display
         from clients import profile, related
         from privacy import services, views
+        from privacy.models import ConsentRecord
+
+        display.register(display.ObjectType("consent", _("consent"), ConsentRecord))
 
         profile.register_tab(
             profile.ProfileTab(

@@ -6,10 +6,11 @@ encoded with DjangoJSONEncoder (dates, decimals)."""
 from __future__ import annotations
 
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from accounts.roles import Capability
 from audit.models import Action
-from audit.services import record
+from audit.services import note, record
 from clients import related
 from clients.models import Client, ClientHealth, CustomField
 from clients.services import CLIENT_FIELDS, HEALTH_FIELDS
@@ -89,5 +90,7 @@ def record_export(*, client: Client, user, kind: str, included: list[str]) -> No
         object_id=client.pk,
         client_id=client.pk,
         fields=included,
-        note=f"{kind} export of file {client.file_number}",
+        note=note(
+            gettext_noop("%(format)s export of file %(file)s"), format=kind, file=client.file_number
+        ),
     )

@@ -8,9 +8,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from audit.models import Action
-from audit.services import forget_client, record
+from audit.services import forget_client, note, record
 from clients import related
 from clients.models import Client, ClientHealth
 from clients.services import client_derive
@@ -133,7 +134,7 @@ def client_erase(*, client: Client, actor) -> Client:
         object_type="client",
         object_id=client.pk,
         client_id=client.pk,
-        note=f"erased file {client.file_number}",
+        note=note(gettext_noop("erased file %(file)s"), file=client.file_number),
     )
     if photo:
         storage = Client._meta.get_field("photo").storage

@@ -8,8 +8,12 @@ class VisitsConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts.roles import Capability
+        from audit import display
         from clients import profile, related
         from visits import history, views
+        from visits.models import Visit
+
+        display.register(display.ObjectType("visit", _("visit"), Visit))
 
         profile.register_tab(
             profile.ProfileTab(
