@@ -308,3 +308,24 @@ def test_editing_a_visit_keeps_a_practitioner_who_has_left(cast, owner_a):
         assert (visit.practitioner_id, visit.amount) == (gone.pk, Decimal("10.00"))
     new_form = owner_a.get(f"/visits/client/{client.pk}/new/").context["form"]
     assert gone.pk not in [u.pk for u in new_form.fields["practitioner"].queryset]
+
+
+def test_the_allergy_warning_shows_wherever_the_client_is_served(
+    cast, practitioner_a, front_desk_a
+):
+    from clients.services import client_health_update
+
+    client = _client(cast.tenant_a, name="过敏者")
+    plain = _client(cast.tenant_a, name="无过敏")
+    with tenant_context(cast.tenant_a):
+        client_health_update(client=client, values={"drug_allergies": "青霉素"}, updated_by=None)
+    pages = [f"/clients/{client.pk}/", f"/visits/client/{client.pk}/new/"]
+    pages.append(f"/contacts/client/{client.pk}/new/")
+    for url in pages:
+        assert "青霉素" in practitioner_a.get(url).content.decode(), url
+        # Front desk never sees health data, the warning included.
+        body = front_desk_a.get(url).content.decode()
+        assert "青霉素" not in body and 'role="alert"' not in body, url
+    assert (
+        'role="alert"' not in practitioner_a.get(f"/visits/client/{plain.pk}/new/").content.decode()
+    )
