@@ -214,6 +214,21 @@ def test_the_amount_field_names_the_tenants_currency(cast, owner_a, owner_b):
     assert "(GBP)" in owner_b.get(f"/visits/client/{b.pk}/new/").content.decode()
 
 
+def test_a_new_visit_is_dated_the_businesss_today(cast, owner_a, owner_b):
+    import datetime as dt
+
+    import time_machine
+
+    a = _client(cast.tenant_a)
+    b = _client(cast.tenant_b)
+    # 23:30 in London is already the next morning in Shanghai.
+    with time_machine.travel(dt.datetime(2026, 3, 1, 23, 30, tzinfo=dt.UTC), tick=False):
+        shanghai = owner_a.get(f"/visits/client/{a.pk}/new/").context["form"]
+        london = owner_b.get(f"/visits/client/{b.pk}/new/").context["form"]
+    assert shanghai.initial["visited_on"] == date(2026, 3, 2)
+    assert london.initial["visited_on"] == date(2026, 3, 1)
+
+
 def test_another_tenant_cannot_open_or_delete_a_visit(cast, owner_a, owner_b):
     # given
     client = _client(cast.tenant_a)

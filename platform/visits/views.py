@@ -19,6 +19,7 @@ from django.db import connection
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 
@@ -76,7 +77,9 @@ class _VisitFormView(CapabilityRequiredMixin, View):
 class VisitCreateView(_VisitFormView):
     def get(self, request, client_pk: int):
         client = get_object_or_404(Client, pk=client_pk)
-        form = self._form(request, initial={"practitioner": request.user.pk})
+        # The business's today (the tenant's time zone is active for the request).
+        initial = {"practitioner": request.user.pk, "visited_on": timezone.localdate()}
+        form = self._form(request, initial=initial)
         return self._render(request, form, client)
 
     def post(self, request, client_pk: int):
