@@ -307,6 +307,9 @@ def test_export_follows_the_list_and_the_users_rights(cast, owner_a, owner_b, fr
             data=ClientData({"name": "张三", "mobile": "+8613812345678", "national_id": VALID_ID}),
             created_by=None,
         )
+        from clients.models import Tag
+
+        zhang.tags.set([Tag.objects.create(name="老带新"), Tag.objects.create(name="储值卡")])
         client_health_update(client=zhang, values={"drug_allergies": "青霉素"}, updated_by=None)
         client_create(data=ClientData({"name": "李四"}), created_by=None)
         staff_create(
@@ -324,7 +327,7 @@ def test_export_follows_the_list_and_the_users_rights(cast, owner_a, owner_b, fr
     assert body.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
     assert len(rows) == 2 and rows[1][1] == "张三" and VALID_ID in rows[1]
-    assert "青霉素" in rows[1]
+    assert "青霉素" in rows[1] and "储值卡、老带新" in rows[1]
     manager = signed_in(cast.tenant_a, cast.host_a, "mgr@alpha.test")
     xlsx = manager.get("/clients/export.xlsx")
     sheet = load_workbook(io.BytesIO(b"".join(xlsx.streaming_content))).active

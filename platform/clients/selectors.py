@@ -4,7 +4,7 @@ import calendar
 import datetime as dt
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, QuerySet, Window
+from django.db.models import Count, Prefetch, QuerySet, Window
 from django.utils import timezone
 
 from clients import custom_fields, filters, lifecycle
@@ -29,10 +29,12 @@ def client_list(
     include_erased: bool = False,
 ) -> QuerySet[Client]:
     """The client list as the list page shows it: each client with its preferred staff,
-    tags and lifecycle ``category``; health only for clinical roles; erased files out."""
+    tags (as the list ``tag_list``) and lifecycle ``category``; health only for clinical
+    roles; erased files out. Tags come as a plain list rather than through each row's
+    ``tags`` manager: building fifty managers was a third of a search's server time."""
     clients = (
         Client.objects.select_related("preferred_staff")
-        .prefetch_related("tags")
+        .prefetch_related(Prefetch("tags", to_attr="tag_list"))
         .annotate(
             category=lifecycle.category_expression(rules or _rules(), today or timezone.localdate())
         )

@@ -37,7 +37,7 @@ def columns(user, *, region: str) -> list[tuple[str, callable]]:
         (_("Address"), lambda c: c.address),
         (_("Category"), lambda c: str(Category(c.category).label)),
         (_("Flags"), lambda c: "、".join(str(label) for label, _s in c.flag_badges)),
-        (_("Tags"), lambda c: "、".join(t.name for t in c.tags.all())),
+        (_("Tags"), lambda c: "、".join(t.name for t in c.tag_list)),
         (_("Visits"), lambda c: c.visit_count),
         (_("First visit"), lambda c: c.first_visit_on.isoformat() if c.first_visit_on else ""),
         (_("Last visit"), lambda c: c.last_visit_on.isoformat() if c.last_visit_on else ""),
