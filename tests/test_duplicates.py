@@ -260,3 +260,29 @@ def test_tenant_b_cannot_reach_tenant_as_merge_pages(cast, owner_b):
     assert owner_b.post(f"/clients/{a.pk}/merge/{b.pk}/", {}).status_code == 404
     with tenant_context(cast.tenant_a):
         assert Client.objects.count() == 2
+
+
+def test_tags_are_pooled_by_a_merge_not_offered_as_a_choice(cast, owner_a):
+    from clients.models import Flag, Tag
+
+    with tenant_context(cast.tenant_a):
+        vip, new = Tag.objects.create(name="储值卡会员"), Tag.objects.create(name="老带新")
+        kept = client_create(
+            data=ClientData({"name": "周敏", "tags": [vip], "flags": [Flag.IMPORTANT]}),
+            created_by=None,
+        )
+        merged = client_create(
+            data=ClientData({"name": "周敏", "tags": [new], "custom": {"skin": "dry"}}),
+            created_by=None,
+        )
+    page = owner_a.get(f"/clients/{merged.pk}/merge/{kept.pk}/").content.decode()
+    assert "Tag.None" not in page and 'name="take_tags"' not in page
+    assert "Important" in page and "['important']" not in page
+    response = owner_a.post(
+        f"/clients/{merged.pk}/merge/{kept.pk}/", {"take_tags": "merged", "take_flags": "merged"}
+    )
+    assert response.status_code == 302
+    with tenant_context(cast.tenant_a):
+        kept.refresh_from_db()
+        assert sorted(t.name for t in kept.tags.all()) == ["储值卡会员", "老带新"]
+        assert kept.flags == []  # the merged file's (empty) flags were chosen

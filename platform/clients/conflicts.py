@@ -43,7 +43,9 @@ _FIELDS = (
 FORM_NAMES = {"referred_by": "referred_by_file_number"}
 
 
-def _display(client: Client, name: str, tags=None) -> str:
+def field_text(client: Client, name: str, tags=None) -> str:
+    """A client field as plain text for side-by-side comparisons (conflict and merge
+    pages): choices and flags by their labels, tags by name, lists joined."""
     if name == "national_id":
         return client.national_id_index
     if name == "referred_by":
@@ -64,7 +66,7 @@ def _display(client: Client, name: str, tags=None) -> str:
 
 
 def state(client: Client, *, fields=(), tags=None) -> dict[str, str]:
-    values = {name: _display(client, name, tags) for name, _label in _FIELDS}
+    values = {name: field_text(client, name, tags) for name, _label in _FIELDS}
     for cf in fields:
         values[f"custom:{cf.key}"] = custom_fields.display(cf, client.custom.get(cf.key))
     return values

@@ -39,8 +39,13 @@ def _empty(value) -> bool:
     return value in (None, "", [], {})
 
 
+# The fields a merge asks about. Tags are not a choice: the kept file gets both files'
+# tags (``_move_related``).
+MERGE_FIELDS = tuple(f for f in CLIENT_FIELDS if f != "tags")
+
+
 def differing_fields(kept: Client, merged: Client) -> list[str]:
-    return [f for f in CLIENT_FIELDS if getattr(kept, f) != getattr(merged, f)]
+    return [f for f in MERGE_FIELDS if getattr(kept, f) != getattr(merged, f)]
 
 
 def default_choices(kept: Client, merged: Client) -> set[str]:
@@ -84,8 +89,14 @@ def _merge_health(kept: Client, merged: Client) -> None:
 
 
 def _move_related(kept: Client, merged: Client) -> list[str]:
-    """Point every foreign key at ``merged`` to ``kept``; returns the moved models' labels."""
+    """Point every foreign key at ``merged`` to ``kept`` and give ``kept`` the merged
+    file's many-to-many rows (its tags) too; returns the moved models' labels."""
     moved = []
+    for field in Client._meta.many_to_many:
+        rows = list(getattr(merged, field.name).all())
+        if rows:
+            getattr(kept, field.name).add(*rows)
+            moved.append(field.related_model._meta.label)
     for rel in Client._meta.related_objects:
         model = rel.related_model
         if model is ClientHealth:
@@ -129,7 +140,7 @@ def client_merge(
     if kept.erased_at or merged.erased_at:
         raise ValidationError(_("An erased file cannot be merged."), code="erased")
 
-    unknown = set(take_from_merged) - set(CLIENT_FIELDS)
+    unknown = set(take_from_merged) - set(MERGE_FIELDS)
     if unknown:
         raise ValueError(f"Unknown client fields: {sorted(unknown)}")
     values = {name: getattr(merged, name) for name in take_from_merged}

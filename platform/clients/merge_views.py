@@ -14,11 +14,11 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from accounts.roles import Capability
-from clients import merge
+from clients import custom_fields, merge
+from clients.conflicts import field_text
 from clients.duplicates import mask_phone
 from clients.models import Client
 from clients.search import filter_clients
-from clients.services import CLIENT_FIELDS
 from portal.mixins import CapabilityRequiredMixin
 
 CANDIDATES = 20
@@ -35,23 +35,17 @@ def _live(pk: int) -> Client:
     return client
 
 
-def _shown(client: Client, name: str, *, full_id: bool) -> str:
-    """A field's value as the comparison page shows it."""
+def _shown(client: Client, name: str, *, full_id: bool, fields) -> str:
+    """A field's value as the comparison page shows it: the full ID number only to those
+    who may see it, the referrer by name, custom values by their field labels."""
     if name == "national_id":
         return client.national_id if full_id else client.masked_national_id
     if name == "referred_by":
         return str(client.referred_by) if client.referred_by else ""
-    if name == "preferred_staff":
-        return str(client.preferred_staff) if client.preferred_staff else ""
-    if name in ("mobile", "emergency_contact_phone"):
-        return getattr(client, name)
-    if name == "other_phones":
-        return ", ".join(client.other_phones)
-    display = getattr(client, f"get_{name}_display", None)
-    if display is not None:
-        return str(display())
-    value = getattr(client, name)
-    return "" if value is None else str(value)
+    if name == "custom":
+        shown = ((cf.label, custom_fields.display(cf, client.custom.get(cf.key))) for cf in fields)
+        return "; ".join(f"{label}: {text}" for label, text in shown if text)
+    return field_text(client, name)
 
 
 class MergeChooseView(CapabilityRequiredMixin, View):
@@ -87,16 +81,17 @@ class MergeCompareView(CapabilityRequiredMixin, View):
     def _context(self, request, merged: Client, kept: Client, chosen: set[str], error=""):
         full_id = request.user.can(Capability.VIEW_FULL_ID)
         differing = set(merge.differing_fields(kept, merged))
+        fields = custom_fields.active_fields()
         rows = [
             {
                 "name": name,
                 "label": Client._meta.get_field(name).verbose_name,
-                "kept": _shown(kept, name, full_id=full_id),
-                "merged": _shown(merged, name, full_id=full_id),
+                "kept": _shown(kept, name, full_id=full_id, fields=fields),
+                "merged": _shown(merged, name, full_id=full_id, fields=fields),
                 "differs": name in differing,
                 "take_merged": name in chosen,
             }
-            for name in CLIENT_FIELDS
+            for name in merge.MERGE_FIELDS
         ]
         return {"client": merged, "kept": kept, "rows": rows, "error": error}
 
