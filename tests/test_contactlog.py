@@ -299,7 +299,7 @@ def test_export_and_erase_blank_what_was_said_and_keep_the_dates(cast, db):
     _entry(cast.tenant_a, client, owner, outcome="同意复诊", next_follow_up=dt.date(2026, 3, 1))
     handler = next(h for h in related.handlers() if h.key == "contacts")
     with tenant_context(cast.tenant_a):
-        exported = handler.export(client)
+        exported = handler.export(client, user=owner)
         assert exported[0]["summary"] == "术后回访" and exported[0]["outcome"] == "同意复诊"
         handler.erase(client)
         entry = ContactEntry.objects.get(client=client)

@@ -191,8 +191,15 @@ def test_the_owner_exports_the_whole_file_with_health_and_full_id(cast, owner_a)
 def test_a_manager_exports_without_health_data_or_the_full_id(cast, db):
     manager = _manager(cast)
     client = _client_with_everything(cast)
+    with tenant_context(cast.tenant_a):
+        visit_create(
+            client=client, values={"visited_on": date(2024, 6, 1), "efficacy": "术后红肿三天"}
+        )
     data = json.loads(manager.get(f"/clients/{client.pk}/privacy/export.json").content)
     assert "health" not in data
+    # Clinical notes of visits are health data too.
+    assert "术后红肿三天" not in json.dumps(data, ensure_ascii=False)
+    assert all("efficacy" not in visit for visit in data["visits"])
     assert data["client"]["national_id"].endswith("002X") and VALID_ID not in json.dumps(data)
 
 

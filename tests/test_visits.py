@@ -287,7 +287,7 @@ def test_export_and_erase_keep_dates_and_amounts(cast, db):
     )
     handler = next(h for h in related.handlers() if h.key == "visits")
     with tenant_context(cast.tenant_a):
-        exported = handler.export(client)
+        exported = handler.export(client, user=_staff(cast.tenant_a, cast.owner_a))
         assert exported[0]["efficacy"] == "良好" and exported[0]["amount"] == "500.00"
         handler.erase(client)
         visit = Visit.objects.get(client=client)

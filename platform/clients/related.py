@@ -5,7 +5,8 @@ Each area that keeps personal data about a client (visits, contact log, consents
 appointments, bills, vertical records…) registers one ``ClientData`` handler from its
 app's ``ready()``:
 
-- ``export(client)`` returns JSON-safe data of that area for the client's export;
+- ``export(client, user=...)`` returns JSON-safe data of that area for the client's
+  export, holding back what ``user``'s roles may not see (clinical notes, for instance);
 - ``erase(client)`` removes or anonymises the area's personal data of that client (keep
   what the law requires and what finance needs, e.g. amounts), inside the caller's
   transaction;

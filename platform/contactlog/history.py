@@ -29,7 +29,7 @@ def timeline_entries(client, user, limit: int) -> list[TimelineEntry]:
     ]
 
 
-def export(client) -> list[dict]:
+def export(client, *, user) -> list[dict]:
     return [
         {
             "contacted_at": entry.contacted_at.isoformat(),

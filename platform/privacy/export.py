@@ -76,7 +76,7 @@ def client_export_data(*, client: Client, user) -> dict:
         data["health"] = {name: getattr(health, name) for name in HEALTH_FIELDS} if health else None
     handlers = related.handlers()
     for handler in handlers:
-        data[handler.key] = handler.export(client)
+        data[handler.key] = handler.export(client, user=user)
     if not any(h.key == "visits" for h in handlers):
         data["visits"] = _visits(client)
     return data

@@ -55,7 +55,7 @@ def consent_record(
     return consent
 
 
-def consents_export(client: Client) -> list[dict]:
+def consents_export(client: Client, *, user) -> list[dict]:
     return [
         {
             "purpose": c.purpose,

@@ -11,6 +11,7 @@ from accounts.roles import Capability
 from clients.profile import TimelineEntry
 from visits.models import Visit
 from visits.selectors import client_visits
+from visits.services import CLINICAL_FIELDS
 
 KIND_LABEL = gettext_lazy("Visit")
 
@@ -39,20 +40,23 @@ def timeline_entries(client, user, limit: int) -> list[TimelineEntry]:
     return entries
 
 
-def export(client) -> list[dict]:
-    return [
-        {
+def export(client, *, user) -> list[dict]:
+    """The client's visits; the clinical notes only for users who may read them."""
+    clinical = user.can(Capability.VIEW_HEALTH)
+    rows = []
+    for visit in client_visits(client=client).order_by("visited_on", "id"):
+        row = {
             "date": visit.visited_on.isoformat(),
             "treatment_items": list(visit.treatment_items),
             "practitioner": str(visit.practitioner) if visit.practitioner else None,
             "satisfaction": visit.satisfaction,
             "amount": str(visit.amount) if visit.amount is not None else None,
-            "efficacy": visit.efficacy,
-            "suggestions": visit.suggestions,
             "origin": visit.origin,
         }
-        for visit in client_visits(client=client).order_by("visited_on", "id")
-    ]
+        if clinical:
+            row.update({name: getattr(visit, name) for name in CLINICAL_FIELDS})
+        rows.append(row)
+    return rows
 
 
 def erase(client) -> None:
