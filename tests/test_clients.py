@@ -299,3 +299,21 @@ def test_field_keys_rotate_and_the_old_key_can_then_be_dropped(cast, db, setting
         stored = Client.objects.get(pk=client.pk)
         assert stored.national_id == VALID_ID
         assert ClientHealth.objects.get(client=client).drug_allergies == "青霉素"
+
+
+def test_erased_files_leave_the_search_indexes(cast, owner_a):
+    from django.utils import translation
+
+    from privacy.services import client_erase
+
+    kept = _make(cast.tenant_a, "客户甲")
+    gone = _make(cast.tenant_a, "王静")
+    with tenant_context(cast.tenant_a), translation.override("zh-hans"):
+        client_erase(client=gone, actor=None)  # renamed 已删除客户 C…
+        gone.refresh_from_db()
+        assert gone.name.startswith("已删除客户")
+        assert gone.name_grams == [] and gone.search_text == ""
+    for term in ("客户", "客", "kh", gone.file_number):
+        page = owner_a.get("/clients/", {"q": term}).context["page"]
+        assert [c.pk for c in page.object_list] == ([kept.pk] if term != gone.file_number else [])
+        assert page.paginator.count == len(page.object_list)

@@ -24,7 +24,7 @@ def _syllables(name: str) -> tuple[str, ...]:
     parts: list[str] = []
     for chunk in lazy_pinyin(name.strip(), style=Style.NORMAL, errors=lambda s: [s]):
         parts.extend(word for word in re.split(r"[^0-9a-z]+", chunk.lower()) if word)
-    return parts
+    return tuple(parts)
 
 
 def name_pinyin(name: str) -> str:

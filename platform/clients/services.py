@@ -80,18 +80,24 @@ def _next_file_number() -> str:
 
 
 def client_derive(client: Client) -> None:
-    """Set every derived column from the client's own fields (importers call this too)."""
+    """Set every derived column from the client's own fields (importers call this too).
+    An erased file is in no search index (its placeholder name would match, and the
+    short-search index would count it)."""
     client.name = client.name.strip()
-    client.name_pinyin = search.name_pinyin(client.name)
-    client.name_initials = search.name_initials(client.name)
-    client.name_grams = search.name_grams(client.name)
     client.sort_key = search.sort_key(client.name)
-    client.search_text = search.search_text(
-        name=client.name,
-        file_number=client.file_number,
-        email=client.email,
-        phones=[client.mobile, *client.other_phones],
-    )
+    if client.erased_at:
+        client.name_pinyin = client.name_initials = client.search_text = ""
+        client.name_grams = []
+    else:
+        client.name_pinyin = search.name_pinyin(client.name)
+        client.name_initials = search.name_initials(client.name)
+        client.name_grams = search.name_grams(client.name)
+        client.search_text = search.search_text(
+            name=client.name,
+            file_number=client.file_number,
+            email=client.email,
+            phones=[client.mobile, *client.other_phones],
+        )
     if client.national_id:
         client.national_id_index = blind_index(client.national_id, purpose="national_id")
         client.national_id_last4 = client.national_id[-4:]
