@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from accounts.models import Invitation
+from accounts.models import Invitation, User
 
 
 def open_invitations() -> QuerySet[Invitation]:
@@ -11,3 +11,12 @@ def open_invitations() -> QuerySet[Invitation]:
     return Invitation.objects.filter(
         accepted_at=None, revoked_at=None, expires_at__gt=timezone.now()
     )
+
+
+def staff_choices(*, keep: int | None = None) -> QuerySet[User]:
+    """Staff a record (visit, contact) can name: active accounts, by name, plus the one a
+    record already names (``keep``) if they have left, so editing it does not lose them."""
+    condition = Q(is_active=True)
+    if keep is not None:
+        condition |= Q(pk=keep)
+    return User.objects.filter(condition)

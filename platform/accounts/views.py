@@ -30,6 +30,7 @@ from accounts.models import Invitation, User
 from accounts.roles import ROLE_CAPABILITIES, ROLE_DESCRIPTIONS, Capability, Role
 from accounts.selectors import open_invitations
 from accounts.tokens import password_reset_token
+from core.forms import add_service_errors
 from portal.mixins import CapabilityRequiredMixin
 from tenants.services import tenant_portal_url
 
@@ -45,14 +46,6 @@ def _safe_next(request, fallback: str) -> str:
     ):
         return target
     return fallback
-
-
-def _add_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 class LoginView(View):
@@ -234,7 +227,7 @@ class StaffListView(CapabilityRequiredMixin, View):
                     portal_url=tenant_portal_url(request.get_host().split(":")[0]),
                 )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(
                     request,
@@ -279,7 +272,7 @@ class StaffDetailView(CapabilityRequiredMixin, View):
                 messages.success(request, _("Roles saved."))
                 return redirect("accounts:staff_detail", pk=member.pk)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         return render(request, self.template_name, {"member": member, "form": form}, status=400)
 
 
@@ -363,7 +356,7 @@ class SecurityView(CapabilityRequiredMixin, View):
                     messages.success(request, _("Two-factor login is off."))
                 return redirect("accounts:security")
             except ValidationError as exc:
-                _add_errors(code_form, exc)
+                add_service_errors(code_form, exc)
         elif action not in {"enable_2fa", "disable_2fa"}:
             raise Http404
         return render(

@@ -32,8 +32,6 @@ def register(kind: ObjectType) -> None:
     _types[kind.key] = kind
 
 
-register(ObjectType("client_list", _("client list")))
-
 # Names of values some entries carry beside model fields.
 EXTRA_LABELS = {"moved": _("records moved")}
 
@@ -152,8 +150,7 @@ def _related_names(entries: list, changes: list[dict | None]) -> dict:
     for model, ids in wanted.items():
         pks = [int(i) for i in ids if i.isdigit()]
         for pk, obj in model._default_manager.in_bulk(pks).items():
-            label = obj.get_full_name() if hasattr(obj, "get_full_name") else str(obj)
-            names[(model, str(pk))] = label or str(obj)
+            names[(model, str(pk))] = str(obj)
     return names
 
 

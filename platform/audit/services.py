@@ -15,7 +15,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
 from django.db import connection, transaction
 
-from audit.models import AuditEntry
+from audit.models import AuditEntry, ClientAuditKey
 
 GENESIS = "0" * 64
 # Any fixed number works: the lock lives in the current database and, because every
@@ -106,22 +106,13 @@ def actor_label(user) -> str:
 SEALED = "sealed"
 
 
-def _client_fernet(client_id: int, *, create: bool) -> Fernet | None:
-    from audit.models import ClientAuditKey
-
-    row = ClientAuditKey.objects.filter(client_id=client_id).first()
-    if row is None:
-        if not create:
-            return None
-        row, _created = ClientAuditKey.objects.get_or_create(
-            client_id=client_id, defaults={"key": Fernet.generate_key().decode()}
-        )
-    return Fernet(row.key.encode())
-
-
 def seal(client_id: int, changes: dict) -> dict:
-    """Old/new values of a client's entry, encrypted with that client's audit key."""
-    token = _client_fernet(client_id, create=True).encrypt(
+    """Old/new values of a client's entry, encrypted with that client's audit key (made
+    on the client's first sealed entry)."""
+    row, _created = ClientAuditKey.objects.get_or_create(
+        client_id=client_id, defaults={"key": Fernet.generate_key().decode()}
+    )
+    token = Fernet(row.key.encode()).encrypt(
         json.dumps(changes, ensure_ascii=False, sort_keys=True).encode()
     )
     return {SEALED: token.decode()}
@@ -129,22 +120,11 @@ def seal(client_id: int, changes: dict) -> dict:
 
 def changes_of(entry: AuditEntry) -> dict | None:
     """The entry's old/new values for display; None once the client was erased."""
-    sealed = (entry.changes or {}).get(SEALED)
-    if sealed is None:
-        return entry.changes
-    fernet = _client_fernet(entry.client_id, create=False) if entry.client_id else None
-    if fernet is None:
-        return None
-    try:
-        return json.loads(fernet.decrypt(sealed.encode()))
-    except InvalidToken:
-        return None
+    return changes_for([entry])[0]
 
 
 def changes_for(entries: list[AuditEntry]) -> list[dict | None]:
     """``changes_of`` for a page of entries, with one query for all their clients' keys."""
-    from audit.models import ClientAuditKey
-
     ids = {e.client_id for e in entries if e.client_id and SEALED in (e.changes or {})}
     keys = {
         row.client_id: Fernet(row.key.encode())
@@ -166,8 +146,6 @@ def changes_for(entries: list[AuditEntry]) -> list[dict | None]:
 
 def forget_client(client_id: int) -> None:
     """Destroy the key of a client's audit values (erasure). Entries stay, unreadable."""
-    from audit.models import ClientAuditKey
-
     ClientAuditKey.objects.filter(client_id=client_id).delete()
 
 

@@ -63,7 +63,7 @@ class AuditListView(CapabilityRequiredMixin, View):
     def get(self, request):
         form = AuditFilterForm(request.GET)
         form.is_valid()
-        data = {k: v for k, v in form.cleaned_data.items() if k not in form.errors}
+        data = dict(form.cleaned_data)  # fields that failed are not in it
         page = Paginator(entries_for(data), PAGE_SIZE).get_page(request.GET.get("page"))
         params = request.GET.copy()
         params.pop("page", None)

@@ -26,7 +26,6 @@ def client_list(
     fields: list | None = None,
     today: dt.date | None = None,
     rules: ClientSettings | None = None,
-    include_erased: bool = False,
 ) -> QuerySet[Client]:
     """The client list as the list page shows it: each client with its preferred staff,
     tags (as the list ``tag_list``) and lifecycle ``category``; health only for clinical
@@ -39,8 +38,7 @@ def client_list(
             category=lifecycle.category_expression(rules or _rules(), today or timezone.localdate())
         )
     )
-    if not include_erased:
-        clients = clients.filter(erased_at__isnull=True)
+    clients = clients.filter(erased_at__isnull=True)
     if user.can("clients.health"):
         clients = clients.select_related("health")
     data = {"q": query, "sort": sort, **(filters_data or {})}
@@ -56,7 +54,7 @@ def client_list_from_params(
     fields = custom_fields.active_fields()
     form = filters.ClientFilterForm(params, fields=fields)
     form.is_valid()
-    data = {k: v for k, v in form.cleaned_data.items() if k not in form.errors}
+    data = dict(form.cleaned_data)  # fields that failed are not in it
     clients = client_list(
         user=user,
         query=data.pop("q", "") or "",
@@ -115,7 +113,6 @@ def birthdays(*, period: str, today: dt.date) -> list[tuple[dt.date, int, Client
         .annotate(birth_month=ExtractMonth("date_of_birth"), birth_day=ExtractDay("date_of_birth"))
         .filter(condition)
         .select_related("preferred_staff")
-        .prefetch_related("tags")
     )
     end = start + dt.timedelta(days=days - 1)
     rows = []

@@ -15,6 +15,7 @@ from accounts.roles import Capability
 from clients import custom_fields, services
 from clients.forms import ClientRulesForm, CustomFieldForm, SectionForm, TagForm
 from clients.models import CustomField, CustomFieldSection, Tag
+from core.forms import add_service_errors
 from portal.mixins import CapabilityRequiredMixin
 
 
@@ -134,8 +135,7 @@ class CustomFieldEditView(CapabilityRequiredMixin, View):
             try:
                 saved = custom_fields.custom_field_save(field=field, values=form.values())
             except ValidationError as exc:
-                for name, errors in exc.message_dict.items():
-                    form.add_error(name if name in form.fields else None, errors)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("Field “%(label)s” saved.") % {"label": saved.label})
                 return redirect("clients:settings")

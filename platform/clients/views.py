@@ -29,6 +29,7 @@ from clients import (
 from clients.forms import BulkTagForm, ClientForm, ClientHealthForm, SavedListForm
 from clients.models import Client, ClientHealth, SavedList, Tag
 from clients.validators import format_phone
+from core.forms import add_service_errors
 from portal.mixins import CapabilityRequiredMixin
 
 PAGE_SIZE = 50
@@ -44,11 +45,6 @@ def _load(request, pk: int) -> Client:
         return selectors.client_get(pk=pk, user=request.user)
     except Client.DoesNotExist:
         raise Http404 from None
-
-
-def _form_errors(form, exc: ValidationError) -> None:
-    for name, errors in exc.message_dict.items():
-        form.add_error(name if name in form.fields else None, errors)
 
 
 class ClientListView(CapabilityRequiredMixin, View):
@@ -213,7 +209,7 @@ class ClientCreateView(CapabilityRequiredMixin, View):
                     data=services.ClientData(form.client_values()), created_by=request.user
                 )
             except ValidationError as exc:
-                _form_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 _save_photo(form, client, request.user)
                 messages.success(
@@ -249,7 +245,7 @@ class ClientEditView(CapabilityRequiredMixin, View):
             except services.EditConflict as conflict:
                 return self._conflict(request, form, conflict.current)
             except ValidationError as exc:
-                _form_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 _save_photo(form, client, request.user)
                 messages.success(request, _("Saved."))
@@ -307,17 +303,15 @@ class ClientDetailView(CapabilityRequiredMixin, View):
             raise Http404
         client = _load(request, pk)
         can_health = request.user.can(Capability.VIEW_HEALTH)
+        rules = services.client_settings()
         context = {
             "client": client,
             "tab": selected,
             "tabs": profile.tabs_for(request.user),
             "can_health": can_health,
             "health": getattr(client, "health", None) if can_health else None,
-            "region": _region(),
-            "mobile": format_phone(client.mobile, region=_region()),
-            "category": lifecycle.category_of(
-                client, services.client_settings(), timezone.localdate()
-            ),
+            "mobile": format_phone(client.mobile, region=rules.phone_region or DEFAULT_REGION),
+            "category": lifecycle.category_of(client, rules, timezone.localdate()),
         }
         if selected.context is not None:
             context.update(selected.context(request, client))
@@ -380,7 +374,7 @@ class ClientHealthEditView(CapabilityRequiredMixin, View):
                     client=client, values=form.cleaned_data, updated_by=request.user
                 )
             except ValidationError as exc:
-                _form_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("Health record saved."))
                 return redirect("clients:detail_tab", pk=client.pk, tab="health")

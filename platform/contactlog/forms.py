@@ -6,10 +6,9 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.selectors import staff_choices
 from contactlog.models import ContactEntry
-from contactlog.selectors import staff_choices
 from contactlog.services import CONTACT_FIELDS
-from visits.forms import StaffChoiceField
 
 # A clock a few minutes fast on the device that typed it is not an error.
 FUTURE_SLACK = dt.timedelta(minutes=10)
@@ -40,7 +39,6 @@ class ContactEntryForm(forms.ModelForm):
             "outcome": forms.Textarea(attrs={"rows": 2}),
             "next_follow_up": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }
-        field_classes = {"staff": StaffChoiceField}
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -91,7 +91,3 @@ class ContactEntry(models.Model):
     @property
     def follow_up_done(self) -> bool:
         return self.follow_up_done_at is not None
-
-    @property
-    def follow_up_open(self) -> bool:
-        return self.next_follow_up is not None and self.follow_up_done_at is None

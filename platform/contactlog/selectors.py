@@ -8,7 +8,6 @@ from django.utils import timezone
 
 from accounts.models import User
 from contactlog.models import ContactEntry
-from visits.selectors import practitioner_choices
 
 UPCOMING_DAYS = 7
 
@@ -41,10 +40,6 @@ class FollowUpList:
     due_today_count: int
     upcoming_count: int
 
-    @property
-    def due_count(self) -> int:
-        return self.overdue_count + self.due_today_count
-
 
 def follow_up_list(*, staff: User | None, limit: int = 100, upcoming: bool = True) -> FollowUpList:
     """Overdue, due-today and (optionally) next-week follow-ups. "Today" is the date in
@@ -76,8 +71,3 @@ def follow_up_list(*, staff: User | None, limit: int = 100, upcoming: bool = Tru
         due_today_count=counts["today"],
         upcoming_count=counts["upcoming"] if upcoming else 0,
     )
-
-
-def staff_choices(*, keep: int | None = None) -> QuerySet[User]:
-    """Active staff, plus the one already named on an entry (``keep``) if they left."""
-    return practitioner_choices(keep=keep)

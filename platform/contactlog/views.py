@@ -22,11 +22,13 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from accounts.roles import Capability
+from accounts.selectors import staff_choices
 from clients.models import Client
 from clients.services import client_settings
 from contactlog import selectors, services
 from contactlog.forms import ContactEntryForm
 from contactlog.models import ContactEntry
+from core.forms import add_service_errors
 from portal.mixins import CapabilityRequiredMixin
 
 PAGE_SIZE = 50
@@ -52,11 +54,6 @@ def can_see_all_follow_ups(user) -> bool:
 
 def _tab_url(client_id: int) -> str:
     return reverse("clients:detail_tab", kwargs={"pk": client_id, "tab": "contacts"})
-
-
-def _form_errors(form, exc: ValidationError) -> None:
-    for name, errors in exc.message_dict.items():
-        form.add_error(name if name in form.fields else None, errors)
 
 
 def contacts_tab_context(request, client) -> dict:
@@ -107,7 +104,7 @@ class ContactCreateView(_LogMixin, View):
                     client=client, values=form.contact_values(), created_by=request.user
                 )
             except ValidationError as exc:
-                _form_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("Contact logged."))
                 return redirect(_tab_url(client.pk))
@@ -143,7 +140,7 @@ class ContactEditView(_EntryMixin, View):
                     entry=entry, values=form.contact_values(), actor=request.user
                 )
             except ValidationError as exc:
-                _form_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("Contact log entry saved."))
                 return redirect(_tab_url(entry.client_id))
@@ -201,7 +198,7 @@ class FollowUpListView(CapabilityRequiredMixin, View):
         who = request.GET.get("who", "mine")
         staff, staff_list = request.user, None
         if see_all:
-            staff_list = list(selectors.staff_choices())
+            staff_list = list(staff_choices())
             if who == "all":
                 staff = None
             elif who.isdigit():

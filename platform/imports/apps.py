@@ -11,3 +11,4 @@ class ImportsConfig(AppConfig):
         from imports.models import ImportJob
 
         display.register(display.ObjectType("import", _("import"), ImportJob))
+        display.register(display.ObjectType("client_list", _("client list")))

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from accounts.roles import Capability
+from core.forms import add_service_errors
 from portal import dashboard, selectors
 from portal.forms import BusinessSettingsForm
 from portal.mixins import CapabilityRequiredMixin
@@ -47,8 +48,7 @@ class SettingsView(CapabilityRequiredMixin, View):
                     tenant=tenant, values=form.cleaned_data, logo=form.cleaned_data.get("logo")
                 )
             except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
+                add_service_errors(form, exc)
             else:
                 connection.tenant = updated
                 messages.success(request, _("Settings saved."))

@@ -1,6 +1,6 @@
 """A client's whole file as data (subject-access request, seed 003: 保障数据安全): the
 client's own fields, the health record for users who may read it, every area's part
-through its ``clients.related`` handler, and the visits. Values are JSON-safe once
+through its ``clients.related`` handler (visits included). Values are JSON-safe once
 encoded with DjangoJSONEncoder (dates, decimals)."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from accounts.roles import Capability
 from audit.models import Action
 from audit.services import note, record
 from clients import related
-from clients.models import Client, ClientHealth, CustomField
+from clients.models import Client, CustomField
 from clients.services import CLIENT_FIELDS, HEALTH_FIELDS
 
 FORMAT = "clinicdesk.client-export/1"
@@ -46,23 +46,6 @@ def _client_fields(client: Client, *, full_id: bool) -> dict:
     return data
 
 
-def _visits(client: Client) -> list[dict]:
-    from visits.models import Visit
-
-    return [
-        {
-            "visited_on": v.visited_on,
-            "treatment_items": v.treatment_items,
-            "practitioner": v.practitioner.get_full_name() if v.practitioner else "",
-            "efficacy": v.efficacy,
-            "satisfaction": v.satisfaction,
-            "suggestions": v.suggestions,
-            "amount": v.amount,
-        }
-        for v in Visit.objects.filter(client=client).select_related("practitioner")
-    ]
-
-
 def client_export_data(*, client: Client, user) -> dict:
     """Everything the user may see of the client's file, JSON-safe. Health data only for
     users with clinical access; the full ID number only for those who may see it."""
@@ -72,13 +55,10 @@ def client_export_data(*, client: Client, user) -> dict:
         "client": _client_fields(client, full_id=user.can(Capability.VIEW_FULL_ID)),
     }
     if user.can(Capability.VIEW_HEALTH):
-        health = ClientHealth.objects.filter(client=client).first()
+        health = getattr(client, "health", None)
         data["health"] = {name: getattr(health, name) for name in HEALTH_FIELDS} if health else None
-    handlers = related.handlers()
-    for handler in handlers:
+    for handler in related.handlers():
         data[handler.key] = handler.export(client, user=user)
-    if not any(h.key == "visits" for h in handlers):
-        data["visits"] = _visits(client)
     return data
 
 

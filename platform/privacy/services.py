@@ -74,14 +74,6 @@ def consents_erase(client: Client) -> None:
     ConsentRecord.objects.filter(client=client).update(note="")
 
 
-def _erase_visit_texts(client: Client) -> None:
-    """Visits keep their dates and amounts (finance needs them) and lose their free text.
-    Used only while the visits app registers no ``clients.related`` handler of its own."""
-    from visits.models import Visit
-
-    Visit.objects.filter(client=client).update(efficacy="", suggestions="")
-
-
 ERASED_FIELDS = {
     "gender": "",
     "date_of_birth": None,
@@ -111,11 +103,8 @@ def client_erase(*, client: Client, actor) -> Client:
         raise ValidationError(_("This file was already erased."), code="erased")
     photo = client.photo.name if client.photo else ""
 
-    handlers = related.handlers()
-    for handler in handlers:
+    for handler in related.handlers():
         handler.erase(client)
-    if not any(h.key == "visits" for h in handlers):
-        _erase_visit_texts(client)
     ClientHealth.objects.filter(client=client).delete()
 
     for name, value in ERASED_FIELDS.items():

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from django import forms
 from django.contrib import messages
@@ -15,10 +16,13 @@ from django.views import View
 
 from accounts.roles import Capability
 from clients import selectors as client_selectors
-from clients.models import Client, ClientHealth
+from clients.models import Client
 from portal.mixins import CapabilityRequiredMixin
-from privacy import export, pdf, selectors, services
+from privacy import export, selectors, services
 from privacy.models import Method, Purpose
+
+if TYPE_CHECKING:
+    from privacy import pdf
 
 
 class ConsentForm(forms.Form):
@@ -113,6 +117,8 @@ class ExportJSONView(CapabilityRequiredMixin, View):
 
 
 def _summary(client: Client, user) -> pdf.Summary:
+    from privacy import pdf  # fpdf2 and fontTools load only when a PDF is asked for
+
     summary = pdf.Summary(client.name)
     summary.fact(_("File number"), client.file_number)
     summary.fact(_("Exported"), timezone.localtime().strftime("%Y-%m-%d %H:%M"))
@@ -145,7 +151,7 @@ def _summary(client: Client, user) -> pdf.Summary:
             )
         summary.fact(label, state)
     if user.can(Capability.VIEW_HEALTH):
-        health = ClientHealth.objects.filter(client=client).first()
+        health = getattr(client, "health", None)
         summary.heading(_("Medical history and allergies"))
         if health is None:
             summary.text(_("No health record yet."))

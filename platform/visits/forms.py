@@ -7,8 +7,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.selectors import staff_choices
 from visits.models import Visit
-from visits.selectors import practitioner_choices
 from visits.services import CLINICAL_FIELDS
 
 # Commas (Western and full-width), the enumeration comma 、, semicolons and new lines.
@@ -28,11 +28,6 @@ SATISFACTION_CHOICES = [
 
 def split_items(text: str) -> list[str]:
     return [item.strip() for item in ITEM_SEPARATORS.split(text or "") if item.strip()]
-
-
-class StaffChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj) -> str:
-        return obj.full_name or obj.email
 
 
 class VisitForm(forms.ModelForm):
@@ -82,14 +77,11 @@ class VisitForm(forms.ModelForm):
             "efficacy": forms.Textarea(attrs={"rows": 3}),
             "suggestions": forms.Textarea(attrs={"rows": 3}),
         }
-        field_classes = {"practitioner": StaffChoiceField}
 
     def __init__(self, *args, currency: str, clinical: bool, **kwargs):
         super().__init__(*args, **kwargs)
         self.clinical = clinical
-        self.fields["practitioner"].queryset = practitioner_choices(
-            keep=self.instance.practitioner_id
-        )
+        self.fields["practitioner"].queryset = staff_choices(keep=self.instance.practitioner_id)
         self.fields["practitioner"].empty_label = _("— not recorded —")
         self.fields["amount"].label = _("Amount spent (%(currency)s)") % {"currency": currency}
         if self.instance.pk:

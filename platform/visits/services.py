@@ -12,7 +12,7 @@ from django.db.models import Count, Max, Min, Sum
 from audit import services as audit
 from audit.models import Action
 from clients.models import Client
-from visits.models import Visit
+from visits.models import Visit, VisitOrigin
 
 VISIT_FIELDS = (
     "visited_on",
@@ -81,27 +81,23 @@ def visit_create(
     client: Client,
     values: dict,
     created_by=None,
-    origin: str = "manual",
-    audited: bool = True,
+    origin: str = VisitOrigin.MANUAL,
 ) -> Visit:
-    """``audited=False`` is for bulk writers (importers) that record one entry for the
-    whole batch themselves."""
     visit = Visit(client=client, created_by=created_by, origin=origin)
     _apply(visit, values)
     visit.full_clean()
     visit.save()
     refresh_client_visit_stats([client.pk])
-    if audited:
-        fields, changes = audit.diff({}, _snapshot(visit), sensitive=AUDIT_SENSITIVE)
-        audit.record(
-            action=Action.CREATE,
-            actor=created_by,
-            object_type="visit",
-            object_id=visit.pk,
-            client_id=client.pk,
-            fields=fields,
-            changes=changes,
-        )
+    fields, changes = audit.diff({}, _snapshot(visit), sensitive=AUDIT_SENSITIVE)
+    audit.record(
+        action=Action.CREATE,
+        actor=created_by,
+        object_type="visit",
+        object_id=visit.pk,
+        client_id=client.pk,
+        fields=fields,
+        changes=changes,
+    )
     return visit
 
 

@@ -25,6 +25,7 @@ from django.views import View
 
 from accounts.roles import Capability
 from clients.models import Client
+from core.forms import add_service_errors
 from portal.mixins import CapabilityRequiredMixin
 from visits import selectors, services
 from visits.forms import VisitForm
@@ -51,11 +52,6 @@ def visits_tab_context(request, client) -> dict:
         "show_clinical": request.user.can(Capability.VIEW_HEALTH),
         "can_record_visits": request.user.can(Capability.EDIT_CLIENTS),
     }
-
-
-def _form_errors(form, exc: ValidationError) -> None:
-    for name, errors in exc.message_dict.items():
-        form.add_error(name if name in form.fields else None, errors)
 
 
 class _VisitFormView(CapabilityRequiredMixin, View):
@@ -91,7 +87,7 @@ class VisitCreateView(_VisitFormView):
                     client=client, values=form.visit_values(), created_by=request.user
                 )
             except ValidationError as exc:
-                _form_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("Visit recorded."))
                 return redirect(_tab_url(client.pk))
@@ -113,7 +109,7 @@ class VisitEditView(_VisitFormView):
             try:
                 services.visit_update(visit=visit, values=form.visit_values(), actor=request.user)
             except ValidationError as exc:
-                _form_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("Visit saved."))
                 return redirect(_tab_url(visit.client_id))
