@@ -18,7 +18,7 @@ from clients.models import (
     Tag,
 )
 from clients.services import HEALTH_FIELDS
-from clients.validators import normalise_cn_national_id, normalise_phone
+from clients.validators import normalise_cn_national_id, normalise_phone, validate_file_prefix
 
 
 class ClientForm(forms.ModelForm):
@@ -255,8 +255,7 @@ class ClientRulesForm(forms.ModelForm):
 
     def clean_file_prefix(self) -> str:
         prefix = self.cleaned_data["file_prefix"].strip()
-        if not prefix.isalnum():
-            raise ValidationError(_("Use letters and digits only."), code="prefix")
+        validate_file_prefix(prefix)
         return prefix
 
     def clean_phone_region(self) -> str:

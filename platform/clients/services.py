@@ -18,10 +18,12 @@ from clients.models import (
     Client,
     ClientHealth,
     ClientSettings,
+    CustomFieldSection,
     SavedList,
     Tag,
     client_photo_path,
 )
+from clients.validators import validate_file_prefix
 from core.crypto import blind_index
 
 CLIENT_FIELDS = (
@@ -239,14 +241,69 @@ def client_health_update(*, client: Client, values: dict, updated_by: User | Non
     return health
 
 
-def client_settings_update(*, file_prefix: str) -> ClientSettings:
-    if not file_prefix.isalnum():
-        raise ValidationError({"file_prefix": _("Use letters and digits only.")}, code="prefix")
-    with transaction.atomic():
-        row = client_settings()
-        row.file_prefix = file_prefix
-        row.save(update_fields=["file_prefix"])
+RULE_FIELDS = (
+    "file_prefix",
+    "phone_region",
+    "returning_min_visits",
+    "vip_min_visits",
+    "vip_min_spend",
+    "dormant_after_months",
+)
+
+
+@transaction.atomic
+def client_settings_update(**values) -> ClientSettings:
+    """Change the tenant's client file rules (file number prefix, phone region, category
+    thresholds); only the rules named are touched."""
+    unknown = set(values) - set(RULE_FIELDS)
+    if unknown:
+        raise ValueError(f"Unknown client settings: {sorted(unknown)}")
+    if "file_prefix" in values:
+        values["file_prefix"] = values["file_prefix"].strip()
+        try:
+            validate_file_prefix(values["file_prefix"])
+        except ValidationError as exc:
+            raise ValidationError({"file_prefix": exc.messages}) from exc
+    row = ClientSettings.objects.select_for_update().get(pk=client_settings().pk)
+    for name, value in values.items():
+        setattr(row, name, value)
+    row.full_clean()
+    row.save(update_fields=list(values))
     return row
+
+
+def tag_save(*, tag: Tag | None, values: dict) -> Tag:
+    """Create a tag (``tag=None``) or rename / recolour one."""
+    tag = tag or Tag()
+    for name, value in values.items():
+        setattr(tag, name, value)
+    tag.full_clean()
+    tag.save()
+    return tag
+
+
+def tag_delete(*, tag: Tag) -> None:
+    """Delete a tag; the clients that carried it simply lose it."""
+    tag.delete()
+
+
+def section_save(*, section: CustomFieldSection | None, values: dict) -> CustomFieldSection:
+    section = section or CustomFieldSection()
+    for name, value in values.items():
+        setattr(section, name, value)
+    section.full_clean()
+    section.save()
+    return section
+
+
+@transaction.atomic
+def section_delete(*, section: CustomFieldSection) -> None:
+    """Delete an empty custom-field section; one that still holds fields is refused."""
+    if section.fields.exists():
+        raise ValidationError(
+            _("Move or retire this section's fields before deleting it."), code="not_empty"
+        )
+    section.delete()
 
 
 @transaction.atomic

@@ -41,21 +41,25 @@ class ClientSettingsView(CapabilityRequiredMixin, View):
         if which == "rules":
             form = ClientRulesForm(request.POST, instance=services.client_settings())
             if form.is_valid():
-                form.save()
-                messages.success(request, _("Client file settings saved."))
-                return redirect("clients:settings")
+                try:
+                    services.client_settings_update(**form.cleaned_data)
+                except ValidationError as exc:
+                    add_service_errors(form, exc)
+                else:
+                    messages.success(request, _("Client file settings saved."))
+                    return redirect("clients:settings")
             return render(request, self.template_name, self._context(rules_form=form), status=400)
         if which == "tag":
             form = TagForm(request.POST)
             if form.is_valid():
-                tag = form.save()
+                tag = services.tag_save(tag=None, values=form.cleaned_data)
                 messages.success(request, _("Tag “%(name)s” created.") % {"name": tag.name})
                 return redirect("clients:settings")
             return render(request, self.template_name, self._context(tag_form=form), status=400)
         if which == "section":
             form = SectionForm(request.POST)
             if form.is_valid():
-                section = form.save()
+                section = services.section_save(section=None, values=form.cleaned_data)
                 messages.success(request, _("Section “%(name)s” created.") % {"name": section.name})
                 return redirect("clients:settings")
             return render(request, self.template_name, self._context(section_form=form), status=400)
@@ -73,12 +77,12 @@ class TagEditView(CapabilityRequiredMixin, View):
     def post(self, request, pk: int):
         tag = get_object_or_404(Tag, pk=pk)
         if request.POST.get("delete"):
-            tag.delete()
+            services.tag_delete(tag=tag)
             messages.success(request, _("Tag “%(name)s” deleted.") % {"name": tag.name})
             return redirect("clients:settings")
         form = TagForm(request.POST, instance=tag)
         if form.is_valid():
-            form.save()
+            services.tag_save(tag=tag, values=form.cleaned_data)
             messages.success(request, _("Saved."))
             return redirect("clients:settings")
         return render(request, self.template_name, {"form": form, "tag": tag}, status=400)
@@ -96,17 +100,16 @@ class SectionEditView(CapabilityRequiredMixin, View):
     def post(self, request, pk: int):
         section = get_object_or_404(CustomFieldSection, pk=pk)
         if request.POST.get("delete"):
-            if section.fields.exists():
-                messages.error(
-                    request, _("Move or retire this section's fields before deleting it.")
-                )
+            try:
+                services.section_delete(section=section)
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
                 return redirect("clients:section_edit", pk=pk)
-            section.delete()
             messages.success(request, _("Section deleted."))
             return redirect("clients:settings")
         form = SectionForm(request.POST, instance=section)
         if form.is_valid():
-            form.save()
+            services.section_save(section=section, values=form.cleaned_data)
             messages.success(request, _("Saved."))
             return redirect("clients:settings")
         context = {"form": form, "section": section}

@@ -61,3 +61,9 @@ def normalise_cn_national_id(value: str) -> str:
             _("This ID number's check digit is wrong; check for a typo."), code="id_checksum"
         )
     return value
+
+
+def validate_file_prefix(value: str) -> None:
+    """File numbers are the prefix and a running number: letters and digits only."""
+    if not value.isalnum():
+        raise ValidationError(_("Use letters and digits only."), code="prefix")
