@@ -185,6 +185,12 @@ def test_saved_lists_keep_filters_and_are_private_unless_shared(cast, owner_a, f
     desk_page = front_desk_a.get("/clients/").content.decode()
     assert "重要客户" in owner_page and "flag=important" in owner_page
     assert "重要客户" not in desk_page and "大家的" in desk_page
+    # Each user can delete their own lists from the menu, not a colleague's shared one.
+    assert f'action="/clients/saved-lists/{mine.pk}/delete/"' in owner_page
+    with tenant_context(cast.tenant_a):
+        shared = SavedList.objects.get(name="大家的")
+    button = f"delete-saved-{shared.pk}"
+    assert button in owner_page and button not in desk_page
     assert front_desk_a.post(f"/clients/saved-lists/{mine.pk}/delete/").status_code == 404
     assert owner_a.post(f"/clients/saved-lists/{mine.pk}/delete/").status_code == 302
 

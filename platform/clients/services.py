@@ -345,6 +345,10 @@ def saved_list_create(*, owner: User, name: str, params, shared: bool) -> SavedL
     return SavedList.objects.create(owner=owner, name=name.strip(), params=kept, shared=shared)
 
 
+def saved_list_delete(*, saved: SavedList) -> None:
+    saved.delete()
+
+
 PHOTO_MAX_SIDE = 1024
 
 

@@ -168,7 +168,7 @@ class SavedListDeleteView(CapabilityRequiredMixin, View):
         saved = SavedList.objects.filter(pk=pk, owner=request.user).first()
         if saved is None:
             raise Http404
-        saved.delete()
+        services.saved_list_delete(saved=saved)
         messages.success(request, _("List “%(name)s” deleted.") % {"name": saved.name})
         return redirect("clients:list")
 
