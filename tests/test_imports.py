@@ -271,20 +271,31 @@ def test_a_failure_during_the_commit_leaves_nothing_behind(cast, storage, owner_
         assert ImportJob.objects.get(pk=job_id).status == JobStatus.FAILED
 
 
-def test_large_files_run_in_the_worker_tasks(cast, storage, owner_a):
+def test_large_files_run_in_the_worker_tasks(
+    cast, storage, owner_a, monkeypatch, django_capture_on_commit_callbacks
+):
+    # Every file counts as large; the queued tasks run as the worker would run them.
+    monkeypatch.setattr(services, "BACKGROUND_BYTES", 0)
+    monkeypatch.setattr(tasks.check, "delay", tasks.check.run)
+    monkeypatch.setattr(tasks.commit, "delay", tasks.commit.run)
     job_id = _upload(owner_a, _xlsx(rows=ROWS[:2]))
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        owner_a.post(
+            f"/clients/import/{job_id}/mapping/", {"col_0": "client.name", "col_3": "client.mobile"}
+        )
+    assert len(queued) == 1
     with tenant_context(cast.tenant_a):
-        job = ImportJob.objects.get(pk=job_id)
-        services.job_map(job=job, chosen={"0": "client.name", "3": "client.mobile"}, user=_Owner())
-        tasks.check.run(job_id)
         assert ImportJob.objects.get(pk=job_id).good_rows == 2
-        tasks.commit.run(job_id, None)
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        owner_a.post(f"/clients/import/{job_id}/commit/", {"skip_bad": "1"})
+    assert len(queued) == 1
+    with tenant_context(cast.tenant_a):
         assert Client.objects.count() == 2
-
-
-class _Owner:
-    def can(self, capability):
-        return True
+        assert ImportJob.objects.get(pk=job_id).status == "done"
+    # A second commit of the same job is refused, and writes nothing.
+    owner_a.post(f"/clients/import/{job_id}/commit/", {"skip_bad": "1"})
+    with tenant_context(cast.tenant_a):
+        assert Client.objects.count() == 2
 
 
 def test_tenant_b_cannot_reach_tenant_as_import_or_its_file(cast, storage, owner_a, owner_b):

@@ -402,14 +402,69 @@ def _fill_health(health: ClientHealth, values: dict) -> None:
         health.has_chronic_condition = True
 
 
+def in_background(job: ImportJob) -> bool:
+    """Large files are checked and committed by a worker, with a progress bar."""
+    return default_storage.size(job.file) > BACKGROUND_BYTES
+
+
+def _job_failed(job_id: int, exc: Exception) -> None:
+    ImportJob.objects.filter(pk=job_id).update(status=JobStatus.FAILED, error=str(exc)[:2000])
+
+
+def job_check_start(job: ImportJob) -> None:
+    """Check a mapped job now, or hand a large one to a worker (``imports.check``)."""
+    from imports import tasks
+
+    if not in_background(job):
+        job_check(job)
+        return
+    ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.CHECKING)
+    transaction.on_commit(lambda: tasks.check.delay(job.pk))
+
+
+def job_check_in_worker(job_id: int) -> None:
+    """The worker's side of ``job_check_start``: a failure is recorded on the job."""
+    try:
+        job_check(ImportJob.objects.get(pk=job_id))
+    except Exception as exc:
+        _job_failed(job_id, exc)
+        raise
+
+
+def _claim_commit(job_id: int) -> None:
+    """Move a checked job to COMMITTING, once: a second click, tab or worker finds it
+    taken and is refused."""
+    if not ImportJob.objects.filter(pk=job_id, status=JobStatus.CHECKED).update(
+        status=JobStatus.COMMITTING
+    ):
+        raise ValidationError(_("This import is not ready to be committed."), code="not_ready")
+
+
+def job_commit_start(job: ImportJob, *, actor) -> ImportJob | None:
+    """Commit a checked job now (returns it, done), or claim it and hand it to a worker
+    (``imports.commit``; returns None, the job page shows the progress)."""
+    from imports import tasks
+
+    if not in_background(job):
+        return job_commit(job, actor=actor)
+    _claim_commit(job.pk)
+    actor_id = actor.pk if actor is not None else None
+    transaction.on_commit(lambda: tasks.commit.delay(job.pk, actor_id))
+    return None
+
+
 def job_commit(job: ImportJob, *, actor) -> ImportJob:
     """Write the checked rows: create, merge or skip each as decided. One transaction:
     any failure leaves no client, health record or visit of this import behind."""
-    job = ImportJob.objects.get(pk=job.pk)
-    if job.status != JobStatus.CHECKED:
-        raise ValidationError(_("This import is not ready to be committed."))
-    ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.COMMITTING)
-    job.status = JobStatus.COMMITTING
+    _claim_commit(job.pk)
+    return job_commit_claimed(job.pk, actor=actor)
+
+
+def job_commit_claimed(job_id: int, *, actor) -> ImportJob:
+    """``job_commit`` for a job already claimed by ``job_commit_start`` (the worker)."""
+    job = ImportJob.objects.get(pk=job_id)
+    if job.status != JobStatus.COMMITTING:
+        raise ValidationError(_("This import is not ready to be committed."), code="not_ready")
     _set_progress(job, 0)
     try:
         with transaction.atomic():
@@ -436,7 +491,7 @@ def job_commit(job: ImportJob, *, actor) -> ImportJob:
                 finished_at=timezone.now(),
             )
     except Exception as exc:
-        ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.FAILED, error=str(exc)[:2000])
+        _job_failed(job.pk, exc)
         raise
     job.refresh_from_db()
     return job

@@ -3,7 +3,6 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -16,7 +15,7 @@ from audit import services as audit
 from audit.models import Action
 from clients import selectors as client_selectors
 from clients.services import client_settings
-from imports import export, services, tasks
+from imports import export, services
 from imports.models import ImportJob, JobStatus, RowAction
 from portal.mixins import CapabilityRequiredMixin
 
@@ -37,12 +36,6 @@ def _job(request, pk: int) -> ImportJob:
     if job is None:
         raise Http404
     return job
-
-
-def _in_background(job: ImportJob) -> bool:
-    from django.core.files.storage import default_storage
-
-    return default_storage.size(job.file) > services.BACKGROUND_BYTES
 
 
 class ImportStartView(CapabilityRequiredMixin, View):
@@ -100,12 +93,7 @@ class ImportMappingView(CapabilityRequiredMixin, View):
         except ValidationError as exc:
             context = self._context(request, job, chosen, " ".join(exc.messages))
             return render(request, "imports/mapping.html", context, status=400)
-        if _in_background(job):
-            job.status = JobStatus.CHECKING
-            job.save(update_fields=["status"])
-            transaction.on_commit(lambda: tasks.check.delay(job.pk))
-        else:
-            services.job_check(job)
+        services.job_check_start(job)
         return redirect("imports:job", pk=job.pk)
 
 
@@ -165,26 +153,24 @@ class ImportCommitView(CapabilityRequiredMixin, View):
             in_file=request.POST.get("in_file", ""),
             rows=per_row,
         )
-        if _in_background(job):
-            ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.COMMITTING)
-            transaction.on_commit(lambda: tasks.commit.delay(job.pk, request.user.pk))
-            return redirect("imports:job", pk=job.pk)
         try:
-            job = services.job_commit(job, actor=request.user)
+            done = services.job_commit_start(job, actor=request.user)
         except Exception as exc:  # the job records why; nothing was written
+            reason = " ".join(exc.messages) if isinstance(exc, ValidationError) else exc
             messages.error(
-                request, _("The import failed and nothing was saved: %(error)s") % {"error": exc}
+                request, _("The import failed and nothing was saved: %(error)s") % {"error": reason}
             )
         else:
-            messages.success(
-                request,
-                _("Imported: %(created)s new files, %(merged)s merged, %(skipped)s skipped.")
-                % {
-                    "created": job.created_count,
-                    "merged": job.merged_count,
-                    "skipped": job.skipped_count,
-                },
-            )
+            if done is not None:  # committed here; a worker's commit shows its progress
+                messages.success(
+                    request,
+                    _("Imported: %(created)s new files, %(merged)s merged, %(skipped)s skipped.")
+                    % {
+                        "created": done.created_count,
+                        "merged": done.merged_count,
+                        "skipped": done.skipped_count,
+                    },
+                )
         return redirect("imports:job", pk=job.pk)
 
 
