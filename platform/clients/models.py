@@ -93,6 +93,9 @@ class Tag(models.Model):
         return self.name
 
 
+DEFAULT_PHONE_REGION = "CN"
+
+
 class ClientSettings(models.Model):
     """One row per tenant: how file numbers are made."""
 
@@ -120,6 +123,11 @@ class ClientSettings(models.Model):
     def __str__(self) -> str:
         return f"{self.file_prefix}{self.next_file_number:06d}"
 
+    @property
+    def region(self) -> str:
+        """The region phone numbers without a country code belong to."""
+        return self.phone_region or DEFAULT_PHONE_REGION
+
 
 def client_photo_path(client, filename: str) -> str:
     """Photos sit under the tenant's own prefix with an unguessable name; they are served
@@ -128,7 +136,9 @@ def client_photo_path(client, filename: str) -> str:
 
     from django.db import connection
 
-    return f"tenants/{connection.schema_name}/clients/photos/{secrets.token_hex(12)}.jpg"
+    from core.storage import tenant_file_path
+
+    return tenant_file_path(connection.tenant, "clients", "photos", f"{secrets.token_hex(12)}.jpg")
 
 
 class Client(models.Model):

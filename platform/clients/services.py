@@ -3,6 +3,7 @@ index) is set here, so no other code path can leave them stale."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -68,17 +69,28 @@ def client_settings() -> ClientSettings:
     return settings_row
 
 
-def _next_file_number() -> str:
-    """Allocate the next file number; holds a row lock on ClientSettings until commit."""
-    client_settings()
-    row = ClientSettings.objects.select_for_update().get(pk=1)
-    while True:
+def phone_region() -> str:
+    """The tenant's default region for phone numbers (``ClientSettings.region``)."""
+    return client_settings().region
+
+
+def file_numbers_allocate(count: int, *, taken: Callable[[str], bool]) -> list[str]:
+    """Allocate the next ``count`` file numbers, skipping any that ``taken`` says are in
+    use (typed by hand or imported); holds a row lock on ClientSettings until commit."""
+    row = ClientSettings.objects.select_for_update().get(pk=client_settings().pk)
+    numbers: list[str] = []
+    while len(numbers) < count:
         number = f"{row.file_prefix}{row.next_file_number:06d}"
         row.next_file_number += 1
-        if not Client.objects.filter(file_number=number).exists():
-            break
+        if not taken(number):
+            numbers.append(number)
     row.save(update_fields=["next_file_number"])
-    return number
+    return numbers
+
+
+def _next_file_number() -> str:
+    in_use = Client.objects.filter
+    return file_numbers_allocate(1, taken=lambda n: in_use(file_number=n).exists())[0]
 
 
 def client_derive(client: Client) -> None:
@@ -212,6 +224,16 @@ def client_update(
     return client
 
 
+def health_derive(health: ClientHealth) -> None:
+    """A written history or allergy implies its yes/no flag (importers call this too)."""
+    if health.drug_allergies:
+        health.has_drug_allergy = True
+    if health.surgery_history:
+        health.has_surgery_history = True
+    if health.chronic_conditions:
+        health.has_chronic_condition = True
+
+
 @transaction.atomic
 def client_health_update(*, client: Client, values: dict, updated_by: User | None) -> ClientHealth:
     unknown = set(values) - set(HEALTH_FIELDS)
@@ -220,12 +242,7 @@ def client_health_update(*, client: Client, values: dict, updated_by: User | Non
     health, _created = ClientHealth.objects.select_for_update().get_or_create(client=client)
     for name, value in values.items():
         setattr(health, name, value)
-    if health.drug_allergies:
-        health.has_drug_allergy = True
-    if health.surgery_history:
-        health.has_surgery_history = True
-    if health.chronic_conditions:
-        health.has_chronic_condition = True
+    health_derive(health)
     health.updated_by = updated_by
     health.full_clean()
     health.save()

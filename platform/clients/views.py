@@ -33,11 +33,6 @@ from core.forms import add_service_errors
 from portal.mixins import CapabilityRequiredMixin
 
 PAGE_SIZE = 50
-DEFAULT_REGION = "CN"
-
-
-def _region() -> str:
-    return services.client_settings().phone_region or DEFAULT_REGION
 
 
 def _load(request, pk: int) -> Client:
@@ -77,7 +72,7 @@ class ClientListView(CapabilityRequiredMixin, View):
             "sort": form.cleaned_data.get("sort") or "name",
             "form": form,
             "querystring": params.urlencode(),
-            "region": rules.phone_region or DEFAULT_REGION,
+            "region": rules.region,
             "show_health": request.user.can(Capability.VIEW_HEALTH),
             "can_edit": request.user.can(Capability.EDIT_CLIENTS),
             "tags": tags if request.user.can(Capability.EDIT_CLIENTS) else [],
@@ -177,7 +172,7 @@ def _client_form(request, *, editing: Client | None = None, data=None) -> Client
     return ClientForm(
         data,
         request.FILES if data is not None else None,
-        region=_region(),
+        region=services.phone_region(),
         editing=editing,
         custom=custom_fields.active_fields(),
     )
@@ -310,7 +305,7 @@ class ClientDetailView(CapabilityRequiredMixin, View):
             "tabs": profile.tabs_for(request.user),
             "can_health": can_health,
             "health": getattr(client, "health", None) if can_health else None,
-            "mobile": format_phone(client.mobile, region=rules.phone_region or DEFAULT_REGION),
+            "mobile": format_phone(client.mobile, region=rules.region),
             "category": lifecycle.category_of(client, rules, timezone.localdate()),
         }
         if selected.context is not None:
@@ -329,7 +324,7 @@ def _audit_view(request, client, action: str) -> None:
 
 
 def details_tab_context(request, client) -> dict:
-    region = _region()
+    region = services.phone_region()
     if client.national_id and request.user.can(Capability.VIEW_FULL_ID):
         _audit_view(request, client, Action.VIEW_FULL_ID)
     return {
@@ -414,5 +409,10 @@ class BirthdayListView(CapabilityRequiredMixin, View):
         period = "month" if request.GET.get("period") == "month" else "week"
         today = timezone.localdate()
         rows = selectors.birthdays(period=period, today=today)
-        context = {"rows": rows, "period": period, "today": today, "region": _region()}
+        context = {
+            "rows": rows,
+            "period": period,
+            "today": today,
+            "region": services.phone_region(),
+        }
         return render(request, "clients/birthdays.html", context)

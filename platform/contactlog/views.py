@@ -24,7 +24,7 @@ from django.views import View
 from accounts.roles import Capability
 from accounts.selectors import staff_choices
 from clients.models import Client
-from clients.services import client_settings
+from clients.services import phone_region
 from contactlog import selectors, services
 from contactlog.forms import ContactEntryForm
 from contactlog.models import ContactEntry
@@ -32,10 +32,6 @@ from core.forms import add_service_errors
 from portal.mixins import CapabilityRequiredMixin
 
 PAGE_SIZE = 50
-
-
-def _region() -> str:
-    return client_settings().phone_region or "CN"
 
 
 def can_log_contacts(user) -> bool:
@@ -74,7 +70,7 @@ def dashboard_widget_context(request) -> dict:
     return {
         "follow_ups": selectors.follow_up_list(staff=request.user, limit=10, upcoming=False),
         "can_complete": can_log_contacts(request.user),
-        "region": _region(),
+        "region": phone_region(),
     }
 
 
@@ -180,7 +176,7 @@ class FollowUpDoneView(_LogMixin, View):
                     "can_complete": True,
                     "show_staff": bool(request.POST.get("show_staff")),
                     "today": timezone.localdate(),
-                    "region": _region(),
+                    "region": phone_region(),
                 },
             )
         messages.success(request, _("Follow-up marked done."))
@@ -212,6 +208,6 @@ class FollowUpListView(CapabilityRequiredMixin, View):
             "staff_list": staff_list,
             "can_complete": can_log_contacts(request.user),
             "show_staff": staff is None,
-            "region": _region(),
+            "region": phone_region(),
         }
         return render(request, "contactlog/follow_ups.html", context)

@@ -3,6 +3,7 @@ column names and their English equivalents; the user confirms or fixes the guess
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -16,8 +17,7 @@ class Target:
     key: str
     label: str | Promise
     group: str | Promise
-    kind: str  # text, date, phone, gender, yesno, number, amount, id, email, items, ...
-    clinical: bool = False
+    kind: str  # text, date, birth_date, phone, gender, yesno, number, amount, id, items…
 
 
 _BASIC, _HEALTH, _VISIT = _("Client file"), _("Health"), _("Visit history")
@@ -26,7 +26,7 @@ TARGETS: tuple[Target, ...] = (
     Target("client.file_number", _("File number"), _BASIC, "text"),
     Target("client.name", _("Name"), _BASIC, "text"),
     Target("client.gender", _("Gender"), _BASIC, "gender"),
-    Target("client.date_of_birth", _("Date of birth"), _BASIC, "date"),
+    Target("client.date_of_birth", _("Date of birth"), _BASIC, "birth_date"),
     Target("client.age", _("Age (when no birth date)"), _BASIC, "age"),
     Target("client.mobile", _("Mobile phone"), _BASIC, "phone"),
     Target("client.other_phones", _("Other phones"), _BASIC, "phones"),
@@ -40,20 +40,18 @@ TARGETS: tuple[Target, ...] = (
     Target("client.special_notes", _("Special notes"), _BASIC, "text"),
     Target("client.payment_method", _("Payment method (kept in special notes)"), _BASIC, "text"),
     Target("client.opening_spend", _("Total spend so far"), _BASIC, "amount"),
-    Target("health.has_surgery_history", _("Has had surgery (yes/no)"), _HEALTH, "yesno", True),
-    Target("health.surgery_history", _("Surgery history"), _HEALTH, "text", True),
-    Target("health.has_drug_allergy", _("Has drug allergies (yes/no)"), _HEALTH, "yesno", True),
-    Target("health.drug_allergies", _("Drug allergies"), _HEALTH, "text", True),
-    Target("health.other_allergies", _("Other allergies"), _HEALTH, "text", True),
-    Target(
-        "health.has_chronic_condition", _("Has other illnesses (yes/no)"), _HEALTH, "yesno", True
-    ),
-    Target("health.chronic_conditions", _("Chronic conditions"), _HEALTH, "text", True),
-    Target("health.current_medications", _("Current medications"), _HEALTH, "text", True),
+    Target("health.has_surgery_history", _("Has had surgery (yes/no)"), _HEALTH, "yesno"),
+    Target("health.surgery_history", _("Surgery history"), _HEALTH, "text"),
+    Target("health.has_drug_allergy", _("Has drug allergies (yes/no)"), _HEALTH, "yesno"),
+    Target("health.drug_allergies", _("Drug allergies"), _HEALTH, "text"),
+    Target("health.other_allergies", _("Other allergies"), _HEALTH, "text"),
+    Target("health.has_chronic_condition", _("Has other illnesses (yes/no)"), _HEALTH, "yesno"),
+    Target("health.chronic_conditions", _("Chronic conditions"), _HEALTH, "text"),
+    Target("health.current_medications", _("Current medications"), _HEALTH, "text"),
     Target("visit.visited_on", _("First visit date"), _VISIT, "date"),
     Target("visit.treatment_items", _("Treatment items"), _VISIT, "items"),
     Target("visit.satisfaction", _("Satisfaction (1–5)"), _VISIT, "satisfaction"),
-    Target("visit.efficacy", _("Efficacy evaluation"), _VISIT, "text", True),
+    Target("visit.efficacy", _("Efficacy evaluation"), _VISIT, "text"),
     Target("visit.suggestions", _("Client's suggestions"), _VISIT, "text"),
 )
 
@@ -98,12 +96,12 @@ def normalise_header(text: str) -> str:
     return text
 
 
+@functools.cache
 def _alias_index() -> dict[str, str]:
     index: dict[str, str] = {}
     for key, words in ALIASES.items():
         for alias in words.split():
-            if not alias.isascii():
-                index[normalise_header(alias)] = key
+            index[normalise_header(alias)] = key
     for key, phrases in _ENGLISH.items():
         for phrase in phrases:
             index[normalise_header(phrase)] = key
@@ -141,10 +139,9 @@ _ENGLISH = {
 }
 
 
-def targets(*, clinical: bool, custom_fields=()) -> list[Target]:
-    """Every place a column can go for this user (health only with clinical access),
-    the tenant's custom fields included."""
-    found = [t for t in TARGETS if clinical or not t.clinical]
+def targets(*, custom_fields=()) -> list[Target]:
+    """Every place a column can go, the tenant's custom fields included."""
+    found = list(TARGETS)
     for cf in custom_fields:
         found.append(Target(f"custom.{cf.key}", cf.label, cf.section.name, "custom"))
     return found

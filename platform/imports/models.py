@@ -55,10 +55,6 @@ class ImportJob(models.Model):
         return f"import {self.pk} ({self.original_name})"
 
     @property
-    def percent(self) -> int:
-        return int(100 * self.done_rows / self.total_rows) if self.total_rows else 0
-
-    @property
     def running(self) -> bool:
         return self.status in (JobStatus.CHECKING, JobStatus.COMMITTING)
 

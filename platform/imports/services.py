@@ -18,9 +18,15 @@ from django.utils.translation import gettext_noop
 from audit import services as audit
 from audit.models import Action
 from clients import custom_fields
-from clients.models import Client, ClientHealth, ClientSettings
-from clients.services import client_derive, client_settings
+from clients.models import Client, ClientHealth
+from clients.services import (
+    client_derive,
+    file_numbers_allocate,
+    health_derive,
+    phone_region,
+)
 from core.crypto import blind_index
+from core.storage import tenant_file_path
 from imports import cleaning, mapping
 from imports.models import ImportJob, ImportRow, JobStatus, RowAction
 from imports.reading import read_rows
@@ -56,7 +62,7 @@ def job_create(*, upload, user) -> ImportJob:
         raise ValidationError({"file": _("Upload an .xlsx or .csv file.")})
     suffix = ".xlsx" if name.lower().endswith(".xlsx") else ".csv"
     path = default_storage.save(
-        f"tenants/{connection.schema_name}/imports/{secrets.token_hex(12)}{suffix}", upload
+        tenant_file_path(connection.tenant, "imports", f"{secrets.token_hex(12)}{suffix}"), upload
     )
     headers, samples = [], []
     try:
@@ -79,15 +85,18 @@ def job_create(*, upload, user) -> ImportJob:
     )
 
 
-def available_targets(user) -> list[mapping.Target]:
+def available_targets(fields=None) -> list[mapping.Target]:
     """Health columns are offered to everyone who may import: the clinic's sheet holds
     them (seed 000), and the front desk who brings it in writes them without ever seeing
-    them in the portal afterwards (the preview shows names and problems, not health)."""
-    return mapping.targets(clinical=True, custom_fields=custom_fields.active_fields())
+    them in the portal afterwards (the preview shows names and problems, not health).
+    ``fields``: the active custom fields, when the caller has them already."""
+    if fields is None:
+        fields = custom_fields.active_fields()
+    return mapping.targets(custom_fields=fields)
 
 
-def job_map(*, job: ImportJob, chosen: dict[str, str], user) -> ImportJob:
-    keys = {t.key for t in available_targets(user)}
+def job_map(*, job: ImportJob, chosen: dict[str, str]) -> ImportJob:
+    keys = {t.key for t in available_targets()}
     clean = {col: key for col, key in chosen.items() if key in keys}
     seen: dict[str, str] = {}
     for col, key in clean.items():
@@ -154,7 +163,7 @@ def _parse_row(cells: list, columns: list, region: str) -> tuple[dict, list]:
     values, errors = {}, []
     for position, target, field, header in columns:
         raw = cells[position] if position < len(cells) else None
-        kind = "birth_date" if target.key == "client.date_of_birth" else target.kind
+        kind = target.kind
         try:
             value = cleaning.parse(kind, raw, region=region, field=field)
         except ValidationError as exc:
@@ -172,22 +181,15 @@ def _parse_row(cells: list, columns: list, region: str) -> tuple[dict, list]:
     return values, errors
 
 
-@transaction.atomic
-def _reset_rows(job: ImportJob) -> None:
-    job.rows.all().delete()
-
-
-def job_check(job: ImportJob, *, user=None) -> ImportJob:
+def job_check(job: ImportJob) -> ImportJob:
     """Parse every row with the confirmed mapping; store each row's values, problems and
     duplicate finding. Writes only to the job's own tables."""
     job = ImportJob.objects.get(pk=job.pk)
-    _reset_rows(job)
-    region = client_settings().phone_region or "CN"
-    targets = {
-        t.key: t
-        for t in mapping.targets(clinical=True, custom_fields=custom_fields.active_fields())
-    }
-    fields = {f"custom.{f.key}": f for f in custom_fields.active_fields()}
+    job.rows.all().delete()
+    region = phone_region()
+    active = custom_fields.active_fields()
+    targets = {t.key: t for t in available_targets(active)}
+    fields = {f"custom.{f.key}": f for f in active}
     columns = [
         (int(col), targets[key], fields.get(key), job.headers[int(col)])
         for col, key in sorted(job.mapping.items(), key=lambda kv: int(kv[0]))
@@ -281,13 +283,15 @@ def job_set_actions(*, job: ImportJob, existing: str, in_file: str, rows: dict[i
         clean.filter(duplicate_of__isnull=False).update(action=existing)
     if in_file in valid - {RowAction.MERGE}:
         clean.filter(duplicate_row__isnull=False).update(action=in_file)
+    chosen: dict[str, list[int]] = {}
     for row_id, action in rows.items():
-        allowed = valid if action != RowAction.MERGE else valid
-        if action in allowed:
-            query = clean.filter(pk=row_id)
-            if action == RowAction.MERGE:
-                query = query.filter(duplicate_of__isnull=False)
-            query.update(action=action)
+        if action in valid:
+            chosen.setdefault(action, []).append(row_id)
+    for action, ids in chosen.items():  # one update per action, not per row
+        query = clean.filter(pk__in=ids)
+        if action == RowAction.MERGE:
+            query = query.filter(duplicate_of__isnull=False)
+        query.update(action=action)
 
 
 # --- committing -------------------------------------------------------------------------
@@ -376,30 +380,13 @@ def copy_insert(objects: list) -> None:
                 )
 
 
-def _file_numbers(count: int, taken: set[str]) -> list[str]:
-    row = ClientSettings.objects.select_for_update().get(pk=client_settings().pk)
-    numbers = []
-    while len(numbers) < count:
-        number = f"{row.file_prefix}{row.next_file_number:06d}"
-        row.next_file_number += 1
-        if number.upper() not in taken:
-            numbers.append(number)
-    row.save(update_fields=["next_file_number"])
-    return numbers
-
-
 def _fill_health(health: ClientHealth, values: dict) -> None:
     for name, value in values.items():
         if value in (None, "", False):
             continue
         if getattr(health, name) in (None, "", False):
             setattr(health, name, value)
-    if health.drug_allergies:
-        health.has_drug_allergy = True
-    if health.surgery_history:
-        health.has_surgery_history = True
-    if health.chronic_conditions:
-        health.has_chronic_condition = True
+    health_derive(health)
 
 
 def in_background(job: ImportJob) -> bool:
@@ -506,7 +493,7 @@ def _commit_rows(job: ImportJob, actor) -> dict:
     )
     wanted = rows.filter(errors=[]).exclude(action=RowAction.SKIP)
     creating = list(wanted.filter(action=RowAction.CREATE).values_list("pk", flat=True))
-    numbers = iter(_file_numbers(len(creating), taken))
+    numbers = iter(file_numbers_allocate(len(creating), taken=lambda n: n.upper() in taken))
     done = 0
     batch: list[ImportRow] = []
     merged_ids: list[int] = []

@@ -14,7 +14,8 @@ from accounts.roles import Capability
 from audit import services as audit
 from audit.models import Action
 from clients import selectors as client_selectors
-from clients.services import client_settings
+from clients.services import phone_region
+from core.forms import add_service_errors
 from imports import export, services
 from imports.models import ImportJob, JobStatus, RowAction
 from portal.mixins import CapabilityRequiredMixin
@@ -51,8 +52,7 @@ class ImportStartView(CapabilityRequiredMixin, View):
             try:
                 job = services.job_create(upload=form.cleaned_data["file"], user=request.user)
             except ValidationError as exc:
-                for error in exc.message_dict.get("file", exc.messages):
-                    form.add_error("file", error)
+                add_service_errors(form, exc)
             else:
                 return redirect("imports:mapping", pk=job.pk)
         jobs = ImportJob.objects.select_related("created_by")[:10]
@@ -62,8 +62,8 @@ class ImportStartView(CapabilityRequiredMixin, View):
 class ImportMappingView(CapabilityRequiredMixin, View):
     capability = Capability.IMPORT_CLIENTS
 
-    def _context(self, request, job, chosen, error=""):
-        targets = services.available_targets(request.user)
+    def _context(self, job, chosen, error="", targets=None):
+        targets = targets if targets is not None else services.available_targets()
         groups: dict = {}
         for target in targets:
             groups.setdefault(str(target.group), []).append(target)
@@ -80,18 +80,18 @@ class ImportMappingView(CapabilityRequiredMixin, View):
 
     def get(self, request, pk: int):
         job = _job(request, pk)
-        chosen = job.mapping or services.mapping.guess(
-            job.headers, services.available_targets(request.user)
-        )
-        return render(request, "imports/mapping.html", self._context(request, job, chosen))
+        targets = services.available_targets()
+        chosen = job.mapping or services.mapping.guess(job.headers, targets)
+        context = self._context(job, chosen, targets=targets)
+        return render(request, "imports/mapping.html", context)
 
     def post(self, request, pk: int):
         job = _job(request, pk)
         chosen = {str(i): request.POST.get(f"col_{i}", "") for i in range(len(job.headers))}
         try:
-            services.job_map(job=job, chosen=chosen, user=request.user)
+            services.job_map(job=job, chosen=chosen)
         except ValidationError as exc:
-            context = self._context(request, job, chosen, " ".join(exc.messages))
+            context = self._context(job, chosen, " ".join(exc.messages))
             return render(request, "imports/mapping.html", context, status=400)
         services.job_check_start(job)
         return redirect("imports:job", pk=job.pk)
@@ -183,7 +183,7 @@ class ExportView(CapabilityRequiredMixin, View):
         _form, clients = client_selectors.client_list_from_params(
             user=request.user, params=request.GET
         )
-        region = client_settings().phone_region or "CN"
+        region = phone_region()
         cols = export.columns(request.user, region=region)
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         audit.record(

@@ -1,20 +1,14 @@
 from __future__ import annotations
 
 import secrets as _secrets
-from pathlib import PurePosixPath
 
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
+from core.storage import tenant_file_path
 from tenants.models import Tenant
 from tenants.services import tenant_settings_update
-
-
-def tenant_file_path(tenant: Tenant, *parts: str) -> str:
-    """Every stored file sits under its tenant's schema name, and the path is kept in the
-    row, so a file is only ever reached through the tenant that owns it."""
-    return str(PurePosixPath("tenants", tenant.schema_name, *parts))
 
 
 def business_settings_save(*, tenant: Tenant, values: dict, logo: UploadedFile | None) -> Tenant:
