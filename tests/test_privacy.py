@@ -13,13 +13,14 @@ from django_tenants.utils import tenant_context
 from PIL import Image
 from pypdf import PdfReader
 
+from accounts.models import User
 from audit.display import note_text
 from audit.models import AuditEntry
 from clients.models import Client, ClientHealth
 from clients.services import ClientData, client_create, client_health_update
 from privacy.models import ConsentRecord
 from privacy.selectors import current_consents
-from privacy.services import consent_record
+from privacy.services import client_erase, consent_record
 from tests.conftest import signed_in
 from visits.models import Visit
 from visits.services import visit_create
@@ -374,3 +375,44 @@ def test_tenant_b_cannot_reach_tenant_as_privacy_pages(cast, owner_b, method, pa
     with tenant_context(cast.tenant_a):
         client.refresh_from_db()
         assert client.erased_at is None and not ConsentRecord.objects.exists()
+
+
+def test_an_erased_file_takes_no_new_personal_data(cast, owner_a):
+    from contactlog.models import ContactEntry
+    from tests.test_client_organising import _edit_form
+
+    client = _client_with_everything(cast)
+    with tenant_context(cast.tenant_a):
+        client_erase(client=client, actor=None)
+        owner = User.objects.get(email=cast.owner_a)
+        visits = Visit.objects.filter(client=client).count()
+        contacts = ContactEntry.objects.filter(client=client).count()
+    profile = owner_a.get(f"/clients/{client.pk}/").content.decode()
+    assert f"/clients/{client.pk}/edit/" not in profile
+    assert "/visits/client/" not in owner_a.get(f"/clients/{client.pk}/visits/").content.decode()
+    form = _edit_form(client, owner_a.get(f"/clients/{client.pk}/edit/"))
+    attempts = [
+        (f"/clients/{client.pk}/edit/", {**form, "name": "张三丰", "mobile": "13812345678"}),
+        (f"/clients/{client.pk}/health/edit/", {"drug_allergies": "青霉素", "pregnancy": ""}),
+        (f"/visits/client/{client.pk}/new/", {"visited_on": "2026-03-01", "efficacy": "好"}),
+        (
+            f"/contacts/client/{client.pk}/new/",
+            {
+                "contacted_at": "2026-03-02T09:30",
+                "staff": owner.pk,
+                "purpose": "follow_up",
+                "channel": "phone",
+                "summary": "回访",
+            },
+        ),
+    ]
+    for url, data in attempts:
+        response = owner_a.post(url, data)
+        assert response.status_code == 400, url
+        assert "This file was erased." in response.content.decode(), url
+    with tenant_context(cast.tenant_a):
+        client.refresh_from_db()
+        assert client.name.startswith("Erased client") and client.mobile == ""
+        assert not ClientHealth.objects.filter(client=client).exists()
+        assert Visit.objects.filter(client=client).count() == visits
+        assert ContactEntry.objects.filter(client=client).count() == contacts

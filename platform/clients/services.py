@@ -69,6 +69,13 @@ def client_settings() -> ClientSettings:
     return settings_row
 
 
+def refuse_erased(client: Client) -> None:
+    """An erased file takes no new personal data: every write to a client's data
+    (details, health, photo, visits, contacts, consents) checks this first."""
+    if client.erased_at:
+        raise ValidationError(_("This file was erased."), code="erased")
+
+
 def phone_region() -> str:
     """The tenant's default region for phone numbers (``ClientSettings.region``)."""
     return client_settings().region
@@ -199,6 +206,7 @@ def client_update(
     opened), a file saved by someone else in between raises EditConflict instead of being
     silently overwritten."""
     client = Client.objects.select_for_update().get(pk=client.pk)
+    refuse_erased(client)
     if expected_version is not None and client.version != expected_version:
         raise EditConflict(client)
     before = _audit_values(client, data.values)
@@ -239,6 +247,7 @@ def client_health_update(*, client: Client, values: dict, updated_by: User | Non
     unknown = set(values) - set(HEALTH_FIELDS)
     if unknown:
         raise ValueError(f"Unknown health fields: {sorted(unknown)}")
+    refuse_erased(client)
     health, _created = ClientHealth.objects.select_for_update().get_or_create(client=client)
     for name, value in values.items():
         setattr(health, name, value)
@@ -379,6 +388,7 @@ def client_photo_set(*, client: Client, upload, actor: User | None = None) -> Cl
     from django.core.files.storage import default_storage
     from PIL import Image, ImageOps
 
+    refuse_erased(client)
     new_path = ""
     if upload is not None:
         with Image.open(upload) as image:

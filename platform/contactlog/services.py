@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from audit import services as audit
 from audit.models import Action
+from clients.services import refuse_erased
 from contactlog.models import ContactEntry
 
 CONTACT_FIELDS = (
@@ -61,6 +62,7 @@ def _record(action: str, entry: ContactEntry, before: dict, after: dict, actor) 
 
 @transaction.atomic
 def contact_create(*, client, values: dict, created_by=None) -> ContactEntry:
+    refuse_erased(client)
     entry = ContactEntry(client=client, created_by=created_by)
     if "staff" not in values:
         entry.staff = created_by
@@ -73,7 +75,12 @@ def contact_create(*, client, values: dict, created_by=None) -> ContactEntry:
 
 @transaction.atomic
 def contact_update(*, entry: ContactEntry, values: dict, actor=None) -> ContactEntry:
-    entry = ContactEntry.objects.select_for_update().get(pk=entry.pk)
+    entry = (
+        ContactEntry.objects.select_for_update(of=("self",))
+        .select_related("client")
+        .get(pk=entry.pk)
+    )
+    refuse_erased(entry.client)
     before = _snapshot(entry)
     _apply(entry, values)
     entry.full_clean()

@@ -56,7 +56,7 @@ def contacts_tab_context(request, client) -> dict:
     page = Paginator(selectors.client_contacts(client=client), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    can_log = can_log_contacts(request.user)
+    can_log = can_log_contacts(request.user) and not client.erased_at
     for entry in page.object_list:
         entry.changeable = can_change_entry(request.user, entry)
     return {

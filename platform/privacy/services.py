@@ -14,7 +14,7 @@ from audit.models import Action
 from audit.services import forget_client, note, record
 from clients import related
 from clients.models import Client, ClientHealth
-from clients.services import client_derive
+from clients.services import client_derive, refuse_erased
 from privacy.models import ConsentRecord
 
 
@@ -30,8 +30,7 @@ def consent_record(
     recorded_at: dt.datetime | None = None,
 ) -> ConsentRecord:
     """Append one grant or withdrawal; the newest record of a purpose is its state."""
-    if client.erased_at:
-        raise ValidationError(_("This file was erased."), code="erased")
+    refuse_erased(client)
     consent = ConsentRecord(
         client=client,
         purpose=purpose,

@@ -12,6 +12,7 @@ from django.db.models import Count, Max, Min, Sum
 from audit import services as audit
 from audit.models import Action
 from clients.models import Client
+from clients.services import refuse_erased
 from visits.models import Visit, VisitOrigin
 
 VISIT_FIELDS = (
@@ -83,6 +84,7 @@ def visit_create(
     created_by=None,
     origin: str = VisitOrigin.MANUAL,
 ) -> Visit:
+    refuse_erased(client)
     visit = Visit(client=client, created_by=created_by, origin=origin)
     _apply(visit, values)
     visit.full_clean()
@@ -103,7 +105,8 @@ def visit_create(
 
 @transaction.atomic
 def visit_update(*, visit: Visit, values: dict, actor=None) -> Visit:
-    visit = Visit.objects.select_for_update().get(pk=visit.pk)
+    visit = Visit.objects.select_for_update(of=("self",)).select_related("client").get(pk=visit.pk)
+    refuse_erased(visit.client)
     before = _snapshot(visit)
     _apply(visit, values)
     visit.full_clean()

@@ -50,7 +50,7 @@ def visits_tab_context(request, client) -> dict:
         "visit_page": page,
         "currency": _currency(),
         "show_clinical": request.user.can(Capability.VIEW_HEALTH),
-        "can_record_visits": request.user.can(Capability.EDIT_CLIENTS),
+        "can_record_visits": request.user.can(Capability.EDIT_CLIENTS) and not client.erased_at,
     }
 
 
