@@ -90,6 +90,34 @@ def diff(before: dict, after: dict, *, sensitive: Iterable[str] = ()) -> tuple[l
     return fields, changes
 
 
+def record_change(
+    *,
+    action: str,
+    actor,
+    object_type: str,
+    object_id,
+    client_id: int | None,
+    before: dict,
+    after: dict,
+    sensitive: Iterable[str] = (),
+) -> AuditEntry | None:
+    """Record a create (``before={}``), update or delete (``after={}``) of one row from
+    snapshots of its fields: the changed fields, and old/new values of the non-sensitive
+    ones. An update that changed nothing records nothing."""
+    fields, changes = diff(before, after, sensitive=sensitive)
+    if not fields and action == "update":
+        return None
+    return record(
+        action=action,
+        actor=actor,
+        object_type=object_type,
+        object_id=object_id,
+        client_id=client_id,
+        fields=fields,
+        changes=changes,
+    )
+
+
 def note(msg: str, **args) -> str:
     """A note that reads in each viewer's language: ``msg`` is an English template marked
     with ``gettext_noop`` (``%(name)s`` placeholders), translated when shown

@@ -47,17 +47,16 @@ def _apply(entry: ContactEntry, values: dict) -> None:
 
 
 def _record(action: str, entry: ContactEntry, before: dict, after: dict, actor) -> None:
-    fields, changes = audit.diff(before, after, sensitive=AUDIT_SENSITIVE)
-    if fields or action != Action.UPDATE:
-        audit.record(
-            action=action,
-            actor=actor,
-            object_type="contact",
-            object_id=entry.pk,
-            client_id=entry.client_id,
-            fields=fields,
-            changes=changes,
-        )
+    audit.record_change(
+        action=action,
+        actor=actor,
+        object_type="contact",
+        object_id=entry.pk,
+        client_id=entry.client_id,
+        before=before,
+        after=after,
+        sensitive=AUDIT_SENSITIVE,
+    )
 
 
 @transaction.atomic
@@ -101,8 +100,13 @@ def contact_delete(*, entry: ContactEntry, actor=None) -> None:
 @transaction.atomic
 def contact_follow_up_done(*, entry: ContactEntry, actor=None) -> ContactEntry:
     """Mark the entry's follow-up done. Marking it twice keeps the first time and person;
-    an entry without a follow-up date has nothing to complete."""
-    entry = ContactEntry.objects.select_for_update().get(pk=entry.pk)
+    an entry without a follow-up date has nothing to complete. The entry comes back with
+    its client and staff member, ready to show."""
+    entry = (
+        ContactEntry.objects.select_for_update(of=("self",))
+        .select_related("client", "staff")
+        .get(pk=entry.pk)
+    )
     if entry.next_follow_up is None or entry.follow_up_done_at is not None:
         return entry
     before = _snapshot(entry)

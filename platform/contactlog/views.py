@@ -67,10 +67,12 @@ def contacts_tab_context(request, client) -> dict:
 
 
 def dashboard_widget_context(request) -> dict:
+    follow_ups = selectors.follow_up_list(staff=request.user, limit=10, upcoming=False)
     return {
-        "follow_ups": selectors.follow_up_list(staff=request.user, limit=10, upcoming=False),
+        "follow_ups": follow_ups,
         "can_complete": can_log_contacts(request.user),
-        "region": phone_region(),
+        # Phones are shown only in rows; an empty widget needs no settings read.
+        "region": phone_region() if follow_ups.overdue or follow_ups.due_today else "",
     }
 
 
@@ -165,9 +167,6 @@ class FollowUpDoneView(_LogMixin, View):
         entry = get_object_or_404(ContactEntry, pk=pk)
         entry = services.contact_follow_up_done(entry=entry, actor=request.user)
         if request.htmx:
-            entry = ContactEntry.objects.select_related("client", "staff", "follow_up_done_by").get(
-                pk=entry.pk
-            )
             return render(
                 request,
                 "contactlog/_follow_up_row.html",

@@ -76,6 +76,19 @@ def visit_has_clinical_notes(visit: Visit) -> bool:
     return any(getattr(visit, name) for name in CLINICAL_FIELDS)
 
 
+def _record(action: str, visit: Visit, before: dict, after: dict, actor) -> None:
+    audit.record_change(
+        action=action,
+        actor=actor,
+        object_type="visit",
+        object_id=visit.pk,
+        client_id=visit.client_id,
+        before=before,
+        after=after,
+        sensitive=AUDIT_SENSITIVE,
+    )
+
+
 @transaction.atomic
 def visit_create(
     *,
@@ -90,16 +103,7 @@ def visit_create(
     visit.full_clean()
     visit.save()
     refresh_client_visit_stats([client.pk])
-    fields, changes = audit.diff({}, _snapshot(visit), sensitive=AUDIT_SENSITIVE)
-    audit.record(
-        action=Action.CREATE,
-        actor=created_by,
-        object_type="visit",
-        object_id=visit.pk,
-        client_id=client.pk,
-        fields=fields,
-        changes=changes,
-    )
+    _record(Action.CREATE, visit, {}, _snapshot(visit), created_by)
     return visit
 
 
@@ -112,17 +116,7 @@ def visit_update(*, visit: Visit, values: dict, actor=None) -> Visit:
     visit.full_clean()
     visit.save()
     refresh_client_visit_stats([visit.client_id])
-    fields, changes = audit.diff(before, _snapshot(visit), sensitive=AUDIT_SENSITIVE)
-    if fields:
-        audit.record(
-            action=Action.UPDATE,
-            actor=actor,
-            object_type="visit",
-            object_id=visit.pk,
-            client_id=visit.client_id,
-            fields=fields,
-            changes=changes,
-        )
+    _record(Action.UPDATE, visit, before, _snapshot(visit), actor)
     return visit
 
 
@@ -132,13 +126,13 @@ def visit_delete(*, visit: Visit, actor=None) -> None:
     snapshot = _snapshot(visit)
     visit.delete()
     refresh_client_visit_stats([client_id])
-    fields, changes = audit.diff(snapshot, {}, sensitive=AUDIT_SENSITIVE)
-    audit.record(
+    audit.record_change(
         action=Action.DELETE,
         actor=actor,
         object_type="visit",
         object_id=visit_id,
         client_id=client_id,
-        fields=fields,
-        changes=changes,
+        before=snapshot,
+        after={},
+        sensitive=AUDIT_SENSITIVE,
     )
