@@ -174,13 +174,15 @@ class Command(BaseCommand):
         """Tags, flags and a custom section, so the list's filters have something to show."""
         from clients.custom_fields import custom_field_save
         from clients.models import Client, CustomFieldSection, Tag
+        from clients.services import ClientData, client_update, section_save, tag_save
 
         tags = {
-            name: Tag.objects.get_or_create(name=name, defaults={"colour": colour})[0]
+            name: Tag.objects.filter(name=name).first()
+            or tag_save(tag=None, values={"name": name, "colour": colour})
             for name, colour in (("储值卡会员", "violet"), ("敏感肌", "pink"), ("老带新", "green"))
         }
-        section, _created = CustomFieldSection.objects.get_or_create(
-            name="生活习惯", defaults={"order": 1}
+        section = CustomFieldSection.objects.filter(name="生活习惯").first() or section_save(
+            section=None, values={"name": "生活习惯", "order": 1}
         )
         if not section.fields.exists():
             custom_field_save(
@@ -195,16 +197,16 @@ class Command(BaseCommand):
             custom_field_save(
                 field=None, values={"section": section, "label": "吸烟", "kind": "boolean"}
             )
-        clients = {c.name: c for c in Client.objects.all()}
         plan = {
             "李静": (["important"], ["储值卡会员", "敏感肌"]),
             "赵敏": (["special_attention"], ["敏感肌"]),
             "王丽娟": ([], ["储值卡会员", "老带新"]),
             "Emily Wong": ([], ["老带新"]),
         }
-        for name, (flags, tag_names) in plan.items():
-            client = clients.get(name)
-            if client is None:
-                continue
-            Client.objects.filter(pk=client.pk).update(flags=flags)
-            client.tags.add(*(tags[t] for t in tag_names))
+        clients = Client.objects.filter(name__in=plan).prefetch_related("tags")
+        for client in clients:
+            flags, tag_names = plan[client.name]
+            wanted = set(client.tags.all()) | {tags[t] for t in tag_names}
+            if client.flags != flags or wanted != set(client.tags.all()):
+                # Through the service, so a second run changes (and audits) nothing.
+                client_update(client=client, data=ClientData({"flags": flags, "tags": wanted}))
