@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 export PYTHONPATH := $(CURDIR)/platform:$(CURDIR)
 PYTEST_ARGS ?=
 
-.PHONY: run test bench demo-reset lint format messages browser clean
+.PHONY: run test test-clock bench demo-reset lint format messages browser clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,22 @@ run: $(STAMP)
 
 test: $(STAMP) browser
 	$(PY) -m devstack test -- $(PYTEST_ARGS)
+
+# The suite must not depend on today's date: run it again with the whole machine's clock
+# (Python, PostgreSQL, Redis, Chromium) a little over a year ahead and a year back, through
+# libfaketime (Debian's faketime, installed when missing and we may install).
+CLOCK_SHIFTS ?= +400d -400d
+test-clock: $(STAMP) browser
+	@if ! command -v faketime >/dev/null 2>&1; then \
+		if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "installing Debian's faketime for the shifted-clock runs"; \
+			apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive \
+				apt-get install -y -qq faketime >/dev/null; \
+		else echo "faketime is missing (apt-get install faketime)"; exit 1; fi; \
+	fi
+	@set -e; for shift in $(CLOCK_SHIFTS); do \
+		echo "== make test with the clock moved $$shift"; \
+		faketime -f "$$shift" $(PY) -m devstack test -- -q $(PYTEST_ARGS); done
 
 bench: $(STAMP)
 	@set -e; for script in bench/*.py; do \

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.core.cache import cache
 from django.core.management import call_command
@@ -107,6 +108,20 @@ def django_db_setup(django_test_environment, django_db_blocker):
 def cast(django_db_setup, django_db_blocker) -> Cast:
     with django_db_blocker.unblock():
         return _make_cast()
+
+
+@pytest.fixture(autouse=True)
+def _clock(request):
+    """``@pytest.mark.clock(datetime)`` freezes the clock before any other fixture of the
+    test runs (autouse fixtures come first), so sessions and rows made by fixtures share the
+    test's today. A decorator would freeze only the test body: a session signed in at the
+    real time would then be expired, or not yet valid, at the frozen one."""
+    marker = request.node.get_closest_marker("clock")
+    if marker is None:
+        yield
+        return
+    with time_machine.travel(marker.args[0], tick=False):
+        yield
 
 
 @pytest.fixture(autouse=True)

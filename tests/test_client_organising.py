@@ -7,7 +7,6 @@ from decimal import Decimal
 from urllib.parse import unquote
 
 import pytest
-import time_machine
 from django.db import connection
 from django_tenants.utils import tenant_context
 from PIL import Image
@@ -36,7 +35,7 @@ class _Owner:
         return True
 
 
-@time_machine.travel(datetime(2026, 11, 20, 4, 0, tzinfo=UTC), tick=False)
+@pytest.mark.clock(datetime(2026, 11, 20, 4, 0, tzinfo=UTC))
 def test_lifecycle_categories_follow_the_tenants_thresholds_in_sql_and_python(cast, db):
     today = date(2026, 11, 20)
     new = _make(cast.tenant_a, "新客")
@@ -92,9 +91,11 @@ def test_flags_and_tags_round_trip_and_show_on_list_and_profile(cast, owner_a):
     assert 'class="badge flag danger"' in profile
 
 
+@pytest.mark.clock(datetime(2026, 7, 15, 4, 0, tzinfo=UTC))
 def test_the_list_filters_by_tag_flag_category_birthday_last_visit_staff_and_custom_field(
     cast, owner_a
 ):
+    # A last visit six weeks before the frozen today is "returning" whatever the real date.
     from accounts.models import User
 
     with tenant_context(cast.tenant_a):
@@ -293,7 +294,7 @@ def test_a_concurrent_edit_gets_the_conflict_page_and_nothing_is_overwritten(
         assert (saved.address, saved.occupation, saved.version) == ("上海", "医生", 3)
 
 
-@time_machine.travel(datetime(2026, 2, 24, 20, 0, tzinfo=UTC), tick=False)
+@pytest.mark.clock(datetime(2026, 2, 24, 20, 0, tzinfo=UTC))
 def test_birthdays_this_week_and_month(cast, owner_a, front_desk_a):
     # Already Wednesday 25 February 2026 in Shanghai: the week runs 23 February – 1 March;
     # 2026 is no leap year, so a 29 February birthday is celebrated on the 28th.
@@ -380,11 +381,16 @@ def test_client_file_settings_refuse_bad_thresholds_beside_the_field(cast, owner
     connection.set_schema_to_public()
 
 
+@pytest.mark.clock(datetime(2026, 5, 12, 10, 0, tzinfo=UTC))
 @pytest.mark.parametrize("path", ["/clients/settings/", "/clients/birthdays/"])
-def test_tenant_b_sees_nothing_of_tenant_as_tags_fields_or_birthdays(cast, owner_b, path):
+def test_tenant_b_sees_nothing_of_tenant_as_tags_fields_or_birthdays(
+    cast, owner_a, owner_b, path
+):
+    # given: a tag, a section and a client whose birthday is today, all in tenant A
     with tenant_context(cast.tenant_a):
         Tag.objects.create(name="阿尔法专属")
         CustomFieldSection.objects.create(name="阿尔法问卷")
-    _make(cast.tenant_a, "阿尔法客户", date_of_birth=date.today())
-    page = owner_b.get(path).content.decode()
-    assert "阿尔法" not in page
+    _make(cast.tenant_a, "阿尔法客户", date_of_birth=date(1990, 5, 12))
+    # then: tenant A's own page shows them, tenant B's does not
+    assert "阿尔法" in owner_a.get(path).content.decode()
+    assert "阿尔法" not in owner_b.get(path).content.decode()

@@ -2,7 +2,7 @@
 
 import io
 import json
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -377,6 +377,7 @@ def test_tenant_b_cannot_reach_tenant_as_privacy_pages(cast, owner_b, method, pa
         assert client.erased_at is None and not ConsentRecord.objects.exists()
 
 
+@pytest.mark.clock(datetime(2026, 3, 20, 4, 0, tzinfo=UTC))
 def test_an_erased_file_takes_no_new_personal_data(cast, owner_a):
     from contactlog.models import ContactEntry
     from tests.test_client_organising import _edit_form
