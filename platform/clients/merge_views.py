@@ -19,20 +19,10 @@ from clients.conflicts import field_text
 from clients.duplicates import mask_phone
 from clients.models import Client
 from clients.search import filter_clients
+from clients.selectors import client_for_page
 from portal.mixins import CapabilityRequiredMixin
 
 CANDIDATES = 20
-
-
-def _live(pk: int) -> Client:
-    client = (
-        Client.objects.select_related("referred_by", "preferred_staff")
-        .filter(pk=pk, erased_at__isnull=True)
-        .first()
-    )
-    if client is None:
-        raise Http404
-    return client
 
 
 def _shown(client: Client, name: str, *, full_id: bool, fields) -> str:
@@ -54,7 +44,7 @@ class MergeChooseView(CapabilityRequiredMixin, View):
     capability = Capability.MERGE_CLIENTS
 
     def get(self, request, pk: int):
-        merged = _live(pk)
+        merged = client_for_page(request.user, pk, allow_erased=False)
         query = request.GET.get("q", "").strip()
         candidates = []
         if query:
@@ -96,14 +86,16 @@ class MergeCompareView(CapabilityRequiredMixin, View):
         return {"client": merged, "kept": kept, "rows": rows, "error": error}
 
     def get(self, request, pk: int, kept_pk: int):
-        merged, kept = _live(pk), _live(kept_pk)
+        merged = client_for_page(request.user, pk, allow_erased=False)
+        kept = client_for_page(request.user, kept_pk, allow_erased=False)
         if merged.pk == kept.pk:
             raise Http404
         chosen = merge.default_choices(kept, merged)
         return render(request, self.template_name, self._context(request, merged, kept, chosen))
 
     def post(self, request, pk: int, kept_pk: int):
-        merged, kept = _live(pk), _live(kept_pk)
+        merged = client_for_page(request.user, pk, allow_erased=False)
+        kept = client_for_page(request.user, kept_pk, allow_erased=False)
         if merged.pk == kept.pk:
             raise Http404
         differing = set(merge.differing_fields(kept, merged))

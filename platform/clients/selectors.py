@@ -5,6 +5,7 @@ import datetime as dt
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Prefetch, QuerySet, Window
+from django.http import Http404
 from django.utils import timezone
 
 from clients import custom_fields, filters, lifecycle
@@ -71,6 +72,21 @@ def client_get(*, pk: int, user) -> Client:
     if user.can("clients.health"):
         related.append("health")
     return Client.objects.select_related(*related).prefetch_related("tags").get(pk=pk)
+
+
+def client_for_page(user, pk: int, *, allow_erased: bool = True) -> Client:
+    """The client a client-scoped page is about, or 404: the one way every portal view
+    loads a client by id, so an erased file is treated alike everywhere. An erased file
+    still opens where it is read (profile, tabs, exports) and where a write would be
+    refused beside the form (the services' ``refuse_erased``); pages that make no sense
+    for it (erasing again, merging) pass ``allow_erased=False`` and answer 404."""
+    try:
+        client = client_get(pk=pk, user=user)
+    except Client.DoesNotExist:
+        raise Http404 from None
+    if client.erased_at and not allow_erased:
+        raise Http404
+    return client
 
 
 def saved_lists_for(user):

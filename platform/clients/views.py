@@ -35,13 +35,6 @@ from portal.mixins import CapabilityRequiredMixin
 PAGE_SIZE = 50
 
 
-def _load(request, pk: int) -> Client:
-    try:
-        return selectors.client_get(pk=pk, user=request.user)
-    except Client.DoesNotExist:
-        raise Http404 from None
-
-
 class ClientListView(CapabilityRequiredMixin, View):
     capability = Capability.VIEW_CLIENTS
 
@@ -219,12 +212,12 @@ class ClientEditView(CapabilityRequiredMixin, View):
     template_name = "clients/form.html"
 
     def get(self, request, pk: int):
-        client = _load(request, pk)
+        client = selectors.client_for_page(request.user, pk)
         form = _client_form(request, editing=client)
         return render(request, self.template_name, {"form": form, "client": client})
 
     def post(self, request, pk: int):
-        client = _load(request, pk)
+        client = selectors.client_for_page(request.user, pk)
         form = _client_form(request, editing=client, data=request.POST)
         if form.is_valid():
             if held := duplicates.held_for_duplicates(request, form.client_values(), client):
@@ -296,7 +289,7 @@ class ClientDetailView(CapabilityRequiredMixin, View):
         selected = profile.tab_for(request.user, tab)
         if selected is None:
             raise Http404
-        client = _load(request, pk)
+        client = selectors.client_for_page(request.user, pk)
         can_health = request.user.can(Capability.VIEW_HEALTH)
         rules = services.client_settings()
         context = {
@@ -355,13 +348,13 @@ class ClientHealthEditView(CapabilityRequiredMixin, View):
         return getattr(client, "health", None) or ClientHealth(client=client)
 
     def get(self, request, pk: int):
-        client = _load(request, pk)
+        client = selectors.client_for_page(request.user, pk)
         _audit_view(request, client, Action.VIEW_HEALTH)
         form = ClientHealthForm(instance=self._health(client))
         return render(request, self.template_name, {"form": form, "client": client})
 
     def post(self, request, pk: int):
-        client = _load(request, pk)
+        client = selectors.client_for_page(request.user, pk)
         form = ClientHealthForm(request.POST, instance=self._health(client))
         if form.is_valid():
             try:
@@ -392,7 +385,7 @@ class ClientPhotoView(CapabilityRequiredMixin, View):
     capability = Capability.VIEW_CLIENTS
 
     def get(self, request, pk: int):
-        client = _load(request, pk)
+        client = selectors.client_for_page(request.user, pk)
         if not client.photo or not default_storage.exists(client.photo.name):
             raise Http404
         response = FileResponse(

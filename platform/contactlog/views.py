@@ -23,7 +23,7 @@ from django.views import View
 
 from accounts.roles import Capability
 from accounts.selectors import staff_choices
-from clients.models import Client
+from clients.selectors import client_for_page
 from clients.services import phone_region
 from contactlog import selectors, services
 from contactlog.forms import ContactEntryForm
@@ -89,12 +89,12 @@ class ContactCreateView(_LogMixin, View):
     template_name = "contactlog/form.html"
 
     def get(self, request, client_pk: int):
-        client = get_object_or_404(Client, pk=client_pk)
+        client = client_for_page(request.user, client_pk)
         form = ContactEntryForm(user=request.user)
         return render(request, self.template_name, {"form": form, "client": client})
 
     def post(self, request, client_pk: int):
-        client = get_object_or_404(Client, pk=client_pk)
+        client = client_for_page(request.user, client_pk)
         form = ContactEntryForm(request.POST, user=request.user)
         if form.is_valid():
             try:

@@ -7,7 +7,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -51,13 +51,6 @@ class EraseForm(forms.Form):
         return typed
 
 
-def _load(request, pk: int) -> Client:
-    try:
-        return client_selectors.client_get(pk=pk, user=request.user)
-    except Client.DoesNotExist:
-        raise Http404 from None
-
-
 def consent_tab_context(request, client) -> dict:
     current = selectors.current_consents([client.pk])[client.pk]
     states = [
@@ -80,12 +73,12 @@ class ConsentRecordView(CapabilityRequiredMixin, View):
     template_name = "privacy/consent_form.html"
 
     def get(self, request, pk: int):
-        client = _load(request, pk)
+        client = client_selectors.client_for_page(request.user, pk)
         form = ConsentForm(initial={"method": Method.WRITTEN})
         return render(request, self.template_name, {"client": client, "consent_form": form})
 
     def post(self, request, pk: int):
-        client = _load(request, pk)
+        client = client_selectors.client_for_page(request.user, pk)
         form = ConsentForm(request.POST)
         if form.is_valid():
             try:
@@ -105,7 +98,7 @@ class ExportJSONView(CapabilityRequiredMixin, View):
     capability = Capability.EXPORT_CLIENTS
 
     def get(self, request, pk: int):
-        client = _load(request, pk)
+        client = client_selectors.client_for_page(request.user, pk)
         data = export.client_export_data(client=client, user=request.user)
         export.record_export(client=client, user=request.user, kind="JSON", included=sorted(data))
         response = HttpResponse(
@@ -169,7 +162,7 @@ class ExportPDFView(CapabilityRequiredMixin, View):
     capability = Capability.EXPORT_CLIENTS
 
     def get(self, request, pk: int):
-        client = _load(request, pk)
+        client = client_selectors.client_for_page(request.user, pk)
         content = _summary(client, request.user).render()
         included = ["client", "visits", "consents"]
         if request.user.can(Capability.VIEW_HEALTH):
@@ -185,17 +178,13 @@ class EraseView(CapabilityRequiredMixin, View):
     template_name = "privacy/erase.html"
 
     def get(self, request, pk: int):
-        client = _load(request, pk)
-        if client.erased_at:
-            raise Http404
+        client = client_selectors.client_for_page(request.user, pk, allow_erased=False)
         return render(
             request, self.template_name, {"client": client, "form": EraseForm(client=client)}
         )
 
     def post(self, request, pk: int):
-        client = _load(request, pk)
-        if client.erased_at:
-            raise Http404
+        client = client_selectors.client_for_page(request.user, pk, allow_erased=False)
         form = EraseForm(request.POST, client=client)
         if form.is_valid():
             number = client.file_number

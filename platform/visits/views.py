@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from accounts.roles import Capability
-from clients.models import Client
+from clients.selectors import client_for_page
 from core.forms import add_service_errors
 from portal.mixins import CapabilityRequiredMixin
 from visits import selectors, services
@@ -72,14 +72,14 @@ class _VisitFormView(CapabilityRequiredMixin, View):
 
 class VisitCreateView(_VisitFormView):
     def get(self, request, client_pk: int):
-        client = get_object_or_404(Client, pk=client_pk)
+        client = client_for_page(request.user, client_pk)
         # The business's today (the tenant's time zone is active for the request).
         initial = {"practitioner": request.user.pk, "visited_on": timezone.localdate()}
         form = self._form(request, initial=initial)
         return self._render(request, form, client)
 
     def post(self, request, client_pk: int):
-        client = get_object_or_404(Client, pk=client_pk)
+        client = client_for_page(request.user, client_pk)
         form = self._form(request, data=request.POST)
         if form.is_valid():
             try:
