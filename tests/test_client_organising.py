@@ -16,13 +16,9 @@ from clients import lifecycle
 from clients.custom_fields import custom_field_save
 from clients.models import Category, Client, CustomFieldSection, SavedList, Tag
 from clients.selectors import client_list
-from clients.services import ClientData, client_create, client_settings
+from clients.services import client_settings
+from tests.factories import ClientFactory
 from tests.test_clients import FULL_FORM
-
-
-def _make(tenant, name, **values) -> Client:
-    with tenant_context(tenant):
-        return client_create(data=ClientData({"name": name, **values}), created_by=None)
 
 
 def _set(tenant, client, **values):
@@ -38,11 +34,11 @@ class _Owner:
 @pytest.mark.clock(datetime(2026, 11, 20, 4, 0, tzinfo=UTC))
 def test_lifecycle_categories_follow_the_tenants_thresholds_in_sql_and_python(cast, db):
     today = date(2026, 11, 20)
-    new = _make(cast.tenant_a, "新客")
-    back = _make(cast.tenant_a, "回头客")
-    vip = _make(cast.tenant_a, "贵宾")
-    rich = _make(cast.tenant_a, "大客户")
-    asleep = _make(cast.tenant_a, "沉睡")
+    new = ClientFactory(tenant=cast.tenant_a, name="新客")
+    back = ClientFactory(tenant=cast.tenant_a, name="回头客")
+    vip = ClientFactory(tenant=cast.tenant_a, name="贵宾")
+    rich = ClientFactory(tenant=cast.tenant_a, name="大客户")
+    asleep = ClientFactory(tenant=cast.tenant_a, name="沉睡")
     _set(cast.tenant_a, back, visit_count=2, last_visit_on=date(2026, 10, 1))
     _set(cast.tenant_a, vip, visit_count=10, last_visit_on=date(2026, 11, 1))
     _set(cast.tenant_a, rich, visit_count=1, total_spend=Decimal("10000"), last_visit_on=today)
@@ -111,9 +107,9 @@ def test_the_list_filters_by_tag_flag_category_birthday_last_visit_staff_and_cus
                 "choices": ["干性", "油性", "混合性"],
             },
         )
-    a = _make(cast.tenant_a, "甲", tags=[tag], date_of_birth=date(1990, 3, 3))
-    b = _make(cast.tenant_a, "乙", flags=["important"], preferred_staff=doctor)
-    c = _make(cast.tenant_a, "丙", custom={skin.key: "油性"})
+    a = ClientFactory(tenant=cast.tenant_a, name="甲", tags=[tag], date_of_birth=date(1990, 3, 3))
+    b = ClientFactory(tenant=cast.tenant_a, name="乙", flags=["important"], preferred_staff=doctor)
+    c = ClientFactory(tenant=cast.tenant_a, name="丙", custom={skin.key: "油性"})
     _set(cast.tenant_a, b, last_visit_on=date(2026, 6, 1), visit_count=3)
 
     def names(**params):
@@ -140,8 +136,8 @@ def test_the_list_filters_by_tag_flag_category_birthday_last_visit_staff_and_cus
 def test_bulk_tagging_the_ticked_clients_or_everything_matching(cast, owner_a, owner_b):
     with tenant_context(cast.tenant_a):
         tag = Tag.objects.create(name="双十一活动")
-    ticked = [_make(cast.tenant_a, f"王{n}") for n in range(3)]
-    others = [_make(cast.tenant_a, f"李{n}") for n in range(2)]
+    ticked = [ClientFactory(tenant=cast.tenant_a, name=f"王{n}") for n in range(3)]
+    others = [ClientFactory(tenant=cast.tenant_a, name=f"李{n}") for n in range(2)]
     response = owner_a.post(
         "/clients/bulk-tag/",
         {"action": "add", "tag": tag.pk, "ids": [c.pk for c in ticked[:2]], "params": "q=王"},
@@ -262,7 +258,7 @@ def _edit_form(client, response):
 def test_a_concurrent_edit_gets_the_conflict_page_and_nothing_is_overwritten(
     cast, owner_a, front_desk_a
 ):
-    client = _make(cast.tenant_a, "赵六", occupation="教师", address="北京")
+    client = ClientFactory(tenant=cast.tenant_a, name="赵六", occupation="教师", address="北京")
     mine = _edit_form(client, owner_a.get(f"/clients/{client.pk}/edit/"))
     theirs = _edit_form(client, front_desk_a.get(f"/clients/{client.pk}/edit/"))
     # The front desk saves first: a new address.
@@ -298,11 +294,11 @@ def test_a_concurrent_edit_gets_the_conflict_page_and_nothing_is_overwritten(
 def test_birthdays_this_week_and_month(cast, owner_a, front_desk_a):
     # Already Wednesday 25 February 2026 in Shanghai: the week runs 23 February – 1 March;
     # 2026 is no leap year, so a 29 February birthday is celebrated on the 28th.
-    _make(cast.tenant_a, "周一", date_of_birth=date(1990, 2, 23))
-    _make(cast.tenant_a, "闰日", date_of_birth=date(1996, 2, 29))
-    _make(cast.tenant_a, "月初", date_of_birth=date(1985, 2, 2))
-    _make(cast.tenant_a, "下月", date_of_birth=date(1985, 3, 1))
-    _make(cast.tenant_a, "下周", date_of_birth=date(1985, 3, 2))
+    ClientFactory(tenant=cast.tenant_a, name="周一", date_of_birth=date(1990, 2, 23))
+    ClientFactory(tenant=cast.tenant_a, name="闰日", date_of_birth=date(1996, 2, 29))
+    ClientFactory(tenant=cast.tenant_a, name="月初", date_of_birth=date(1985, 2, 2))
+    ClientFactory(tenant=cast.tenant_a, name="下月", date_of_birth=date(1985, 3, 1))
+    ClientFactory(tenant=cast.tenant_a, name="下周", date_of_birth=date(1985, 3, 2))
     week = front_desk_a.get("/clients/birthdays/")
     assert [(w, age, c.name) for w, age, c in week.context["rows"]] == [
         (date(2026, 2, 23), 36, "周一"),
@@ -383,14 +379,12 @@ def test_client_file_settings_refuse_bad_thresholds_beside_the_field(cast, owner
 
 @pytest.mark.clock(datetime(2026, 5, 12, 10, 0, tzinfo=UTC))
 @pytest.mark.parametrize("path", ["/clients/settings/", "/clients/birthdays/"])
-def test_tenant_b_sees_nothing_of_tenant_as_tags_fields_or_birthdays(
-    cast, owner_a, owner_b, path
-):
+def test_tenant_b_sees_nothing_of_tenant_as_tags_fields_or_birthdays(cast, owner_a, owner_b, path):
     # given: a tag, a section and a client whose birthday is today, all in tenant A
     with tenant_context(cast.tenant_a):
         Tag.objects.create(name="阿尔法专属")
         CustomFieldSection.objects.create(name="阿尔法问卷")
-    _make(cast.tenant_a, "阿尔法客户", date_of_birth=date(1990, 5, 12))
+    ClientFactory(tenant=cast.tenant_a, name="阿尔法客户", date_of_birth=date(1990, 5, 12))
     # then: tenant A's own page shows them, tenant B's does not
     assert "阿尔法" in owner_a.get(path).content.decode()
     assert "阿尔法" not in owner_b.get(path).content.decode()

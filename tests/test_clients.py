@@ -5,8 +5,9 @@ from django.db import connection
 from django_tenants.utils import tenant_context
 
 from clients.models import Client, ClientHealth
-from clients.services import ClientData, client_create, client_derive, client_health_update
+from clients.services import client_derive, client_health_update
 from tests.conftest import signed_in
+from tests.factories import ClientFactory
 
 VALID_ID = "11010519491231002X"  # a checksum-valid sample number
 
@@ -28,11 +29,6 @@ FULL_FORM = {
     "service_preferences": "喜欢安静的房间",
     "special_notes": "怕痛，操作前多沟通",
 }
-
-
-def _make(tenant, name, **values) -> Client:
-    with tenant_context(tenant):
-        return client_create(data=ClientData({"name": name, **values}), created_by=None)
 
 
 def test_every_field_round_trips_through_the_form_and_database(cast, owner_a):
@@ -65,7 +61,7 @@ def test_every_field_round_trips_through_the_form_and_database(cast, owner_a):
 
 
 def test_the_national_id_is_encrypted_at_rest_and_found_through_its_blind_index(cast, db):
-    client = _make(cast.tenant_a, "王五", national_id=VALID_ID)
+    client = ClientFactory(tenant=cast.tenant_a, name="王五", national_id=VALID_ID)
     with tenant_context(cast.tenant_a), connection.cursor() as cursor:
         cursor.execute(
             "SELECT national_id, national_id_index FROM clients_client WHERE id=%s", [client.pk]
@@ -97,7 +93,7 @@ def test_bad_phone_numbers_are_refused_and_nothing_is_saved(cast, owner_a):
 
 def test_front_desk_sees_neither_health_data_nor_the_full_id(cast, front_desk_a):
     # given
-    client = _make(cast.tenant_a, "赵六", national_id=VALID_ID)
+    client = ClientFactory(tenant=cast.tenant_a, name="赵六", national_id=VALID_ID)
     with tenant_context(cast.tenant_a):
         client_health_update(client=client, values={"drug_allergies": "青霉素"}, updated_by=None)
     # when
@@ -111,7 +107,7 @@ def test_front_desk_sees_neither_health_data_nor_the_full_id(cast, front_desk_a)
 
 
 def test_a_practitioner_sees_the_allergy_warning_and_the_health_record(cast, practitioner_a):
-    client = _make(cast.tenant_a, "赵六", national_id=VALID_ID)
+    client = ClientFactory(tenant=cast.tenant_a, name="赵六", national_id=VALID_ID)
     with tenant_context(cast.tenant_a):
         client_health_update(client=client, values={"drug_allergies": "青霉素"}, updated_by=None)
     page = practitioner_a.get(f"/clients/{client.pk}/").content.decode()
@@ -121,12 +117,12 @@ def test_a_practitioner_sees_the_allergy_warning_and_the_health_record(cast, pra
 
 
 def test_the_owner_sees_the_full_id(cast, owner_a):
-    client = _make(cast.tenant_a, "赵六", national_id=VALID_ID)
+    client = ClientFactory(tenant=cast.tenant_a, name="赵六", national_id=VALID_ID)
     assert VALID_ID in owner_a.get(f"/clients/{client.pk}/").content.decode()
 
 
 def test_health_fields_are_encrypted_at_rest(cast, practitioner_a):
-    client = _make(cast.tenant_a, "孙七")
+    client = ClientFactory(tenant=cast.tenant_a, name="孙七")
     practitioner_a.post(
         f"/clients/{client.pk}/health/edit/",
         {"has_drug_allergy": "on", "drug_allergies": "磺胺类药物", "pregnancy": "no"},
@@ -146,8 +142,10 @@ def test_one_box_finds_a_client_by_name_pinyin_initials_phone_file_number_or_ema
     cast, owner_a, query
 ):
     # given
-    _make(cast.tenant_a, "张三", mobile="+8613812345678", email="zhang.san@example.com")
-    _make(cast.tenant_a, "李四", mobile="+8613900001111")
+    ClientFactory(
+        tenant=cast.tenant_a, name="张三", mobile="+8613812345678", email="zhang.san@example.com"
+    )
+    ClientFactory(tenant=cast.tenant_a, name="李四", mobile="+8613900001111")
     # when
     response = owner_a.get("/clients/", {"q": query})
     # then
@@ -156,14 +154,14 @@ def test_one_box_finds_a_client_by_name_pinyin_initials_phone_file_number_or_ema
 
 
 def test_search_results_come_back_as_a_fragment_for_live_search(cast, owner_a):
-    _make(cast.tenant_a, "张三")
+    ClientFactory(tenant=cast.tenant_a, name="张三")
     response = owner_a.get("/clients/", {"q": "zs"}, HTTP_HX_REQUEST="true")
     html = response.content.decode()
     assert "张三" in html and "<html" not in html
 
 
 def test_tenant_b_cannot_see_or_open_tenant_as_clients(cast, owner_b):
-    client = _make(cast.tenant_a, "张三")
+    client = ClientFactory(tenant=cast.tenant_a, name="张三")
     assert owner_b.get("/clients/", {"q": "张三"}).context["page"].paginator.count == 0
     assert "张三" not in owner_b.get("/clients/").content.decode()
     assert owner_b.get(f"/clients/{client.pk}/").status_code == 404
@@ -178,7 +176,7 @@ def test_marketing_cannot_create_or_edit_clients(cast, db):
             full_name="Mark", email="mark@alpha.test", password="Mark-Mkt-2026", roles=["marketing"]
         )
     marketer = signed_in(cast.tenant_a, cast.host_a, "mark@alpha.test")
-    client = _make(cast.tenant_a, "张三")
+    client = ClientFactory(tenant=cast.tenant_a, name="张三")
     assert marketer.get("/clients/").status_code == 200
     assert marketer.get("/clients/new/").status_code == 404
     assert marketer.get(f"/clients/{client.pk}/edit/").status_code == 404
@@ -192,11 +190,13 @@ def test_the_client_list_keeps_a_constant_number_of_queries(
     with tenant_context(cast.tenant_a):
         tags = [Tag.objects.create(name=f"标签{n}") for n in range(3)]
     for n in range(3):
-        _make(cast.tenant_a, f"客户{n}")
+        ClientFactory(tenant=cast.tenant_a, name=f"客户{n}")
     with django_assert_max_num_queries(14):
         practitioner_a.get("/clients/")
     for n in range(3, 30):
-        client = _make(cast.tenant_a, f"客户{n}", flags=["important"], tags=tags)
+        client = ClientFactory(
+            tenant=cast.tenant_a, name=f"客户{n}", flags=["important"], tags=tags
+        )
         with tenant_context(cast.tenant_a):
             client_health_update(client=client, values={"drug_allergies": "花粉"}, updated_by=None)
     with django_assert_max_num_queries(14):
@@ -207,8 +207,8 @@ def test_the_client_list_keeps_a_constant_number_of_queries(
 def test_the_profile_keeps_a_constant_number_of_queries(
     cast, practitioner_a, django_assert_max_num_queries
 ):
-    referrer = _make(cast.tenant_a, "介绍人")
-    client = _make(cast.tenant_a, "客户", referred_by=referrer)
+    referrer = ClientFactory(tenant=cast.tenant_a, name="介绍人")
+    client = ClientFactory(tenant=cast.tenant_a, name="客户", referred_by=referrer)
     with django_assert_max_num_queries(12):
         practitioner_a.get(f"/clients/{client.pk}/")
 
@@ -218,14 +218,14 @@ def test_file_numbers_follow_the_tenants_prefix(cast, db):
 
     with tenant_context(cast.tenant_a):
         client_settings_update(file_prefix="GLOW")
-    assert _make(cast.tenant_a, "甲").file_number == "GLOW000001"
-    assert _make(cast.tenant_b, "乙").file_number == "C000001"
+    assert ClientFactory(tenant=cast.tenant_a, name="甲").file_number == "GLOW000001"
+    assert ClientFactory(tenant=cast.tenant_b, name="乙").file_number == "C000001"
 
 
 def test_the_profile_has_a_timeline_tab_and_unknown_or_closed_tabs_are_not_found(
     cast, owner_a, front_desk_a
 ):
-    client = _make(cast.tenant_a, "时间线")
+    client = ClientFactory(tenant=cast.tenant_a, name="时间线")
     response = owner_a.get(f"/clients/{client.pk}/timeline/")
     assert response.status_code == 200
     assert [t.key for t in response.context["tabs"]][:2] == ["details", "timeline"]
@@ -263,7 +263,7 @@ def test_short_searches_read_the_name_gram_index_and_agree_with_the_full_search(
     from clients.search import filter_clients
 
     names = ["王静", "静怡", "李静雯", "张三", "Jing Wang", "赵敏"]
-    clients = [_make(cast.tenant_a, name) for name in names]
+    clients = [ClientFactory(tenant=cast.tenant_a, name=name) for name in names]
     # renaming and deleting keep the index right (it is kept by a trigger)
     with tenant_context(cast.tenant_a):
         client_update_name = clients[3]
@@ -288,7 +288,7 @@ def test_field_keys_rotate_and_the_old_key_can_then_be_dropped(cast, db, setting
     from django.core.management import call_command
 
     old, new = settings.FIELD_ENCRYPTION_KEYS[0], "a-brand-new-field-key-for-2027-0123456789"
-    client = _make(cast.tenant_a, "轮换", national_id=VALID_ID)
+    client = ClientFactory(tenant=cast.tenant_a, name="轮换", national_id=VALID_ID)
     with tenant_context(cast.tenant_a):
         client_health_update(client=client, values={"drug_allergies": "青霉素"}, updated_by=None)
     settings.FIELD_ENCRYPTION_KEYS = [new, old]
@@ -306,8 +306,8 @@ def test_erased_files_leave_the_search_indexes(cast, owner_a):
 
     from privacy.services import client_erase
 
-    kept = _make(cast.tenant_a, "客户甲")
-    gone = _make(cast.tenant_a, "王静")
+    kept = ClientFactory(tenant=cast.tenant_a, name="客户甲")
+    gone = ClientFactory(tenant=cast.tenant_a, name="王静")
     with tenant_context(cast.tenant_a), translation.override("zh-hans"):
         client_erase(client=gone, actor=None)  # renamed 已删除客户 C…
         gone.refresh_from_db()

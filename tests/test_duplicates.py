@@ -15,6 +15,7 @@ from clients.services import ClientData, client_create, client_health_update
 from privacy.models import ConsentRecord
 from privacy.services import consent_record
 from tests.conftest import signed_in
+from tests.factories import ClientFactory
 from visits.models import Visit
 from visits.services import visit_create
 
@@ -29,11 +30,6 @@ FORM = {
     "email": "",
     "national_id": "",
 }
-
-
-def _make(tenant, name, **values) -> Client:
-    with tenant_context(tenant):
-        return client_create(data=ClientData({"name": name, **values}), created_by=None)
 
 
 @pytest.mark.parametrize(
@@ -52,7 +48,7 @@ def _make(tenant, name, **values) -> Client:
 )
 def test_a_new_file_is_held_when_a_likely_duplicate_exists(cast, owner_a, existing, posted, reason):
     # given
-    other = _make(cast.tenant_a, "王芳", **existing)
+    other = ClientFactory(tenant=cast.tenant_a, name="王芳", **existing)
     # when
     response = owner_a.post("/clients/new/", {**FORM, **posted})
     # then: nothing saved, the warning names the other file and the reason
@@ -67,13 +63,13 @@ def test_a_new_file_is_held_when_a_likely_duplicate_exists(cast, owner_a, existi
 
 
 def test_the_warning_masks_the_other_files_phone(cast, owner_a):
-    _make(cast.tenant_a, "王芳", mobile="+8613912345678")
+    ClientFactory(tenant=cast.tenant_a, name="王芳", mobile="+8613912345678")
     page = owner_a.post("/clients/new/", FORM).content.decode()
     assert "+86139****5678" in page and "13912345678" not in page.replace('value="13912345678"', "")
 
 
 def test_save_anyway_creates_the_second_file(cast, owner_a):
-    _make(cast.tenant_a, "王芳", mobile="+8613912345678")
+    ClientFactory(tenant=cast.tenant_a, name="王芳", mobile="+8613912345678")
     response = owner_a.post("/clients/new/", {**FORM, "save_anyway": "1"})
     assert response.status_code == 302
     with tenant_context(cast.tenant_a):
@@ -82,8 +78,8 @@ def test_save_anyway_creates_the_second_file(cast, owner_a):
 
 def test_an_edit_giving_another_files_id_number_is_held_then_saved_anyway(cast, owner_a):
     # given
-    _make(cast.tenant_a, "王芳", national_id=VALID_ID)
-    mine = _make(cast.tenant_a, "李雷", mobile="+8613912345678")
+    ClientFactory(tenant=cast.tenant_a, name="王芳", national_id=VALID_ID)
+    mine = ClientFactory(tenant=cast.tenant_a, name="李雷", mobile="+8613912345678")
     edit = {**FORM, "national_id": VALID_ID}
     # when
     held = owner_a.post(f"/clients/{mine.pk}/edit/", edit)
@@ -102,8 +98,10 @@ def test_an_edit_giving_another_files_id_number_is_held_then_saved_anyway(cast, 
 
 
 def test_an_edit_that_changes_no_identifying_field_is_not_held_again(cast, owner_a):
-    _make(cast.tenant_a, "王芳", mobile="+8613912345678")
-    mine = _make(cast.tenant_a, "李雷", mobile="+8613912345678", date_of_birth=date(1988, 2, 14))
+    ClientFactory(tenant=cast.tenant_a, name="王芳", mobile="+8613912345678")
+    mine = ClientFactory(
+        tenant=cast.tenant_a, name="李雷", mobile="+8613912345678", date_of_birth=date(1988, 2, 14)
+    )
     response = owner_a.post(
         f"/clients/{mine.pk}/edit/", {**FORM, "occupation": "工程师", "gender": "male"}
     )
@@ -112,7 +110,12 @@ def test_an_edit_that_changes_no_identifying_field_is_not_held_again(cast, owner
 
 def test_the_duplicate_check_is_one_query(cast, db, django_assert_num_queries):
     for n in range(5):
-        _make(cast.tenant_a, f"客户{n}", mobile=f"+86139000000{n:02d}", national_id=VALID_ID)
+        ClientFactory(
+            tenant=cast.tenant_a,
+            name=f"客户{n}",
+            mobile=f"+86139000000{n:02d}",
+            national_id=VALID_ID,
+        )
     with tenant_context(cast.tenant_a):
         assert Client.objects.exists()  # the schema switch is not the check's query
         with django_assert_num_queries(1):
@@ -222,15 +225,18 @@ def test_a_file_that_was_referred_by_the_merged_one_does_not_refer_itself(cast, 
 
 
 def test_the_merge_chooser_finds_the_file_to_keep_by_file_number(cast, owner_a):
-    merged = _make(cast.tenant_a, "甲")
-    other = _make(cast.tenant_a, "乙")
+    merged = ClientFactory(tenant=cast.tenant_a, name="甲")
+    other = ClientFactory(tenant=cast.tenant_a, name="乙")
     page = owner_a.get(f"/clients/{merged.pk}/merge/", {"q": other.file_number}).content.decode()
     assert f"/clients/{merged.pk}/merge/{other.pk}/" in page
     assert f"/clients/{merged.pk}/merge/{merged.pk}/" not in page
 
 
 def test_front_desk_and_practitioners_cannot_merge(cast, front_desk_a, practitioner_a):
-    a, b = _make(cast.tenant_a, "甲"), _make(cast.tenant_a, "乙")
+    a, b = (
+        ClientFactory(tenant=cast.tenant_a, name="甲"),
+        ClientFactory(tenant=cast.tenant_a, name="乙"),
+    )
     for client in (front_desk_a, practitioner_a):
         assert client.get(f"/clients/{a.pk}/merge/").status_code == 404
         assert client.post(f"/clients/{a.pk}/merge/{b.pk}/", {}).status_code == 404
@@ -249,12 +255,18 @@ def test_a_manager_may_merge(cast, db):
             roles=["manager"],
         )
     manager = signed_in(cast.tenant_a, cast.host_a, "mgr@alpha.test")
-    a, b = _make(cast.tenant_a, "甲"), _make(cast.tenant_a, "乙")
+    a, b = (
+        ClientFactory(tenant=cast.tenant_a, name="甲"),
+        ClientFactory(tenant=cast.tenant_a, name="乙"),
+    )
     assert manager.post(f"/clients/{a.pk}/merge/{b.pk}/", {}).status_code == 302
 
 
 def test_tenant_b_cannot_reach_tenant_as_merge_pages(cast, owner_b):
-    a, b = _make(cast.tenant_a, "甲"), _make(cast.tenant_a, "乙")
+    a, b = (
+        ClientFactory(tenant=cast.tenant_a, name="甲"),
+        ClientFactory(tenant=cast.tenant_a, name="乙"),
+    )
     assert owner_b.get(f"/clients/{a.pk}/merge/").status_code == 404
     assert owner_b.get(f"/clients/{a.pk}/merge/{b.pk}/").status_code == 404
     assert owner_b.post(f"/clients/{a.pk}/merge/{b.pk}/", {}).status_code == 404

@@ -17,20 +17,16 @@ from accounts.models import User
 from audit.display import note_text
 from audit.models import AuditEntry
 from clients.models import Client, ClientHealth
-from clients.services import ClientData, client_create, client_health_update
+from clients.services import client_health_update
 from privacy.models import ConsentRecord
 from privacy.selectors import current_consents
 from privacy.services import client_erase, consent_record
 from tests.conftest import signed_in
+from tests.factories import ClientFactory
 from visits.models import Visit
 from visits.services import visit_create
 
 VALID_ID = "11010519491231002X"
-
-
-def _make(tenant, name, **values) -> Client:
-    with tenant_context(tenant):
-        return client_create(data=ClientData({"name": name, **values}), created_by=None)
 
 
 def _manager(cast):
@@ -51,7 +47,7 @@ def _manager(cast):
 
 def test_a_withdrawal_is_a_new_record_and_the_newest_record_is_the_state(cast, owner_a):
     # given
-    client = _make(cast.tenant_a, "张三")
+    client = ClientFactory(tenant=cast.tenant_a, name="张三")
     earlier = timezone.now() - timedelta(days=30)
     with tenant_context(cast.tenant_a):
         consent_record(
@@ -82,7 +78,7 @@ def test_a_withdrawal_is_a_new_record_and_the_newest_record_is_the_state(cast, o
 
 
 def test_each_purpose_is_separate(cast, db):
-    client = _make(cast.tenant_a, "张三")
+    client = ClientFactory(tenant=cast.tenant_a, name="张三")
     with tenant_context(cast.tenant_a):
         consent_record(client=client, purpose="marketing_email", granted=True, method="online")
         consent_record(client=client, purpose="health_data", granted=True, method="written")
@@ -95,7 +91,7 @@ def test_each_purpose_is_separate(cast, db):
 
 
 def test_a_bad_consent_form_shows_the_error_beside_the_field(cast, front_desk_a):
-    client = _make(cast.tenant_a, "张三")
+    client = ClientFactory(tenant=cast.tenant_a, name="张三")
     response = front_desk_a.post(
         f"/clients/{client.pk}/privacy/consent/", {"purpose": "telepathy", "method": "written"}
     )
@@ -107,7 +103,7 @@ def test_a_bad_consent_form_shows_the_error_beside_the_field(cast, front_desk_a)
 
 
 def test_current_consents_of_many_clients_is_one_query(cast, db, django_assert_num_queries):
-    clients = [_make(cast.tenant_a, f"客户{n}") for n in range(4)]
+    clients = [ClientFactory(tenant=cast.tenant_a, name=f"客户{n}") for n in range(4)]
     with tenant_context(cast.tenant_a):
         for client in clients:
             consent_record(client=client, purpose="marketing_sms", granted=True, method="written")
@@ -121,7 +117,7 @@ def test_current_consents_of_many_clients_is_one_query(cast, db, django_assert_n
 def test_the_consent_tab_keeps_a_constant_number_of_queries(
     cast, owner_a, django_assert_max_num_queries
 ):
-    client = _make(cast.tenant_a, "张三")
+    client = ClientFactory(tenant=cast.tenant_a, name="张三")
 
     def add(n):
         with tenant_context(cast.tenant_a):
@@ -146,9 +142,9 @@ def test_the_consent_tab_keeps_a_constant_number_of_queries(
 
 
 def _client_with_everything(cast) -> Client:
-    client = _make(
-        cast.tenant_a,
-        "张三丰",
+    client = ClientFactory(
+        tenant=cast.tenant_a,
+        name="张三丰",
         mobile="+8613812345678",
         email="zsf@example.com",
         national_id=VALID_ID,
@@ -339,7 +335,7 @@ def test_erasure_leaves_no_personal_data_in_any_table_and_keeps_the_totals(
 
 def test_only_the_owner_may_erase(cast, front_desk_a, practitioner_a):
     manager = _manager(cast)
-    client = _make(cast.tenant_a, "张三")
+    client = ClientFactory(tenant=cast.tenant_a, name="张三")
     for user in (manager, front_desk_a, practitioner_a):
         assert user.get(f"/clients/{client.pk}/privacy/erase/").status_code == 404
         response = user.post(
@@ -363,7 +359,7 @@ def test_only_the_owner_may_erase(cast, front_desk_a, practitioner_a):
     ],
 )
 def test_tenant_b_cannot_reach_tenant_as_privacy_pages(cast, owner_b, method, path):
-    client = _make(cast.tenant_a, "张三")
+    client = ClientFactory(tenant=cast.tenant_a, name="张三")
     data = (
         {"purpose": "marketing_sms", "granted": "1", "method": "written"}
         if "consent" in path
