@@ -14,6 +14,7 @@ from django.views import View
 
 from core import ratelimit
 from core.http import client_ip
+from core.text import search_query
 from tenants import stats
 from tenants.forms import SignupForm, SuspendForm
 from tenants.models import BusinessType, Tenant, TenantStatus
@@ -117,7 +118,7 @@ class ConsoleView(OperatorRequiredMixin, View):
             .prefetch_related("domains")
             .order_by("-activated_at", "-created_at")
         )
-        query = request.GET.get("q", "").strip()
+        query = search_query(request.GET.get("q"))
         if query:
             tenants = tenants.filter(
                 Q(name__icontains=query) | Q(domains__domain__icontains=query)

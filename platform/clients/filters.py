@@ -14,6 +14,7 @@ from accounts.models import User
 from clients import custom_fields
 from clients.models import Category, Client, CustomField, CustomFieldKind, Flag, Tag
 from clients.search import filter_clients
+from core.forms import SearchField
 
 SORTS = {
     "name": ("sort_key", "id"),
@@ -45,7 +46,7 @@ FILTER_PARAMS = (
 
 
 class ClientFilterForm(forms.Form):
-    q = forms.CharField(required=False, label=_("Search"))
+    q = SearchField(required=False, label=_("Search"))
     sort = forms.ChoiceField(required=False, choices=SORT_CHOICES, label=_("Sort"))
     tag = forms.ModelChoiceField(
         queryset=Tag.objects.all(), required=False, label=_("Tag"), empty_label=_("Any tag")

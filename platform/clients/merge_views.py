@@ -20,6 +20,7 @@ from clients.duplicates import mask_phone
 from clients.models import Client
 from clients.search import filter_clients
 from clients.selectors import client_for_page
+from core.text import search_query
 from portal.mixins import CapabilityRequiredMixin
 
 CANDIDATES = 20
@@ -45,7 +46,7 @@ class MergeChooseView(CapabilityRequiredMixin, View):
 
     def get(self, request, pk: int):
         merged = client_for_page(request.user, pk, allow_erased=False)
-        query = request.GET.get("q", "").strip()
+        query = search_query(request.GET.get("q"))
         candidates = []
         if query:
             candidates = list(

@@ -13,6 +13,8 @@ import re
 from django.db.models import QuerySet
 from pypinyin import Style, lazy_pinyin
 
+from core.text import search_query
+
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _SEPARATOR = " | "
 
@@ -77,7 +79,7 @@ def search_text(*, name: str, file_number: str, email: str, phones: list[str]) -
 
 
 def normalise_query(query: str) -> str:
-    query = query.strip().lower()
+    query = search_query(query).lower()
     if re.fullmatch(r"[\d\s\-+()]+", query):
         return re.sub(r"\D", "", query)
     return re.sub(r"\s+", "", query) if _CJK.search(query) else re.sub(r"\s+", " ", query)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.core.exceptions import ValidationError
+
+from core.text import search_query
 
 
 def add_service_errors(form, exc: ValidationError) -> None:
@@ -13,3 +16,11 @@ def add_service_errors(form, exc: ValidationError) -> None:
             form.add_error(name if name in form.fields else None, errors)
     else:
         form.add_error(None, exc.messages)
+
+
+class SearchField(forms.CharField):
+    """A search box: control characters (a NUL pasted or sent by a script) are dropped
+    rather than failing the form, which would leave the list unsearched, i.e. everyone."""
+
+    def to_python(self, value):
+        return search_query(super().to_python(value))

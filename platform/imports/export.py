@@ -17,6 +17,19 @@ from clients import custom_fields
 from clients.lifecycle import Category
 from clients.validators import format_phone
 
+# A cell starting with one of these is a formula to Excel and WPS (=HYPERLINK(...) that
+# sends the row away, +cmd|...), whoever typed it: a client's name or a tenant's own
+# field label is enough.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert(value):
+    """A .csv cell's value that no spreadsheet reads as a formula: text that would be one
+    is prefixed with an apostrophe, so it opens as the text it is."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
 
 def columns(user, *, region: str) -> list[tuple[str, callable]]:
     cols = [
@@ -66,9 +79,9 @@ def csv_stream(clients, cols):
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     yield "\ufeff"
-    writer.writerow([label for label, _f in cols])
+    writer.writerow([inert(label) for label, _f in cols])
     for client in clients.iterator(chunk_size=2000):
-        writer.writerow([fn(client) for _label, fn in cols])
+        writer.writerow([inert(fn(client)) for _label, fn in cols])
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
@@ -77,12 +90,25 @@ def csv_stream(clients, cols):
 
 def xlsx_file(clients, cols):
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet(_("Clients"))
-    sheet.append([label for label, _f in cols])
+
+    def row(values):
+        cells = []
+        for value in values:
+            cell = WriteOnlyCell(sheet, value=value)
+            if isinstance(value, str):
+                # openpyxl makes "=..." a formula; a string cell is only ever text, so
+                # the value stays as typed (no apostrophe needed in .xlsx).
+                cell.data_type = "s"
+            cells.append(cell)
+        return cells
+
+    sheet.append(row(label for label, _f in cols))
     for client in clients.iterator(chunk_size=2000):
-        sheet.append([fn(client) for _label, fn in cols])
+        sheet.append(row(fn(client) for _label, fn in cols))
     handle = tempfile.TemporaryFile()  # noqa: SIM115 -- closed by the FileResponse
     book.save(handle)
     handle.seek(0)

@@ -78,6 +78,8 @@ TENANT_LIMIT_SET_CALLS = True
 TENANT_SPARE_POOL_SIZE = env_int("TENANT_SPARE_POOL_SIZE", 3, minimum=0)
 
 MIDDLEWARE = [
+    # First, so even the unknown-host 404 of the tenant middleware gets the headers.
+    "core.middleware.SecurityHeadersMiddleware",
     "django_tenants.middleware.main.TenantMainMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -92,6 +94,17 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+
+# Sent on every response (core.middleware). No inline script or style anywhere: scripts
+# and styles are static files, so an injected <script> or style attribute does nothing.
+CONTENT_SECURITY_POLICY = env_str(
+    "CONTENT_SECURITY_POLICY",
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; frame-ancestors 'none'; "
+    "base-uri 'self'; form-action 'self'",
+)
+# Besides every response to a signed-in user: pages under these are never cached.
+NO_STORE_PATH_PREFIXES = ["/clients/", "/visits/", "/audit/", "/console/", "/admin/"]
 
 TEMPLATES = [
     {

@@ -1,10 +1,18 @@
-// Small progressive enhancements; every page works without them.
+// Small progressive enhancements; every page works without them. No page carries inline
+// script or event handlers (the Content-Security-Policy refuses them): behaviour is
+// declared with data- attributes and wired here.
 document.addEventListener("change", (event) => {
   if (event.target.matches("select[data-autosubmit]")) event.target.form.submit();
+  const all = event.target.closest("input[data-tick-all]");
+  if (all) {
+    for (const box of document.querySelectorAll(all.dataset.tickAll)) box.checked = all.checked;
+  }
 });
 document.addEventListener("click", (event) => {
   const toggle = event.target.closest("[data-toggle]");
   if (toggle) document.getElementById(toggle.dataset.toggle).classList.toggle("open");
+  const ask = event.target.closest("button[data-confirm], a[data-confirm]");
+  if (ask && !window.confirm(ask.dataset.confirm)) event.preventDefault();
 });
 // Links that act on "the list as it is now" (exports) follow the live search and filters,
 // which htmx keeps in the address bar.
