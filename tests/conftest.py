@@ -174,3 +174,13 @@ def front_desk_a(cast, db) -> Client:
 @pytest.fixture
 def owner_b(cast, db) -> Client:
     return signed_in(cast.tenant_b, cast.host_b, cast.owner_b)
+
+
+@pytest.fixture
+def twins(cast, db):
+    """``twins(Model, make)``: one row of ``Model`` in tenant A and one in tenant B with the
+    same primary key, each made by ``make(tenant)`` in its own schema. Cross-tenant tests
+    use them so that "B cannot reach A's row" is tested where B holds a row of that id."""
+    from tests.factories import twins as make_twins
+
+    return lambda model, make: make_twins(cast.tenant_a, cast.tenant_b, model, make)
