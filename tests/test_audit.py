@@ -2,8 +2,8 @@ from datetime import date
 
 from django_tenants.utils import tenant_context
 
-from audit.models import AuditEntry
-from audit.services import GENESIS, diff, entry_digest, record
+from audit.models import AuditEntry, AuditSeal
+from audit.services import GENESIS, diff, entry_digest, record, seal
 
 
 def test_entries_are_chained_to_the_previous_one(cast, db):
@@ -23,15 +23,17 @@ def test_entries_are_chained_to_the_previous_one(cast, db):
             changes=changes,
         )
         assert fields == ["name", "national_id"] and changes == {"name": ["甲", "乙"]}
+        seal()
+        one, two = (AuditSeal.objects.get(entry_id=e.pk) for e in (first, second))
         previous = (
-            AuditEntry.objects.filter(id__lt=first.id)
-            .order_by("-id")
+            AuditSeal.objects.filter(position__lt=one.position)
+            .order_by("-position")
             .values_list("chain_hash", flat=True)
             .first()
         )
-        stored = AuditEntry.objects.get(pk=second.pk)
-        assert stored.chain_hash == entry_digest(stored, first.chain_hash)
-        assert first.chain_hash == entry_digest(
+        assert two.position == one.position + 1
+        assert two.chain_hash == entry_digest(AuditEntry.objects.get(pk=second.pk), one.chain_hash)
+        assert one.chain_hash == entry_digest(
             AuditEntry.objects.get(pk=first.pk), previous or GENESIS
         )
 
@@ -94,7 +96,7 @@ def test_audit_verify_flags_an_edited_or_deleted_entry(cast, db, how):
             expected = victim
         else:
             _tamper("DELETE FROM audit_auditentry WHERE id = %s", [victim])
-            expected = ids[-1]
+            expected = victim
         assert verify_chain()[1] == expected
     connection.set_schema_to_public()
     with pytest.raises(CommandError):

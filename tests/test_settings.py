@@ -18,6 +18,9 @@ def test_production_settings_pass_the_deploy_check():
         "SECRET_KEY": "k" * 20 + "-production-secret-with-plenty-of-entropy-9f8e7d6c5b4a",
         "DATABASE_URL": "postgres://u:p@127.0.0.1:5432/db",
         "REDIS_URL": "redis://127.0.0.1:6379/0",
+        "FIELD_ENCRYPTION_KEYS": "field-key-2027-0123456789abcdefghijklmnopqrstuvwxyz",
+        "BLIND_INDEX_KEY": "blind-index-key-0123456789abcdefghijklmnopqrstuvwxyz",
+        "AUDIT_CHAIN_KEY": "audit-chain-key-0123456789abcdefghijklmnopqrstuvwxyz",
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],

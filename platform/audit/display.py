@@ -36,6 +36,11 @@ def register(kind: ObjectType) -> None:
 EXTRA_LABELS = {"moved": _("records moved")}
 
 
+def type_choices() -> list[tuple[str, str]]:
+    """The registered object types as (key, label) in the reader's language."""
+    return sorted(((kind.key, str(kind.label)) for kind in _types.values()), key=lambda c: c[1])
+
+
 def object_label(key: str) -> str:
     kind = _types.get(key)
     return str(kind.label) if kind else key

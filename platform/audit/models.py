@@ -2,9 +2,13 @@
 at health data or a full ID number. One row per event, in every tenant schema.
 
 Rows never change once written. They hold no foreign keys (a merged or erased client and
-a removed staff account must not rewrite history), only ids and a name snapshot, and they
-are chained: each row's ``chain_hash`` is a keyed hash of its own content and the previous
-row's hash, so an edited or deleted row breaks the chain (``manage.py audit_verify``)."""
+a removed staff account must not rewrite history), only ids and a name snapshot.
+
+Entries are written freely, by as many transactions at once as the clinic runs, and
+chained after they commit: a sealer appends one ``AuditSeal`` per entry, in the order it
+finds them committed, holding the keyed hash of the entry's content and the previous
+seal's hash. An edited, deleted or reordered entry breaks the chain
+(``manage.py audit_verify``); seals are append-only like the entries."""
 
 from __future__ import annotations
 
@@ -44,7 +48,6 @@ class AuditEntry(models.Model):
     # ``fields`` without values.
     changes = models.JSONField(default=dict, blank=True)
     note = models.CharField(max_length=300, blank=True)
-    chain_hash = models.CharField(max_length=64)
 
     class Meta:
         verbose_name = _("audit entry")
@@ -53,10 +56,29 @@ class AuditEntry(models.Model):
         indexes = [
             models.Index(fields=["client_id", "-id"], name="audit_client"),
             models.Index(fields=["actor_id", "-id"], name="audit_actor"),
+            # Repeated views of one client by one user fold into one entry (record_view).
+            models.Index(fields=["client_id", "actor_id", "action", "-at"], name="audit_view"),
         ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type} {self.object_id}"
+
+
+class AuditSeal(models.Model):
+    """The chain: ``position`` is the order entries were sealed in, which is their commit
+    order as the sealer saw it, not their id order (an id taken by a transaction that
+    commits later is sealed later). ``chain_hash`` covers the entry's content and the
+    previous seal's hash."""
+
+    position = models.BigIntegerField(primary_key=True)
+    entry_id = models.BigIntegerField(unique=True)
+    chain_hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["position"]
+
+    def __str__(self) -> str:
+        return f"seal {self.position} of entry {self.entry_id}"
 
 
 class ClientAuditKey(models.Model):

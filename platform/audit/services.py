@@ -1,6 +1,8 @@
-"""Writing the audit trail. ``record`` is the only way in: it serialises writers with a
-transaction-scoped advisory lock (per schema), reads the newest row's hash and chains the
-new row to it, so concurrent writers cannot fork the chain."""
+"""Writing the audit trail. ``record`` is the only way in. It takes no lock: audited
+writes of one business run side by side. The chain is made after commit by ``seal``,
+which holds a short per-schema lock while it chains whatever committed entries have no
+seal yet; ``verify_chain`` (and ``manage.py audit_seal``) seal any left behind by a
+process that died between its commit and its sealer."""
 
 from __future__ import annotations
 
@@ -8,23 +10,30 @@ import hashlib
 import hmac
 import json
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
+from django.db.models import Subquery
+from django.utils import timezone
+from django_tenants.utils import schema_context
 
-from audit.models import AuditEntry, ClientAuditKey
+from audit.models import AuditEntry, AuditSeal, ClientAuditKey
 
 GENESIS = "0" * 64
 # Any fixed number works: the lock lives in the current database and, because every
-# tenant has its own table, we key it by schema as well (see _lock).
+# tenant has its own table, we key it by schema as well (see _seal_lock).
 _LOCK_NAMESPACE = 7_301_003
+SEAL_BATCH = 2000
 
 
 def _key() -> bytes:
-    return (settings.AUDIT_CHAIN_KEY or f"audit-chain:{settings.SECRET_KEY}").encode()
+    if not settings.AUDIT_CHAIN_KEY:
+        raise ImproperlyConfigured("Set the AUDIT_CHAIN_KEY setting.")
+    return settings.AUDIT_CHAIN_KEY.encode()
 
 
 def _plain(value):
@@ -68,21 +77,26 @@ def entry_digest(entry: AuditEntry, previous_hash: str) -> str:
     return hmac.new(_key(), payload.encode(), hashlib.sha256).hexdigest()
 
 
-def _lock() -> None:
+def _seal_lock() -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT pg_advisory_xact_lock(%s, hashtext(current_schema()))", [_LOCK_NAMESPACE]
         )
 
 
+def _empty(value) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
 def diff(before: dict, after: dict, *, sensitive: Iterable[str] = ()) -> tuple[list, dict]:
-    """Changed field names, and old/new values of the non-sensitive ones."""
+    """Changed field names, and old/new values of the non-sensitive ones. No value and an
+    empty one are the same (a new file's blank fields are not changes)."""
     hidden = set(sensitive)
     fields: list[str] = []
     changes: dict = {}
     for name in sorted(set(before) | set(after)):
         old, new = _plain(before.get(name)), _plain(after.get(name))
-        if old == new:
+        if old == new or (_empty(old) and _empty(new)):
             continue
         fields.append(name)
         if name not in hidden:
@@ -134,7 +148,7 @@ def actor_label(user) -> str:
 SEALED = "sealed"
 
 
-def seal(client_id: int, changes: dict) -> dict:
+def seal_values(client_id: int, changes: dict) -> dict:
     """Old/new values of a client's entry, encrypted with that client's audit key (made
     on the client's first sealed entry)."""
     row, _created = ClientAuditKey.objects.get_or_create(
@@ -177,6 +191,33 @@ def forget_client(client_id: int) -> None:
     ClientAuditKey.objects.filter(client_id=client_id).delete()
 
 
+class _Sealer:
+    """The after-commit hook of one transaction's entries: one per transaction and schema,
+    however many entries it wrote (an import writes thousands)."""
+
+    def __init__(self, schema: str, since: int):
+        self.schema = schema
+        self.since = since
+
+    def __call__(self) -> None:
+        if connection.schema_name == self.schema:
+            seal(since=self.since)
+            return
+        with schema_context(self.schema):
+            seal(since=self.since)
+
+
+def _seal_after_commit(entry_id: int) -> None:
+    schema = connection.schema_name
+    for _sids, func, _robust in connection.run_on_commit:
+        if isinstance(func, _Sealer) and func.schema == schema:
+            func.since = min(func.since, entry_id)
+            return
+    # robust: the write is committed by then; a failed seal is logged and the next
+    # sealer (or audit_seal) chains the entry.
+    transaction.on_commit(_Sealer(schema, entry_id), robust=True)
+
+
 @transaction.atomic
 def record(
     *,
@@ -189,15 +230,14 @@ def record(
     changes: dict | None = None,
     note: str = "",
 ) -> AuditEntry:
-    """Append one entry to the current schema's trail, chained to the newest one.
-    A client's old/new values are sealed with that client's key (see ``seal``); ``note``
-    must never carry personal data, it stays readable for good."""
-    _lock()
+    """Append one entry to the current schema's trail; it is chained once its transaction
+    commits (``seal``). A client's old/new values are sealed with that client's key (see
+    ``seal_values``); ``note`` must never carry personal data, it stays readable for good.
+    Takes no lock beyond the row it inserts."""
     changes = _plain(changes or {})
     if changes and client_id is not None:
-        changes = seal(client_id, changes)
-    previous = AuditEntry.objects.order_by("-id").values_list("chain_hash", flat=True).first()
-    entry = AuditEntry(
+        changes = seal_values(client_id, changes)
+    entry = AuditEntry.objects.create(
         actor_id=getattr(actor, "pk", None),
         actor_label=actor_label(actor),
         action=action,
@@ -207,27 +247,103 @@ def record(
         fields=list(fields),
         changes=changes,
         note=note[:300],
-        chain_hash="",
     )
-    # The id is part of the hash, so take it from the sequence first.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [AuditEntry._meta.db_table]
-        )
-        entry.pk = cursor.fetchone()[0]
-    entry.chain_hash = entry_digest(entry, previous or GENESIS)
-    entry.save(force_insert=True)
+    _seal_after_commit(entry.pk)
     return entry
 
 
+def record_view(*, action: str, actor, client_id: int, object_type: str = "client") -> bool:
+    """Record that ``actor`` looked at a client's health data or full ID, unless the same
+    user's same look at the same client is already recorded within AUDIT_VIEW_WINDOW
+    (reloading a profile and clicking through its tabs is one look). True when recorded."""
+    since = timezone.now() - timedelta(seconds=settings.AUDIT_VIEW_WINDOW_SECONDS)
+    seen = AuditEntry.objects.filter(
+        client_id=client_id, actor_id=getattr(actor, "pk", None), action=action, at__gte=since
+    ).exists()
+    if seen:
+        return False
+    record(
+        action=action,
+        actor=actor,
+        object_type=object_type,
+        object_id=client_id,
+        client_id=client_id,
+    )
+    return True
+
+
+def _unsealed(since: int):
+    done = AuditSeal.objects.filter(entry_id__gte=since).values("entry_id")
+    return AuditEntry.objects.filter(id__gte=since).exclude(id__in=done)
+
+
+def seal(*, since: int = 0) -> int:
+    """Chain every committed entry from id ``since`` on that has no seal yet, in id order,
+    after the newest seal; returns how many it sealed. The per-schema seal lock is held
+    only for one read, one insert and the commit, and not taken at all when another
+    sealer already chained these entries (busy moments seal in batches)."""
+    sealed = 0
+    while _unsealed(since).exists():
+        with transaction.atomic():
+            _seal_lock()
+            # After the lock, so this read sees every seal written before it; the head
+            # of the chain comes in the same round trip.
+            newest = AuditSeal.objects.order_by("-position")
+            batch = list(
+                _unsealed(since)
+                .annotate(
+                    head_position=Subquery(newest.values("position")[:1]),
+                    head_hash=Subquery(newest.values("chain_hash")[:1]),
+                )
+                .order_by("id")[:SEAL_BATCH]
+            )
+            if not batch:
+                break
+            position = batch[0].head_position or 0
+            previous = batch[0].head_hash or GENESIS
+            seals = []
+            for entry in batch:
+                position += 1
+                previous = entry_digest(entry, previous)
+                seals.append(AuditSeal(position=position, entry_id=entry.pk, chain_hash=previous))
+            AuditSeal.objects.bulk_create(seals)
+        sealed += len(seals)
+        if len(batch) < SEAL_BATCH:
+            break
+        since = batch[-1].pk + 1
+    return sealed
+
+
 def verify_chain() -> tuple[int, int | None, str]:
-    """Walk the current schema's trail in order. Returns (entries checked, first broken
-    entry id or None, reason)."""
+    """Seal any committed entries still waiting, then walk the current schema's chain in
+    seal order. Returns (entries checked, first broken entry id or None, reason)."""
+    seal()
     previous = GENESIS
     checked = 0
-    for entry in AuditEntry.objects.order_by("id").iterator(chunk_size=2000):
-        if entry_digest(entry, previous) != entry.chain_hash:
-            return checked, entry.pk, "altered, or an entry before it was removed"
-        previous = entry.chain_hash
-        checked += 1
+    expected = 1
+    seals = AuditSeal.objects.order_by("position").values_list("position", "entry_id", "chain_hash")
+    for chunk in _chunks(seals.iterator(chunk_size=SEAL_BATCH), SEAL_BATCH):
+        entries = AuditEntry.objects.in_bulk([entry_id for _p, entry_id, _h in chunk])
+        for position, entry_id, chain_hash in chunk:
+            if position != expected:
+                return checked, entry_id, "a seal before this entry was removed"
+            entry = entries.get(entry_id)
+            if entry is None:
+                return checked, entry_id, "removed"
+            if entry_digest(entry, previous) != chain_hash:
+                return checked, entry_id, "altered or moved, or an entry before it was removed"
+            previous = chain_hash
+            checked += 1
+            expected += 1
     return checked, None, ""
+
+
+def _chunks(items, size: int):
+    chunk = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk

@@ -29,6 +29,10 @@ class AuditFilterForm(forms.Form):
     action = forms.ChoiceField(
         choices=[("", _("Any action")), *Action.choices], required=False, label=_("Action")
     )
+    file_number = forms.CharField(
+        required=False, max_length=40, label=_("Client file number"), strip=True
+    )
+    object_type = forms.ChoiceField(choices=(), required=False, label=_("Record type"))
     start = forms.DateField(
         required=False, label=_("From"), widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -36,11 +40,33 @@ class AuditFilterForm(forms.Form):
         required=False, label=_("To"), widget=forms.DateInput(attrs={"type": "date"})
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["object_type"].choices = [("", _("Any type")), *display.type_choices()]
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end and start > end:
+            self.add_error("end", _("The end date is before the start date."))
+            data.pop("start", None)
+        return data
+
 
 def entries_for(data: dict):
     entries = AuditEntry.objects.all()
     if data.get("client"):
         entries = entries.filter(client_id=data["client"])
+    if data.get("file_number"):
+        from clients.models import Client
+
+        entries = entries.filter(
+            client_id__in=Client.objects.filter(file_number__iexact=data["file_number"]).values(
+                "pk"
+            )
+        )
+    if data.get("object_type"):
+        entries = entries.filter(object_type=data["object_type"])
     if data.get("actor"):
         entries = entries.filter(actor_id=data["actor"].pk)
     if data.get("action"):

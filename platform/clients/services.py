@@ -249,20 +249,24 @@ def client_health_update(*, client: Client, values: dict, updated_by: User | Non
         raise ValueError(f"Unknown health fields: {sorted(unknown)}")
     refuse_erased(client)
     health, _created = ClientHealth.objects.select_for_update().get_or_create(client=client)
+    before = {name: getattr(health, name) for name in HEALTH_FIELDS}
     for name, value in values.items():
         setattr(health, name, value)
     health_derive(health)
     health.updated_by = updated_by
     health.full_clean()
     health.save()
-    # Health values are sensitive: the trail names the fields, never their contents.
-    audit.record(
+    # Health values are sensitive: the trail names the fields that changed, never their
+    # contents.
+    audit.record_change(
         action=Action.UPDATE,
         actor=updated_by,
         object_type="health",
         object_id=client.pk,
         client_id=client.pk,
-        fields=sorted(values),
+        before=before,
+        after={name: getattr(health, name) for name in HEALTH_FIELDS},
+        sensitive=HEALTH_FIELDS,
     )
     return health
 

@@ -307,13 +307,7 @@ class ClientDetailView(CapabilityRequiredMixin, View):
 
 
 def _audit_view(request, client, action: str) -> None:
-    audit.record(
-        action=action,
-        actor=request.user,
-        object_type="client",
-        object_id=client.pk,
-        client_id=client.pk,
-    )
+    audit.record_view(action=action, actor=request.user, client_id=client.pk)
 
 
 def details_tab_context(request, client) -> dict:

@@ -23,4 +23,9 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute=17),
         "args": ("accounts.clear_expired_sessions",),
     },
+    "seal-audit-stragglers": {
+        "task": "tenants.fan_out",
+        "schedule": crontab(minute="*/10"),
+        "args": ("audit.seal",),
+    },
 }

@@ -67,3 +67,13 @@ def env_secret(name: str, default: str | object = _UNSET) -> str:
         except OSError as exc:
             raise ImproperlyConfigured(f"{name}_FILE points at {file_name!r}: {exc}") from exc
     return env_str(name, default)
+
+
+def env_secret_list(name: str, default: list[str] | object = _UNSET) -> list[str]:
+    """A comma-separated list of secrets from NAME or NAME_FILE; required without a
+    default, and an empty list counts as missing."""
+    fallback = _UNSET if default is _UNSET else ",".join(default)  # type: ignore[arg-type]
+    items = [item.strip() for item in env_secret(name, fallback).split(",") if item.strip()]
+    if not items:
+        raise ImproperlyConfigured(f"Set the {name} environment variable.")
+    return items

@@ -4,7 +4,8 @@
 and decrypted with whichever matches, so a key is rotated by prepending a new one and
 re-saving rows (``MultiFernet.rotate``); the old key is dropped once nothing uses it.
 Each configured secret is stretched with SHA-256 into a Fernet key, so any long random
-string will do. Without configured keys (development), one is derived from SECRET_KEY.
+string will do. None of the keys is derived from SECRET_KEY (settings: "data keys"), so
+rotating SECRET_KEY leaves encrypted values and blind indexes readable.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from functools import cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 
 
@@ -30,7 +32,9 @@ def _keyring(keys: tuple[str, ...]) -> MultiFernet:
 
 
 def keyring() -> MultiFernet:
-    keys = tuple(settings.FIELD_ENCRYPTION_KEYS) or (f"derived:{settings.SECRET_KEY}",)
+    keys = tuple(settings.FIELD_ENCRYPTION_KEYS)
+    if not keys:
+        raise ImproperlyConfigured("Set the FIELD_ENCRYPTION_KEYS setting.")
     return _keyring(keys)
 
 
@@ -69,6 +73,8 @@ class EncryptedTextField(models.TextField):
 def blind_index(value: str, *, purpose: str) -> str:
     """A keyed hash for exact-match lookups of an encrypted value. The key is separate
     from the encryption keys (BLIND_INDEX_KEY), so rotating those leaves lookups intact."""
-    secret = settings.BLIND_INDEX_KEY or f"blind-index:{settings.SECRET_KEY}"
+    secret = settings.BLIND_INDEX_KEY
+    if not secret:
+        raise ImproperlyConfigured("Set the BLIND_INDEX_KEY setting.")
     message = f"{purpose}:{value}".encode()
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()

@@ -8,7 +8,7 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from config.env import env_bool, env_int, env_list, env_secret, env_str
+from config.env import env_bool, env_int, env_list, env_secret, env_secret_list, env_str
 
 PLATFORM_DIR = Path(__file__).resolve().parents[2]
 BASE_DIR = PLATFORM_DIR.parent
@@ -192,13 +192,22 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 60 * 60 * 12
 
+# --- data keys (field encryption, blind index, audit chain) ----------------------------
+# Each is its own secret, never derived from SECRET_KEY, so rotating SECRET_KEY leaves
+# encrypted data, exact-match search and the audit chain intact. Production requires all
+# three (config.settings.prod); here they default to values derived from a fixed
+# development constant, which equal the keys development databases were made with.
+_DEV_KEY_SEED = "dev-only-insecure-key-change-me-0123456789abcdefghijklmnop"
 # Field encryption keys, newest first (rotate by prepending a new key, then re-encrypt).
-FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS", [])
+FIELD_ENCRYPTION_KEYS = env_secret_list("FIELD_ENCRYPTION_KEYS", [f"derived:{_DEV_KEY_SEED}"])
 # Key of the keyed hashes (blind indexes) used to find encrypted values by exact match.
-BLIND_INDEX_KEY = env_secret("BLIND_INDEX_KEY", "")
-# Key of the audit trail's hash chain (audit.services); falls back to one derived from
-# SECRET_KEY. Changing it makes every existing chain fail verification.
-AUDIT_CHAIN_KEY = env_secret("AUDIT_CHAIN_KEY", "")
+BLIND_INDEX_KEY = env_secret("BLIND_INDEX_KEY", f"blind-index:{_DEV_KEY_SEED}")
+# Key of the audit trail's hash chain (audit.services). Changing it makes every existing
+# chain fail verification.
+AUDIT_CHAIN_KEY = env_secret("AUDIT_CHAIN_KEY", f"audit-chain:{_DEV_KEY_SEED}")
+# Repeated views of one client's health data (or full ID) by one user within this many
+# seconds are one audit entry.
+AUDIT_VIEW_WINDOW_SECONDS = env_int("AUDIT_VIEW_WINDOW_SECONDS", 600, minimum=0)
 
 # --- i18n -------------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
