@@ -11,36 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core import signing
-from django.utils.translation import gettext_lazy as _
 
 from clients import custom_fields
+from clients import fields as client_fields
 from clients.models import Client
 
 _SALT = "clients.edit-snapshot"
-_FIELDS = (
-    ("name", _("Name")),
-    ("gender", _("Gender")),
-    ("date_of_birth", _("Date of birth")),
-    ("mobile", _("Mobile phone")),
-    ("other_phones", _("Other phones")),
-    ("email", _("Email")),
-    ("national_id", _("National ID number")),
-    ("occupation", _("Occupation")),
-    ("address", _("Address")),
-    ("emergency_contact_name", _("Emergency contact")),
-    ("emergency_contact_relation", _("Relation")),
-    ("emergency_contact_phone", _("Emergency contact phone")),
-    ("source", _("Source")),
-    ("referred_by", _("Referred by")),
-    ("preferred_staff", _("Preferred staff")),
-    ("preferred_channel", _("Preferred contact channel")),
-    ("service_preferences", _("Service preferences")),
-    ("special_notes", _("Special notes")),
-    ("flags", _("Flags")),
-    ("tags", _("Tags")),
-)
-# Form fields that carry each client field (custom values: every cf_* field).
-FORM_NAMES = {"referred_by": "referred_by_file_number"}
+_FIELDS = tuple((f.name, f.label) for f in client_fields.COMPARED)
 
 
 def field_text(client: Client, name: str, tags=None) -> str:

@@ -20,9 +20,10 @@ from django.utils.translation import gettext_noop
 
 from audit.models import Action
 from audit.services import note, record
+from clients import fields as client_fields
 from clients import related
 from clients.models import Client, ClientHealth
-from clients.services import CLIENT_FIELDS, ClientData, client_update
+from clients.services import ClientData, client_update
 
 HEALTH_TEXT_FIELDS = (
     "surgery_history",
@@ -41,7 +42,7 @@ def _empty(value) -> bool:
 
 # The fields a merge asks about. Tags are not a choice: the kept file gets both files'
 # tags (``_move_related``).
-MERGE_FIELDS = tuple(f for f in CLIENT_FIELDS if f != "tags")
+MERGE_FIELDS = client_fields.MERGED
 
 
 def differing_fields(kept: Client, merged: Client) -> list[str]:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_noop
 from accounts.models import User
 from audit import services as audit
 from audit.models import Action
+from clients import fields as client_fields
 from clients import search
 from clients.models import (
     Client,
@@ -27,29 +28,8 @@ from clients.models import (
 from clients.validators import validate_file_prefix
 from core.crypto import blind_index
 
-CLIENT_FIELDS = (
-    "name",
-    "gender",
-    "date_of_birth",
-    "mobile",
-    "other_phones",
-    "email",
-    "national_id",
-    "occupation",
-    "address",
-    "emergency_contact_name",
-    "emergency_contact_relation",
-    "emergency_contact_phone",
-    "source",
-    "referred_by",
-    "preferred_staff",
-    "preferred_channel",
-    "service_preferences",
-    "special_notes",
-    "flags",
-    "custom",
-    "tags",
-)
+# The client file's fields as the services accept them (clients.fields declares them).
+CLIENT_FIELDS = client_fields.NAMES
 HEALTH_FIELDS = (
     "has_surgery_history",
     "surgery_history",

@@ -26,6 +26,7 @@ from clients import (
     selectors,
     services,
 )
+from clients import fields as client_fields
 from clients.forms import BulkTagForm, ClientForm, ClientHealthForm, SavedListForm
 from clients.models import Client, ClientHealth, SavedList, Tag
 from clients.validators import format_phone
@@ -272,7 +273,7 @@ def _form_names(form: ClientForm, name: str) -> list[str]:
         return [custom_fields.FORM_PREFIX + name.split(":", 1)[1]]
     if name == "national_id":
         return []  # an empty ID field keeps the number on file
-    return [conflicts.FORM_NAMES.get(name, name)]
+    return [client_fields.FORM_NAMES.get(name, name)]
 
 
 def _as_post_values(value) -> list[str]:

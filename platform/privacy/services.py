@@ -12,6 +12,7 @@ from django.utils.translation import gettext_noop
 
 from audit.models import Action
 from audit.services import forget_client, note, record
+from clients import fields as client_fields
 from clients import related
 from clients.models import Client, ClientHealth
 from clients.services import client_derive, refuse_erased
@@ -73,25 +74,6 @@ def consents_erase(client: Client) -> None:
     ConsentRecord.objects.filter(client=client).update(note="")
 
 
-ERASED_FIELDS = {
-    "gender": "",
-    "date_of_birth": None,
-    "mobile": "",
-    "other_phones": [],
-    "email": "",
-    "national_id": "",
-    "occupation": "",
-    "address": "",
-    "emergency_contact_name": "",
-    "emergency_contact_relation": "",
-    "emergency_contact_phone": "",
-    "preferred_channel": "",
-    "service_preferences": "",
-    "special_notes": "",
-    "custom": {},
-}
-
-
 @transaction.atomic
 def client_erase(*, client: Client, actor) -> Client:
     """Erase a client's personal and health data on request, in one transaction. The file
@@ -106,7 +88,7 @@ def client_erase(*, client: Client, actor) -> Client:
         handler.erase(client)
     ClientHealth.objects.filter(client=client).delete()
 
-    for name, value in ERASED_FIELDS.items():
+    for name, value in client_fields.erased_values().items():
         setattr(client, name, value)
     client.name = _("Erased client %(number)s") % {"number": client.file_number}
     client.photo = ""
