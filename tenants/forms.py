@@ -66,7 +66,26 @@ class SignupForm(forms.Form):
         return cleaned
 
 
-class SuspendForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Reason (shown to the operators only)"), max_length=200, required=False
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason (shown to the operators only)"), max_length=200)
+
+    def service_args(self) -> dict:
+        """What the service takes: the reason and any typed confirmation."""
+        return {k: v for k, v in self.cleaned_data.items() if k in {"reason", "confirmation"}}
+
+
+class SuspendForm(ReasonForm):
+    confirm = forms.BooleanField(
+        label=_("Yes: sign everyone out and keep them out until it is reactivated.")
+    )
+
+
+class TypedConfirmationForm(ReasonForm):
+    """Closing or purging: the operator types the business's address, so a slip of the
+    mouse on the wrong row cannot do it."""
+
+    confirmation = forms.CharField(
+        label=_("Type the business's address to confirm"),
+        max_length=253,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "none"}),
     )

@@ -8,8 +8,9 @@ from tenants.models import TenantStatus
 
 
 class TenantStatusMiddleware:
-    """A suspended business's portal shows one clear page and accepts no logins; its data
-    stays untouched until an operator reactivates it."""
+    """A suspended or closed business's portal shows one clear page and accepts no logins;
+    its data stays untouched until an operator reactivates it (or, once a closed
+    business's retention period is over, purges it)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -22,7 +23,10 @@ class TenantStatusMiddleware:
             and tenant.status != TenantStatus.ACTIVE
             and not request.path.startswith(settings.STATIC_URL)
         ):
-            return render(
-                request, "tenants/suspended.html", {"suspended_tenant": tenant}, status=403
+            template = (
+                "tenants/closed.html"
+                if tenant.status == TenantStatus.CLOSED
+                else "tenants/suspended.html"
             )
+            return render(request, template, {"suspended_tenant": tenant}, status=403)
         return self.get_response(request)

@@ -18,6 +18,9 @@ class TenantStatus(models.TextChoices):
     SPARE = "spare", _("Spare")
     ACTIVE = "active", _("Active")
     SUSPENDED = "suspended", _("Suspended")
+    # Closed by an operator: unreachable for staff, data kept until the retention period
+    # ends and an operator purges it (the only path that drops the schema).
+    CLOSED = "closed", _("Closed")
     PUBLIC = "public", _("Public site")
 
 
@@ -53,6 +56,9 @@ class Tenant(TenantMixin):
     activated_at = models.DateTimeField(_("signed up"), null=True, blank=True)
     suspended_at = models.DateTimeField(_("suspended"), null=True, blank=True)
     suspension_reason = models.CharField(_("reason for suspension"), max_length=200, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    closure_reason = models.CharField(_("reason for closing"), max_length=200, blank=True)
+    purge_after = models.DateTimeField(_("data kept until"), null=True, blank=True)
 
     time_zone = models.CharField(_("time zone"), max_length=64, default="Asia/Shanghai")
     currency = models.CharField(
@@ -68,7 +74,9 @@ class Tenant(TenantMixin):
 
     # Spare schemas are created by a background task; no signup waits for migrations.
     auto_create_schema = True
-    auto_drop_schema = True
+    # Deleting the row never drops a business's data: only tenant_purge does, after the
+    # retention period of a closed business.
+    auto_drop_schema = False
 
     class Meta:
         verbose_name = _("tenant")
@@ -86,6 +94,46 @@ class Tenant(TenantMixin):
     def primary_domain_name(self) -> str:
         domain = self.get_primary_domain()
         return domain.domain if domain else ""
+
+    @property
+    def subdomain(self) -> str:
+        return self.primary_domain_name.split(".", 1)[0]
+
+
+class OperatorActionKind(models.TextChoices):
+    SUSPEND = "suspend", _("Suspended")
+    REACTIVATE = "reactivate", _("Reactivated")
+    CLOSE = "close", _("Closed")
+    EXPORT = "export", _("Exported the data")
+    PURGE = "purge", _("Purged the data")
+
+
+class OperatorAction(models.Model):
+    """What an operator did to a business, kept in the public schema. The business's name
+    and address are copied in, so the entry outlives a purge that deletes the tenant."""
+
+    tenant = models.ForeignKey(
+        Tenant,
+        verbose_name=_("business"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="operator_actions",
+    )
+    tenant_name = models.CharField(_("business name"), max_length=120)
+    schema_name = models.CharField(_("schema"), max_length=63)
+    domain = models.CharField(_("address"), max_length=253, blank=True)
+    kind = models.CharField(_("action"), max_length=16, choices=OperatorActionKind.choices)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    operator_email = models.CharField(_("operator"), max_length=254)
+    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("operator action")
+        verbose_name_plural = _("operator actions")
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.tenant_name}"
 
 
 subdomain_validator = RegexValidator(

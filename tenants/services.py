@@ -1,4 +1,5 @@
-"""Signing businesses up, keeping the pool of spare schemas full, suspending tenants.
+"""Signing businesses up, keeping the pool of spare schemas full, and what operators do
+to a business: suspend, reactivate, close, export and, after the retention period, purge.
 
 Signup never waits for migrations: ``tenant_spare_create`` (run by a Celery task) makes
 fully migrated schemas ahead of time, and ``tenant_signup`` claims one with
@@ -11,14 +12,19 @@ signup falls back to creating and migrating a schema in the request (slow, but c
 from __future__ import annotations
 
 import secrets as _secrets
+import tempfile
+import zipfile
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
-from django.utils import timezone
+from django.core.exceptions import ValidationError
+from django.db import connection, models, transaction
+from django.utils import formats, timezone
+from django.utils.translation import gettext_lazy as _
 from django_tenants.utils import schema_context
 
-from tenants.models import Domain, Tenant, TenantStatus
+from tenants.models import Domain, OperatorAction, OperatorActionKind, Tenant, TenantStatus
 
 RESERVED_SUBDOMAINS = frozenset(
     {
@@ -207,32 +213,176 @@ def _queue_pool_refill() -> None:
         refill_spare_pool.delay()
 
 
-def tenant_suspend(*, tenant: Tenant, reason: str = "") -> Tenant:
+class OperatorError(models.TextChoices):
+    """Why an operator's status change was refused (``ValidationError.code``)."""
+
+    REASON_REQUIRED = "reason_required", _("Give a reason.")
+    CONFIRMATION = "confirmation", _("Type the business's address exactly to confirm.")
+    WRONG_STATUS = "wrong_status", _("The business is not in a state that allows this.")
+    RETENTION = "retention", _("The data is kept until %(until)s; it cannot be purged before.")
+
+
+def _refuse(code: OperatorError, field: str, **params) -> ValidationError:
+    return ValidationError({field: ValidationError(code.label, code=code.value, params=params)})
+
+
+def _reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise _refuse(OperatorError.REASON_REQUIRED, "reason")
+    return reason[:200]
+
+
+def _confirm(tenant: Tenant, confirmation: str) -> None:
+    """The operator typed the business's subdomain (or its full address)."""
+    typed = (confirmation or "").strip().lower()
+    if not typed or typed not in {tenant.subdomain, tenant.primary_domain_name}:
+        raise _refuse(OperatorError.CONFIRMATION, "confirmation")
+
+
+def _locked(tenant: Tenant, *statuses: str) -> Tenant:
+    tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
+    if tenant.status not in statuses:
+        raise _refuse(OperatorError.WRONG_STATUS, "__all__")
+    return tenant
+
+
+def operator_action_record(
+    *, tenant: Tenant, kind: OperatorActionKind, operator, reason: str = ""
+) -> OperatorAction:
+    action = OperatorAction(
+        tenant=tenant,
+        tenant_name=tenant.name or tenant.schema_name,
+        schema_name=tenant.schema_name,
+        domain=tenant.primary_domain_name,
+        kind=kind,
+        reason=reason,
+        operator_email=operator.email,
+    )
+    action.full_clean(exclude=["tenant"])
+    action.save()
+    return action
+
+
+def _end_sessions(tenant: Tenant) -> None:
     from accounts.services import sessions_end_all
 
-    with transaction.atomic():
-        tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
-        if tenant.status != TenantStatus.ACTIVE:
-            return tenant
-        tenant.status = TenantStatus.SUSPENDED
-        tenant.suspended_at = timezone.now()
-        tenant.suspension_reason = reason
-        tenant.save(update_fields=["status", "suspended_at", "suspension_reason"])
-        with schema_context(tenant.schema_name):
-            sessions_end_all()
+    with schema_context(tenant.schema_name):
+        sessions_end_all()
+
+
+@transaction.atomic
+def tenant_suspend(*, tenant: Tenant, operator, reason: str) -> Tenant:
+    """Nobody of the business can sign in until an operator reactivates it; no data moves."""
+    reason = _reason(reason)
+    tenant = _locked(tenant, TenantStatus.ACTIVE)
+    tenant.status = TenantStatus.SUSPENDED
+    tenant.suspended_at = timezone.now()
+    tenant.suspension_reason = reason
+    tenant.save(update_fields=["status", "suspended_at", "suspension_reason"])
+    _end_sessions(tenant)
+    operator_action_record(
+        tenant=tenant, kind=OperatorActionKind.SUSPEND, operator=operator, reason=reason
+    )
     return tenant
 
 
-def tenant_reactivate(*, tenant: Tenant) -> Tenant:
-    with transaction.atomic():
-        tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
-        if tenant.status != TenantStatus.SUSPENDED:
-            return tenant
-        tenant.status = TenantStatus.ACTIVE
-        tenant.suspended_at = None
-        tenant.suspension_reason = ""
-        tenant.save(update_fields=["status", "suspended_at", "suspension_reason"])
+@transaction.atomic
+def tenant_reactivate(*, tenant: Tenant, operator, reason: str) -> Tenant:
+    """A suspended business, or a closed one whose data is still kept, works again."""
+    reason = _reason(reason)
+    tenant = _locked(tenant, TenantStatus.SUSPENDED, TenantStatus.CLOSED)
+    tenant.status = TenantStatus.ACTIVE
+    tenant.suspended_at = None
+    tenant.suspension_reason = ""
+    tenant.closed_at = None
+    tenant.closure_reason = ""
+    tenant.purge_after = None
+    tenant.save(
+        update_fields=[
+            "status",
+            "suspended_at",
+            "suspension_reason",
+            "closed_at",
+            "closure_reason",
+            "purge_after",
+        ]
+    )
+    operator_action_record(
+        tenant=tenant, kind=OperatorActionKind.REACTIVATE, operator=operator, reason=reason
+    )
     return tenant
+
+
+@transaction.atomic
+def tenant_close(*, tenant: Tenant, operator, reason: str, confirmation: str) -> Tenant:
+    """Close a business: staff are signed out and shown a closed page; the data stays,
+    read-only for the operator's export, until the retention period ends."""
+    reason = _reason(reason)
+    tenant = _locked(tenant, TenantStatus.ACTIVE, TenantStatus.SUSPENDED)
+    _confirm(tenant, confirmation)
+    now = timezone.now()
+    tenant.status = TenantStatus.CLOSED
+    tenant.closed_at = now
+    tenant.closure_reason = reason
+    tenant.purge_after = now + timedelta(days=settings.TENANT_CLOSURE_RETENTION_DAYS)
+    tenant.save(update_fields=["status", "closed_at", "closure_reason", "purge_after"])
+    _end_sessions(tenant)
+    operator_action_record(
+        tenant=tenant, kind=OperatorActionKind.CLOSE, operator=operator, reason=reason
+    )
+    return tenant
+
+
+def tenant_purgeable(tenant: Tenant) -> bool:
+    return (
+        tenant.status == TenantStatus.CLOSED
+        and tenant.purge_after is not None
+        and timezone.now() >= tenant.purge_after
+    )
+
+
+@transaction.atomic
+def tenant_purge(*, tenant: Tenant, operator, reason: str, confirmation: str) -> OperatorAction:
+    """The only path that drops a business's schema: a closed business whose retention
+    period is over, confirmed by typing its address. The log entry survives the tenant."""
+    reason = _reason(reason)
+    tenant = _locked(tenant, TenantStatus.CLOSED)
+    _confirm(tenant, confirmation)
+    if not tenant_purgeable(tenant):
+        until = formats.date_format(timezone.localtime(tenant.purge_after), "DATE_FORMAT")
+        raise _refuse(OperatorError.RETENTION, "__all__", until=until)
+    action = operator_action_record(
+        tenant=tenant, kind=OperatorActionKind.PURGE, operator=operator, reason=reason
+    )
+    tenant.delete(force_drop=True)
+    return action
+
+
+def tenant_export(*, tenant: Tenant, operator) -> tempfile.SpooledTemporaryFile:
+    """A zip of the business's client file (the list export as its owner would get it),
+    for handing over a closing business's data. Recorded in the operator log."""
+    from accounts.models import User
+    from accounts.roles import Role
+    from clients.selectors import client_list
+    from clients.services import phone_region
+    from imports import export
+
+    archive = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)  # noqa: SIM115
+    with schema_context(tenant.schema_name):
+        owner = (
+            User.objects.filter(roles__contains=[Role.OWNER]).order_by("-is_active", "pk").first()
+        )
+        with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zipped:
+            if owner is not None:
+                cols = export.columns(owner, region=phone_region())
+                clients = client_list(user=owner)
+                with zipped.open("clients.csv", "w") as handle:
+                    for chunk in export.csv_stream(clients, cols):
+                        handle.write(chunk.encode("utf-8"))
+    operator_action_record(tenant=tenant, kind=OperatorActionKind.EXPORT, operator=operator)
+    archive.seek(0)
+    return archive
 
 
 def tenant_settings_update(*, tenant: Tenant, **fields) -> Tenant:

@@ -7,20 +7,28 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Count, Q
-from django.http import HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views import View
 
 from core import ratelimit
+from core.forms import add_service_errors
 from core.http import client_ip
 from core.text import search_query
 from tenants import stats
-from tenants.forms import SignupForm, SuspendForm
+from tenants.forms import ReasonForm, SignupForm, SuspendForm, TypedConfirmationForm
 from tenants.models import BusinessType, Tenant, TenantStatus
 from tenants.services import (
     ProvisioningError,
+    tenant_close,
+    tenant_export,
     tenant_portal_url,
+    tenant_purge,
+    tenant_purgeable,
     tenant_reactivate,
     tenant_signup,
     tenant_suspend,
@@ -89,6 +97,9 @@ class SignupView(View):
         )
 
 
+CONSOLE_STATUSES = (TenantStatus.ACTIVE, TenantStatus.SUSPENDED, TenantStatus.CLOSED)
+
+
 class OperatorRequiredMixin(UserPassesTestMixin):
     """Platform operators: superusers of the public schema only."""
 
@@ -106,7 +117,7 @@ class OperatorRequiredMixin(UserPassesTestMixin):
     def handle_no_permission(self):
         if self.request.user.is_authenticated:
             return render(self.request, "404.html", status=404)
-        return redirect(f"/admin/login/?next={self.request.path}")
+        return redirect(f"{reverse('console_login')}?next={self.request.path}")
 
 
 class ConsoleView(OperatorRequiredMixin, View):
@@ -124,7 +135,7 @@ class ConsoleView(OperatorRequiredMixin, View):
                 Q(name__icontains=query) | Q(domains__domain__icontains=query)
             ).distinct()
         status = request.GET.get("status", "")
-        if status in (TenantStatus.ACTIVE, TenantStatus.SUSPENDED):
+        if status in CONSOLE_STATUSES:
             tenants = tenants.filter(status=status)
         page = Paginator(tenants, self.page_size).get_page(request.GET.get("page"))
         counts = stats.counts_for([t.schema_name for t in page.object_list])
@@ -141,25 +152,100 @@ class ConsoleView(OperatorRequiredMixin, View):
             "totals": Tenant.objects.aggregate(
                 active=Count("id", filter=Q(status=TenantStatus.ACTIVE)),
                 suspended=Count("id", filter=Q(status=TenantStatus.SUSPENDED)),
+                closed=Count("id", filter=Q(status=TenantStatus.CLOSED)),
                 spare=Count("id", filter=Q(status=TenantStatus.SPARE)),
             ),
-            "suspend_form": SuspendForm(),
             "site_port": settings.SITE_PORT,
         }
         return render(request, "tenants/console.html", context)
 
 
-class ConsoleTenantActionView(OperatorRequiredMixin, View):
-    def post(self, request, pk: int, action: str):
-        tenant = get_object_or_404(
-            Tenant, pk=pk, status__in=[TenantStatus.ACTIVE, TenantStatus.SUSPENDED]
+class ConsoleTenantView(OperatorRequiredMixin, View):
+    """One business: its state, what an operator may do to it now, and the log of what
+    operators did to it."""
+
+    template_name = "tenants/console_tenant.html"
+    forms = {
+        "suspend": SuspendForm,
+        "reactivate": ReasonForm,
+        "close": TypedConfirmationForm,
+        "purge": TypedConfirmationForm,
+    }
+
+    def _tenant(self, pk: int) -> Tenant:
+        return get_object_or_404(
+            Tenant.objects.prefetch_related("domains"), pk=pk, status__in=CONSOLE_STATUSES
         )
-        if action == "suspend":
-            form = SuspendForm(request.POST)
-            reason = form.cleaned_data["reason"] if form.is_valid() else ""
-            tenant_suspend(tenant=tenant, reason=reason)
-            messages.success(request, _("%(name)s is suspended.") % {"name": tenant.name})
-        elif action == "reactivate":
-            tenant_reactivate(tenant=tenant)
-            messages.success(request, _("%(name)s is active again.") % {"name": tenant.name})
-        return redirect("console")
+
+    def render_page(self, request, tenant: Tenant, bound=None, status: int = 200):
+        forms = {name: cls(prefix=name) for name, cls in self.forms.items()}
+        if bound is not None:
+            forms[bound.prefix] = bound
+        context = {
+            "tenant": tenant,
+            "forms": forms,
+            "purgeable": tenant_purgeable(tenant),
+            "retention_days": settings.TENANT_CLOSURE_RETENTION_DAYS,
+            "log": tenant.operator_actions.all()[:100],
+            "site_port": settings.SITE_PORT,
+        }
+        return render(request, self.template_name, context, status=status)
+
+    def get(self, request, pk: int):
+        return self.render_page(request, self._tenant(pk))
+
+
+class ConsoleTenantActionView(ConsoleTenantView):
+    services = {
+        "suspend": tenant_suspend,
+        "reactivate": tenant_reactivate,
+        "close": tenant_close,
+        "purge": tenant_purge,
+    }
+    done = {
+        "suspend": _lazy("%(name)s is suspended."),
+        "reactivate": _lazy("%(name)s is active again."),
+        "close": _lazy("%(name)s is closed. Its data is kept until %(until)s."),
+        "purge": _lazy("The data of %(name)s is deleted."),
+    }
+
+    def get(self, request, pk: int, action: str):
+        return redirect("console_tenant", pk=pk)
+
+    def post(self, request, pk: int, action: str):
+        tenant = self._tenant(pk)
+        if action == "export":
+            archive = tenant_export(tenant=tenant, operator=request.user)
+            stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+            return FileResponse(
+                archive,
+                as_attachment=True,
+                filename=f"{tenant.subdomain or tenant.schema_name}-{stamp}.zip",
+                content_type="application/zip",
+            )
+        if action not in self.services:
+            raise Http404
+        form = self.forms[action](request.POST, prefix=action)
+        if not form.is_valid():
+            return self.render_page(request, tenant, form, status=400)
+        try:
+            changed = self.services[action](
+                tenant=tenant, operator=request.user, **form.service_args()
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+            return self.render_page(request, tenant, form, status=400)
+        until = getattr(changed, "purge_after", None)
+        messages.success(
+            request,
+            self.done[action]
+            % {
+                "name": tenant.name,
+                "until": formats.date_format(timezone.localtime(until), "DATE_FORMAT")
+                if until
+                else "",
+            },
+        )
+        if action == "purge":
+            return redirect("console")
+        return redirect("console_tenant", pk=tenant.pk)

@@ -8,6 +8,7 @@ import sys
 import time
 from datetime import timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -132,7 +133,8 @@ def test_a_periodic_job_fans_out_once_per_active_tenant_and_skips_suspended_ones
             Tenant.objects.filter(status=TenantStatus.ACTIVE).values_list("schema_name", flat=True)
         )
         key_a, key_b = _expired_session(cast.tenant_a), _expired_session(cast.tenant_b)
-        tenant_suspend(tenant=cast.tenant_b, reason="test")
+        operator = SimpleNamespace(email="ops@platform.test")
+        tenant_suspend(tenant=cast.tenant_b, operator=operator, reason="test")
         try:
             # when: beat's dispatcher runs once, in the public schema
             with schema_context(settings.PUBLIC_SCHEMA_NAME):
@@ -145,6 +147,6 @@ def test_a_periodic_job_fans_out_once_per_active_tenant_and_skips_suspended_ones
             assert cast.tenant_b.schema_name not in schemas
             assert not _exists(cast.tenant_a, key_a)
         finally:
-            tenant_reactivate(tenant=cast.tenant_b)
+            tenant_reactivate(tenant=cast.tenant_b, operator=operator, reason="test over")
             with tenant_context(cast.tenant_b):
                 Session.objects.filter(session_key=key_b).delete()

@@ -41,7 +41,10 @@ def test_suspending_blocks_the_portal_and_logins_and_reactivating_restores_it(
     # given
     client = _operator_client(public_client)
     # when
-    client.post(f"/console/tenants/{cast.tenant_a.pk}/suspend/", {"reason": "unpaid"})
+    client.post(
+        f"/console/tenants/{cast.tenant_a.pk}/suspend/",
+        {"suspend-reason": "unpaid", "suspend-confirm": "on"},
+    )
     # then: the signed-in owner sees the suspended page, and nobody can sign in
     page = owner_a.get("/")
     assert page.status_code == 403 and "suspended" in page.content.decode()
@@ -53,7 +56,9 @@ def test_suspending_blocks_the_portal_and_logins_and_reactivating_restores_it(
     # and: tenant B is unaffected
     assert signed_in(cast.tenant_b, cast.host_b, cast.owner_b).get("/").status_code == 200
     # when
-    client.post(f"/console/tenants/{cast.tenant_a.pk}/reactivate/")
+    client.post(
+        f"/console/tenants/{cast.tenant_a.pk}/reactivate/", {"reactivate-reason": "paid"}
+    )
     # then: no data was lost and logins work again
     with tenant_context(cast.tenant_a):
         from accounts.models import User

@@ -49,11 +49,19 @@ def _safe_next(request, fallback: str) -> str:
 
 
 class LoginView(View):
+    """Sign-in with lockout and optional two-factor; the operator console's login is a
+    subclass with its own pages and an ``allowed`` rule, so both share one lockout."""
+
     template_name = "accounts/login.html"
+    success_url_name = "portal:dashboard"
+    code_url_name = "accounts:login_2fa"
+
+    def allowed(self, user: User) -> bool:
+        return True
 
     def get(self, request):
         if request.user.is_authenticated:
-            return redirect("portal:dashboard")
+            return redirect(self.success_url_name)
         return render(
             request, self.template_name, {"form": LoginForm(), "next": request.GET.get("next", "")}
         )
@@ -74,21 +82,24 @@ class LoginView(View):
             )
             return render(request, self.template_name, context, status=429)
         user = authenticate(request, email=email, password=form.cleaned_data["password"])
-        if user is None:
+        if user is None or not self.allowed(user):
             lockout.record_failure(request, email)
             form.add_error(None, _("The email address or password is not right."))
             return render(request, self.template_name, context, status=400)
         lockout.record_success(email)
-        target = _safe_next(request, reverse("portal:dashboard"))
+        target = _safe_next(request, reverse(self.success_url_name))
         if user.has_two_factor:
             request.session[PENDING_2FA_KEY] = {"user": user.pk, "at": time.time(), "next": target}
-            return redirect("accounts:login_2fa")
+            return redirect(self.code_url_name)
         login(request, user)
         return HttpResponseRedirect(target)
 
 
 class TwoFactorLoginView(View):
     template_name = "accounts/login_2fa.html"
+    auth_base = "accounts/auth_base.html"
+    success_url_name = "portal:dashboard"
+    login_url_name = "accounts:login"
 
     def _pending_user(self, request) -> tuple[User | None, dict]:
         pending = request.session.get(PENDING_2FA_KEY) or {}
@@ -100,30 +111,43 @@ class TwoFactorLoginView(View):
     def get(self, request):
         user, _pending = self._pending_user(request)
         if user is None:
-            return redirect("accounts:login")
-        return render(request, self.template_name, {"form": TwoFactorCodeForm()})
+            return redirect(self.login_url_name)
+        return render(request, self.template_name, {"form": TwoFactorCodeForm(), "view": self})
 
     def post(self, request):
         user, pending = self._pending_user(request)
         if user is None:
-            return redirect("accounts:login")
+            return redirect(self.login_url_name)
         form = TwoFactorCodeForm(request.POST)
         if lockout.is_locked(request, user.email):
             form.add_error(
                 None, _("Too many failed sign-in attempts. Wait a few minutes and try again.")
             )
-            return render(request, self.template_name, {"form": form}, status=429)
+            return render(request, self.template_name, {"form": form, "view": self}, status=429)
         if form.is_valid() and services.totp_verify(
             secret=user.totp_secret, code=form.cleaned_data["code"]
         ):
             del request.session[PENDING_2FA_KEY]
             lockout.record_success(user.email)
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            return HttpResponseRedirect(pending.get("next") or reverse("portal:dashboard"))
+            return HttpResponseRedirect(pending.get("next") or reverse(self.success_url_name))
         lockout.record_failure(request, user.email)
         if form.is_valid():
             form.add_error("code", _("That code is not right. Try the current one."))
-        return render(request, self.template_name, {"form": form}, status=400)
+        return render(request, self.template_name, {"form": form, "view": self}, status=400)
+
+
+def totp_setup(request, *, label: str) -> dict:
+    """The secret being set up (kept in the session until confirmed) as text and QR code."""
+    secret = request.session.get(SETUP_SECRET_KEY)
+    if not secret:
+        secret = services.totp_new_secret()
+        request.session[SETUP_SECRET_KEY] = secret
+    uri = f"otpauth://totp/{label}?secret={secret}&issuer=ClinicDesk"
+    return {
+        "setup_secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+        "setup_qr": segno.make(uri, error="m").svg_inline(scale=4, dark="#0f172a"),
+    }
 
 
 class LogoutView(View):
@@ -311,14 +335,7 @@ class SecurityView(CapabilityRequiredMixin, View):
             "code_form": code_form or TwoFactorCodeForm(),
         }
         if not user.has_two_factor:
-            secret = request.session.get(SETUP_SECRET_KEY)
-            if not secret:
-                secret = services.totp_new_secret()
-                request.session[SETUP_SECRET_KEY] = secret
-            label = f"{connection.tenant.name}:{user.email}"
-            uri = f"otpauth://totp/{label}?secret={secret}&issuer=ClinicDesk"
-            context["setup_secret"] = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
-            context["setup_qr"] = segno.make(uri, error="m").svg_inline(scale=4, dark="#0f172a")
+            context.update(totp_setup(request, label=f"{connection.tenant.name}:{user.email}"))
         return context
 
     def get(self, request):

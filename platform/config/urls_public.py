@@ -3,7 +3,7 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from accounts.views import LanguageView
-from tenants import views
+from tenants import operator_auth, views
 
 admin.site.site_header = _("ClinicDesk platform administration")
 admin.site.site_title = _("ClinicDesk operators")
@@ -13,10 +13,22 @@ urlpatterns = [
     path("signup/", views.SignupView.as_view(), name="signup"),
     path("language/", LanguageView.as_view(), name="language"),
     path("console/", views.ConsoleView.as_view(), name="console"),
+    path("console/login/", operator_auth.OperatorLoginView.as_view(), name="console_login"),
+    path(
+        "console/login/code/",
+        operator_auth.OperatorTwoFactorLoginView.as_view(),
+        name="console_login_2fa",
+    ),
+    path(
+        "console/security/", operator_auth.OperatorSecurityView.as_view(), name="console_security"
+    ),
+    path("console/tenants/<int:pk>/", views.ConsoleTenantView.as_view(), name="console_tenant"),
     path(
         "console/tenants/<int:pk>/<str:action>/",
         views.ConsoleTenantActionView.as_view(),
         name="console_tenant_action",
     ),
+    # The admin signs in through the console's login (lockout, two-factor), not its own.
+    path("admin/login/", operator_auth.OperatorLoginView.as_view()),
     path("admin/", admin.site.urls),
 ]
