@@ -81,7 +81,7 @@ def test_the_visits_tab_lists_visits_newest_first_with_the_clients_figures(cast,
     # then
     page = response.content.decode()
     assert response.status_code == 200
-    assert page.index("光子嫩肤、面部清洁") < page.index("水光针")
+    assert page.index("光子嫩肤, 面部清洁") < page.index("水光针")  # an English page
     assert "2,000.50 CNY" in page and "4/5" in page
     assert [v.visited_on for v in response.context["visit_page"].object_list] == [
         date(2026, 3, 9),

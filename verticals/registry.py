@@ -39,6 +39,36 @@ class DemoContact:
 
 
 @dataclass(frozen=True)
+class DemoClient:
+    name: str
+    gender: str
+    born: str  # ISO date
+    mobile: str  # E.164
+    drug_allergy: str = ""
+    flags: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()  # names of the business's demo tags
+
+
+@dataclass(frozen=True)
+class DemoTag:
+    name: str
+    colour: str
+
+
+@dataclass(frozen=True)
+class DemoField:
+    label: str
+    kind: str
+    choices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DemoSection:
+    name: str
+    fields: tuple[DemoField, ...]
+
+
+@dataclass(frozen=True)
 class DemoBusiness:
     name: str
     subdomain: str
@@ -47,7 +77,11 @@ class DemoBusiness:
     time_zone: str = "Asia/Shanghai"
     currency: str = "CNY"
     staff: tuple[DemoStaff, ...] = ()
-    # History for the first demo clients, in the business's own trade and language.
+    # Clients, tags and custom-field sections of the business's own trade (no 敏感肌
+    # tag at a dentist's), and history for the first clients, in its own language.
+    clients: tuple[DemoClient, ...] = ()
+    tags: tuple[DemoTag, ...] = ()
+    sections: tuple[DemoSection, ...] = ()
     visits: tuple[DemoVisit, ...] = ()
     contacts: tuple[DemoContact, ...] = ()
 
@@ -58,6 +92,8 @@ class Vertical:
     label: str | Promise
     business_types: tuple[str, ...]
     demo_businesses: tuple[DemoBusiness, ...] = field(default=())
+    # Treatment items the visit form offers as examples: the business's own trade.
+    visit_examples: tuple[str | Promise, ...] = ()
 
 
 _verticals: dict[str, Vertical] = {}
@@ -80,3 +116,10 @@ def for_business_type(business_type: str) -> Vertical | None:
         if business_type in vertical.business_types:
             return vertical
     return None
+
+
+def current() -> Vertical | None:
+    """The vertical of the business whose schema is in use (None in the public schema)."""
+    from django.db import connection
+
+    return for_business_type(getattr(getattr(connection, "tenant", None), "business_type", ""))

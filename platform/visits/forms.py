@@ -8,6 +8,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.selectors import staff_choices
+from core.text import list_join
+from verticals import registry
+from visits.errors import VisitErrorCode
 from visits.models import Visit
 from visits.services import CLINICAL_FIELDS
 
@@ -30,6 +33,17 @@ def split_items(text: str) -> list[str]:
     return [item.strip() for item in ITEM_SEPARATORS.split(text or "") if item.strip()]
 
 
+def _items_help() -> str:
+    """How to type several items, with examples from the business's own trade."""
+    vertical = registry.current()
+    examples = vertical.visit_examples if vertical else ()
+    if not examples:
+        return _("Separate several items with commas.")
+    return _("Separate several items with commas, e.g. %(examples)s.") % {
+        "examples": list_join(examples)
+    }
+
+
 class VisitForm(forms.ModelForm):
     """The visit form. Clinical fields (efficacy, suggestions) are part of it only for a
     user who may write treatment records; for anyone else they are not in the form, so
@@ -38,7 +52,6 @@ class VisitForm(forms.ModelForm):
     treatment_items = forms.CharField(
         label=_("Treatment items"),
         required=False,
-        help_text=_("Separate several items with commas or 、, e.g. 水光针、光子嫩肤."),
     )
     satisfaction = forms.TypedChoiceField(
         label=_("Satisfaction"),
@@ -84,8 +97,9 @@ class VisitForm(forms.ModelForm):
         self.fields["practitioner"].queryset = staff_choices(keep=self.instance.practitioner_id)
         self.fields["practitioner"].empty_label = _("— not recorded —")
         self.fields["amount"].label = _("Amount spent (%(currency)s)") % {"currency": currency}
+        self.fields["treatment_items"].help_text = _items_help()
         if self.instance.pk:
-            self.initial["treatment_items"] = "、".join(self.instance.treatment_items)
+            self.initial["treatment_items"] = list_join(self.instance.treatment_items)
         if not clinical:
             for name in CLINICAL_FIELDS:
                 del self.fields[name]
@@ -95,7 +109,7 @@ class VisitForm(forms.ModelForm):
         if visited_on > timezone.localdate():
             raise forms.ValidationError(
                 _("A visit cannot be in the future; book an appointment instead."),
-                code="future",
+                code=VisitErrorCode.FUTURE,
             )
         return visited_on
 
@@ -103,13 +117,15 @@ class VisitForm(forms.ModelForm):
         items = split_items(self.cleaned_data.get("treatment_items", ""))
         if len(items) > MAX_ITEMS:
             raise forms.ValidationError(
-                _("At most %(max)d items per visit."), code="too_many", params={"max": MAX_ITEMS}
+                _("At most %(max)d items per visit."),
+                code=VisitErrorCode.TOO_MANY_ITEMS,
+                params={"max": MAX_ITEMS},
             )
         too_long = [item for item in items if len(item) > MAX_ITEM_LENGTH]
         if too_long:
             raise forms.ValidationError(
                 _("Each item can have at most %(max)d characters: “%(item)s…” is longer."),
-                code="too_long",
+                code=VisitErrorCode.ITEM_TOO_LONG,
                 params={"max": MAX_ITEM_LENGTH, "item": too_long[0][:20]},
             )
         return items

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.roles import Capability
 from clients.profile import TimelineEntry
+from core.text import list_join
 from visits.models import Visit
 from visits.selectors import client_visits
 from visits.services import CLINICAL_FIELDS
@@ -31,7 +32,7 @@ def timeline_entries(client, user, limit: int) -> list[TimelineEntry]:
                 when=visit.visited_on,
                 kind="visit",
                 kind_label=KIND_LABEL,
-                title="、".join(visit.treatment_items) or _("Visit"),
+                title=list_join(visit.treatment_items) or _("Visit"),
                 detail="\n".join(details),
                 url=reverse("visits:edit", args=[visit.pk]) if can_edit else "",
                 actor=str(visit.practitioner) if visit.practitioner else "",

@@ -1,11 +1,22 @@
 from django.utils.translation import gettext_lazy as _
 
-from verticals.registry import DemoBusiness, DemoContact, DemoStaff, DemoVisit, Vertical
+from verticals.registry import (
+    DemoBusiness,
+    DemoClient,
+    DemoContact,
+    DemoField,
+    DemoSection,
+    DemoStaff,
+    DemoTag,
+    DemoVisit,
+    Vertical,
+)
 
 VERTICAL = Vertical(
     key="aesthetic",
     label=_("Beauty and medical aesthetics"),
     business_types=("beauty_salon", "medical_aesthetic"),
+    visit_examples=(_("Hydrating injection"), _("IPL photorejuvenation")),
     demo_businesses=(
         DemoBusiness(
             name="悦颜医学美容诊所",
@@ -15,6 +26,55 @@ VERTICAL = Vertical(
                 DemoStaff("林雅婷", "owner", ("owner",)),
                 DemoStaff("陈医生 Dr. Chen", "doctor", ("practitioner",)),
                 DemoStaff("王小美", "desk", ("front_desk",)),
+            ),
+            clients=(
+                DemoClient("张三", "male", "1988-03-14", "+8613812345678"),
+                DemoClient(
+                    "李静",
+                    "female",
+                    "1992-07-02",
+                    "+8613900001111",
+                    "青霉素",
+                    ("important",),
+                    ("储值卡会员", "敏感肌"),
+                ),
+                DemoClient(
+                    "王丽娟",
+                    "female",
+                    "1979-11-23",
+                    "+8613701234567",
+                    tags=("储值卡会员", "老带新"),
+                ),
+                DemoClient("陈婷婷", "female", "1996-01-30", "+8615800002222", "磺胺类药物"),
+                DemoClient("刘洋", "male", "1985-09-09", "+8618612340000"),
+                DemoClient("欧阳娜娜", "female", "2000-05-18", "+8613511112222"),
+                DemoClient("Emily Wong", "female", "1990-12-01", "+85291234567", tags=("老带新",)),
+                DemoClient(
+                    "赵敏",
+                    "female",
+                    "1983-04-27",
+                    "+8613366668888",
+                    "阿司匹林",
+                    ("special_attention",),
+                    ("敏感肌",),
+                ),
+                DemoClient("孙浩", "male", "1975-08-15", "+8613022223333"),
+                DemoClient("周雅琪", "female", "1998-02-11", "+8615933334444"),
+            ),
+            tags=(
+                DemoTag("储值卡会员", "violet"),
+                DemoTag("敏感肌", "pink"),
+                DemoTag("老带新", "green"),
+            ),
+            sections=(
+                DemoSection(
+                    "皮肤与生活习惯",
+                    (
+                        DemoField("肤质", "choice", ("干性", "油性", "混合性", "敏感性")),
+                        DemoField("作息", "choice", ("早睡早起", "经常熬夜", "倒班")),
+                        DemoField("吸烟", "boolean"),
+                    ),
+                ),
             ),
             visits=(
                 DemoVisit(0, 120, ("水光针",), 5, "1280.00", "皮肤水润度明显改善"),

@@ -1,11 +1,22 @@
 from django.utils.translation import gettext_lazy as _
 
-from verticals.registry import DemoBusiness, DemoContact, DemoStaff, DemoVisit, Vertical
+from verticals.registry import (
+    DemoBusiness,
+    DemoClient,
+    DemoContact,
+    DemoField,
+    DemoSection,
+    DemoStaff,
+    DemoTag,
+    DemoVisit,
+    Vertical,
+)
 
 VERTICAL = Vertical(
     key="dental",
     label=_("Dental"),
     business_types=("dental",),
+    visit_examples=(_("Scale and polish"), _("Composite filling")),
     demo_businesses=(
         DemoBusiness(
             name="Bright Smile Dental",
@@ -18,6 +29,60 @@ VERTICAL = Vertical(
                 DemoStaff("Grace Ho", "owner", ("owner",)),
                 DemoStaff("Dr. Daniel Lam", "dentist", ("practitioner",)),
                 DemoStaff("Mandy Cheung", "desk", ("front_desk",)),
+            ),
+            clients=(
+                DemoClient("Chan Tai Man 陳大文", "male", "1986-04-03", "+85291230001"),
+                DemoClient(
+                    "Wong Mei Ling 黃美玲",
+                    "female",
+                    "1991-09-17",
+                    "+85291230002",
+                    "Penicillin",
+                    ("important",),
+                    ("Payment plan", "Orthodontic case"),
+                ),
+                DemoClient(
+                    "Lee Ka Fai 李家輝",
+                    "male",
+                    "1974-02-25",
+                    "+85291230003",
+                    tags=("Nervous patient",),
+                ),
+                DemoClient("Emily Wong", "female", "1990-12-01", "+85291234567", "Latex"),
+                DemoClient("Cheung Wing Yan 張詠欣", "female", "2001-06-08", "+85291230005"),
+                DemoClient(
+                    "Ho Chun Kit 何俊傑",
+                    "male",
+                    "1968-11-30",
+                    "+85291230006",
+                    flags=("special_attention",),
+                    tags=("Nervous patient", "Payment plan"),
+                ),
+                DemoClient("Lam Siu Wai 林小慧", "female", "1995-03-12", "+85291230007"),
+                DemoClient(
+                    "Tse Hoi Ming 謝凱明",
+                    "male",
+                    "2010-08-21",
+                    "+85291230008",
+                    tags=("Orthodontic case",),
+                ),
+            ),
+            tags=(
+                DemoTag("Payment plan", "violet"),
+                DemoTag("Nervous patient", "orange"),
+                DemoTag("Orthodontic case", "blue"),
+            ),
+            sections=(
+                DemoSection(
+                    "Dental habits",
+                    (
+                        DemoField(
+                            "Brushing", "choice", ("Twice a day", "Once a day", "Less often")
+                        ),
+                        DemoField("Grinds teeth at night", "boolean"),
+                        DemoField("Recall interval (months)", "number"),
+                    ),
+                ),
             ),
             visits=(
                 DemoVisit(

@@ -1,11 +1,22 @@
 from django.utils.translation import gettext_lazy as _
 
-from verticals.registry import DemoBusiness, DemoContact, DemoStaff, DemoVisit, Vertical
+from verticals.registry import (
+    DemoBusiness,
+    DemoClient,
+    DemoContact,
+    DemoField,
+    DemoSection,
+    DemoStaff,
+    DemoTag,
+    DemoVisit,
+    Vertical,
+)
 
 VERTICAL = Vertical(
     key="optical",
     label=_("Optical"),
     business_types=("optical",),
+    visit_examples=(_("Eye test"), _("Contact lens fitting")),
     demo_businesses=(
         DemoBusiness(
             name="明视眼镜",
@@ -15,6 +26,50 @@ VERTICAL = Vertical(
                 DemoStaff("张明", "owner", ("owner",)),
                 DemoStaff("李验光师", "optometrist", ("practitioner",)),
                 DemoStaff("赵丽", "desk", ("front_desk",)),
+            ),
+            clients=(
+                DemoClient("张伟", "male", "1984-05-20", "+8613812340001"),
+                DemoClient(
+                    "王芳",
+                    "female",
+                    "1990-10-09",
+                    "+8613812340002",
+                    flags=("important",),
+                    tags=("会员", "隐形眼镜"),
+                ),
+                DemoClient(
+                    "李娜", "female", "1969-01-15", "+8613812340003", tags=("渐进镜片", "会员")
+                ),
+                DemoClient(
+                    "刘子轩", "male", "2012-07-01", "+8613812340004", tags=("青少年近视管理",)
+                ),
+                DemoClient("陈静", "female", "1993-03-28", "+8613812340005", "青霉素"),
+                DemoClient("杨洋", "male", "1979-12-12", "+8613812340006"),
+                DemoClient(
+                    "黄晓燕",
+                    "female",
+                    "1998-08-08",
+                    "+8613812340007",
+                    flags=("special_attention",),
+                    tags=("隐形眼镜",),
+                ),
+                DemoClient("周杰", "male", "1987-04-04", "+8613812340008"),
+            ),
+            tags=(
+                DemoTag("会员", "violet"),
+                DemoTag("隐形眼镜", "blue"),
+                DemoTag("渐进镜片", "teal"),
+                DemoTag("青少年近视管理", "green"),
+            ),
+            sections=(
+                DemoSection(
+                    "用眼习惯",
+                    (
+                        DemoField("佩戴", "choice", ("框架眼镜", "隐形眼镜", "都戴", "不戴")),
+                        DemoField("每天看屏幕（小时）", "number"),
+                        DemoField("夜间驾驶", "boolean"),
+                    ),
+                ),
             ),
             visits=(
                 DemoVisit(0, 120, ("视力检查", "验光配镜"), 5, "1150.00", "新镜片清晰，无头晕"),

@@ -217,6 +217,8 @@ USE_I18N = True
 TIME_ZONE = "UTC"
 USE_TZ = True
 LANGUAGE_COOKIE_NAME = "clinicdesk_language"
+# One date format per language everywhere (config/formats).
+FORMAT_MODULE_PATH = ["config.formats"]
 
 # --- static and media -------------------------------------------------------------------
 STATIC_URL = "/static/"

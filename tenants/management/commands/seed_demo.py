@@ -12,19 +12,6 @@ from tenants.services import tenant_domain_for, tenant_portal_url, tenant_signup
 from verticals import registry
 
 DEMO_PASSWORD = "Demo-2026-clinic"
-DEMO_CLIENTS = [
-    # name, gender, birth date, mobile, drug allergy
-    ("张三", "male", "1988-03-14", "+8613812345678", ""),
-    ("李静", "female", "1992-07-02", "+8613900001111", "青霉素"),
-    ("王丽娟", "female", "1979-11-23", "+8613701234567", ""),
-    ("陈婷婷", "female", "1996-01-30", "+8615800002222", "磺胺类药物"),
-    ("刘洋", "male", "1985-09-09", "+8618612340000", ""),
-    ("欧阳娜娜", "female", "2000-05-18", "+8613511112222", ""),
-    ("Emily Wong", "female", "1990-12-01", "+85291234567", ""),
-    ("赵敏", "female", "1983-04-27", "+8613366668888", "阿司匹林"),
-    ("孙浩", "male", "1975-08-15", "+8613022223333", ""),
-    ("周雅琪", "female", "1998-02-11", "+8615933334444", ""),
-]
 OPERATOR_EMAIL = "operator@example.com"
 
 
@@ -67,12 +54,12 @@ class Command(BaseCommand):
                                 roles=list(staff.roles),
                                 language=demo.language,
                             )
-                        self._demo_clients()
+                        self._demo_clients(demo)
                     tenant = result.tenant
                 else:
                     tenant = domain.tenant
                 with schema_context(tenant.schema_name):
-                    self._demo_tags_and_fields()
+                    self._demo_tags_and_fields(demo)
                     self._demo_history(tenant, demo)
                 url = tenant_portal_url(domain_name, "/")
                 for staff in demo.staff:
@@ -147,66 +134,59 @@ class Command(BaseCommand):
                     created_by=who,
                 )
 
-    def _demo_clients(self) -> None:
+    def _demo_clients(self, demo) -> None:
         from datetime import date
 
         from clients.services import ClientData, client_create, client_health_update
 
-        for name, gender, born, mobile, allergy in DEMO_CLIENTS:
+        for demo_client in demo.clients:
             client = client_create(
                 data=ClientData(
                     {
-                        "name": name,
-                        "gender": gender,
-                        "mobile": mobile,
-                        "date_of_birth": date.fromisoformat(born),
+                        "name": demo_client.name,
+                        "gender": demo_client.gender,
+                        "mobile": demo_client.mobile,
+                        "date_of_birth": date.fromisoformat(demo_client.born),
                         "source": "walk_in",
                     }
                 ),
                 created_by=None,
             )
-            if allergy:
+            if demo_client.drug_allergy:
                 client_health_update(
-                    client=client, values={"drug_allergies": allergy}, updated_by=None
+                    client=client,
+                    values={"drug_allergies": demo_client.drug_allergy},
+                    updated_by=None,
                 )
 
-    def _demo_tags_and_fields(self) -> None:
-        """Tags, flags and a custom section, so the list's filters have something to show."""
+    def _demo_tags_and_fields(self, demo) -> None:
+        """The business's own tags, flags and custom sections (declared by its vertical),
+        so the list's filters have something to show."""
         from clients.custom_fields import custom_field_save
         from clients.models import Client, CustomFieldSection, Tag
         from clients.services import ClientData, client_update, section_save, tag_save
 
         tags = {
-            name: Tag.objects.filter(name=name).first()
-            or tag_save(tag=None, values={"name": name, "colour": colour})
-            for name, colour in (("储值卡会员", "violet"), ("敏感肌", "pink"), ("老带新", "green"))
+            tag.name: Tag.objects.filter(name=tag.name).first()
+            or tag_save(tag=None, values={"name": tag.name, "colour": tag.colour})
+            for tag in demo.tags
         }
-        section = CustomFieldSection.objects.filter(name="生活习惯").first() or section_save(
-            section=None, values={"name": "生活习惯", "order": 1}
-        )
-        if not section.fields.exists():
-            custom_field_save(
-                field=None,
-                values={
-                    "section": section,
-                    "label": "作息",
-                    "kind": "choice",
-                    "choices": ["早睡早起", "经常熬夜", "倒班"],
-                },
+        for order, declared in enumerate(demo.sections, start=1):
+            section = CustomFieldSection.objects.filter(name=declared.name).first() or (
+                section_save(section=None, values={"name": declared.name, "order": order})
             )
-            custom_field_save(
-                field=None, values={"section": section, "label": "吸烟", "kind": "boolean"}
-            )
-        plan = {
-            "李静": (["important"], ["储值卡会员", "敏感肌"]),
-            "赵敏": (["special_attention"], ["敏感肌"]),
-            "王丽娟": ([], ["储值卡会员", "老带新"]),
-            "Emily Wong": ([], ["老带新"]),
-        }
+            if not section.fields.exists():
+                for field in declared.fields:
+                    values = {"section": section, "label": field.label, "kind": field.kind}
+                    if field.choices:
+                        values["choices"] = list(field.choices)
+                    custom_field_save(field=None, values=values)
+        plan = {c.name: c for c in demo.clients if c.flags or c.tags}
         clients = Client.objects.filter(name__in=plan).prefetch_related("tags")
         for client in clients:
-            flags, tag_names = plan[client.name]
-            wanted = set(client.tags.all()) | {tags[t] for t in tag_names}
+            declared = plan[client.name]
+            flags = list(declared.flags)
+            wanted = set(client.tags.all()) | {tags[t] for t in declared.tags}
             if client.flags != flags or wanted != set(client.tags.all()):
                 # Through the service, so a second run changes (and audits) nothing.
                 client_update(client=client, data=ClientData({"flags": flags, "tags": wanted}))

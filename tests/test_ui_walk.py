@@ -1,0 +1,109 @@
+"""What a new user tripped over walking the portal: lists joined the Chinese way on English
+pages, another trade's examples and demo data, dates in two formats, codes instead of
+names in choices."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+from django.utils import translation
+from django_tenants.utils import tenant_context
+
+from tests.factories import ClientFactory
+from verticals import registry
+from visits.models import Visit
+from visits.services import visit_create
+
+
+def _visit(tenant, client, items):
+    with tenant_context(tenant):
+        return visit_create(
+            client=client, values={"visited_on": date(2026, 3, 9), "treatment_items": items}
+        )
+
+
+def test_english_pages_join_visit_items_with_commas_and_chinese_ones_with_the_dun_hao(
+    cast, owner_a
+):
+    # given a visit of two items
+    client = ClientFactory(tenant=cast.tenant_a, name="张三")
+    _visit(cast.tenant_a, client, ["Peel", "Facial"])
+    # when the owner reads the visits tab in English, then in Chinese
+    english = owner_a.get(f"/clients/{client.pk}/visits/").content.decode()
+    owner_a.post("/accounts/language/", {"language": "zh-hans", "next": "/"})
+    chinese = owner_a.get(f"/clients/{client.pk}/visits/").content.decode()
+    # then each page joins them in its own language
+    assert "Peel, Facial" in english and "Peel、Facial" not in english
+    assert "Peel、Facial" in chinese
+    with tenant_context(cast.tenant_a):
+        assert Visit.objects.get(client=client).treatment_items == ["Peel", "Facial"]
+
+
+def test_the_visit_form_gives_examples_from_the_business_s_own_trade(cast, owner_a, owner_b):
+    # given an aesthetic clinic (A) and a dental practice (B), each with a client
+    a = ClientFactory(tenant=cast.tenant_a, name="张三")
+    b = ClientFactory(tenant=cast.tenant_b, name="Sam Smith")
+    # when each owner opens a new visit
+    aesthetic = owner_a.get(f"/visits/client/{a.pk}/new/").content.decode()
+    dental = owner_b.get(f"/visits/client/{b.pk}/new/").content.decode()
+    # then the dental form speaks of dentistry and the clinic's of aesthetics
+    assert "Scale and polish, Composite filling" in dental
+    assert "水光针" not in dental and "IPL" not in dental
+    assert "Hydrating injection, IPL photorejuvenation" in aesthetic
+
+
+def test_every_vertical_declares_visit_examples_and_demo_data_of_its_own_trade():
+    # given the registered verticals
+    verticals = {v.key: v for v in registry.all_verticals()}
+    # then each offers visit examples, and each demo business has clients, tags and a
+    # section; the clients' tags are the business's own
+    for vertical in verticals.values():
+        assert vertical.visit_examples, vertical.key
+        for demo in vertical.demo_businesses:
+            declared = {tag.name for tag in demo.tags}
+            assert demo.clients and demo.tags and demo.sections, demo.name
+            assert {t for c in demo.clients for t in c.tags} <= declared, demo.name
+            assert len(demo.clients) >= 5, "the demo history needs five clients"
+    dental = verticals["dental"].demo_businesses[0]
+    assert "敏感肌" not in {tag.name for tag in dental.tags}
+
+
+def test_the_demo_seed_gives_a_dental_practice_dental_tags_and_sections(cast, db):
+    from clients.models import Client, CustomField, Tag
+    from tenants.management.commands.seed_demo import Command
+
+    # given the dental demo business's declaration, seeded into tenant B's schema
+    dental = registry.for_business_type("dental").demo_businesses[0]
+    with tenant_context(cast.tenant_b):
+        command = Command()
+        # when the seed makes its clients, tags and sections (twice: it is idempotent)
+        command._demo_clients(dental)
+        command._demo_tags_and_fields(dental)
+        command._demo_tags_and_fields(dental)
+        # then the practice has its own tags and fields, none of the aesthetic clinic's
+        tags = set(Tag.objects.values_list("name", flat=True))
+        assert {"Payment plan", "Nervous patient", "Orthodontic case"} <= tags
+        assert "敏感肌" not in tags and "储值卡会员" not in tags
+        assert CustomField.objects.filter(label="Grinds teeth at night").count() == 1
+        nervous = Client.objects.get(name="Ho Chun Kit 何俊傑")
+        assert {t.name for t in nervous.tags.all()} == {"Nervous patient", "Payment plan"}
+        assert nervous.flags == ["special_attention"]
+
+
+@pytest.mark.clock("2026-12-02T04:00:00Z")
+def test_dates_read_the_same_in_the_top_bar_and_in_tables(cast, owner_a):
+    # given a client who last came on a known day
+    client = ClientFactory(tenant=cast.tenant_a, name="张三")
+    _visit(cast.tenant_a, client, ["Peel"])
+    # when the owner opens the client list in English
+    page = owner_a.get("/clients/").content.decode()
+    # then the top bar's today and the table's last visit share one format
+    assert "Dec 2, 2026" in page and "Mar 9, 2026" in page
+    assert not re.search(r"\b\d{2}/\d{2}/\d{4}\b", page) and "Dec. 2" not in page
+    with translation.override("zh-hans"):
+        from django.utils.formats import date_format
+
+        assert date_format(date(2026, 3, 9), "SHORT_DATE_FORMAT") == "2026年3月9日"
+        assert date_format(date(2026, 3, 9), "DATE_FORMAT") == "2026年3月9日"
