@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from clients.errors import ClientErrorCode
 from clients.models import CustomField, CustomFieldKind, CustomFieldSection
 
 K = CustomFieldKind
@@ -113,7 +114,7 @@ def parse_text(cf: CustomField, raw: str):
     text = (raw or "").strip()
     if not text:
         if cf.required:
-            raise ValidationError(_("A value is required."), code="required")
+            raise ValidationError(_("A value is required."), code=ClientErrorCode.REQUIRED)
         return None
     if cf.kind in (K.TEXT, K.LONG_TEXT):
         return text
@@ -121,27 +122,37 @@ def parse_text(cf: CustomField, raw: str):
         try:
             return str(Decimal(text.replace(",", "")).normalize())
         except InvalidOperation:
-            raise ValidationError(_("“%(value)s” is not a number.") % {"value": text}) from None
+            raise ValidationError(
+                _("“%(value)s” is not a number.") % {"value": text},
+                code=ClientErrorCode.NOT_A_NUMBER,
+            ) from None
     if cf.kind == K.DATE:
         try:
             return dt.date.fromisoformat(text[:10]).isoformat()
         except ValueError:
-            raise ValidationError(_("“%(value)s” is not a date.") % {"value": text}) from None
+            raise ValidationError(
+                _("“%(value)s” is not a date.") % {"value": text},
+                code=ClientErrorCode.NOT_A_DATE,
+            ) from None
     if cf.kind == K.BOOLEAN:
         if text.lower() in _YES:
             return True
         if text.lower() in _NO:
             return False
-        raise ValidationError(_("“%(value)s” is neither yes nor no.") % {"value": text})
+        raise ValidationError(
+            _("“%(value)s” is neither yes nor no.") % {"value": text},
+            code=ClientErrorCode.NOT_YES_OR_NO,
+        )
     parts = [p.strip() for p in re.split(r"[,，、;；/]", text) if p.strip()]
     unknown = [p for p in parts if p not in cf.choices]
     if unknown:
         raise ValidationError(
-            _("“%(value)s” is not one of the choices.") % {"value": "、".join(unknown)}
+            _("“%(value)s” is not one of the choices.") % {"value": "、".join(unknown)},
+            code=ClientErrorCode.NOT_A_CHOICE,
         )
     if cf.kind == K.CHOICE:
         if len(parts) > 1:
-            raise ValidationError(_("Choose only one value."))
+            raise ValidationError(_("Choose only one value."), code=ClientErrorCode.ONE_CHOICE_ONLY)
         return parts[0]
     return [c for c in cf.choices if c in parts]
 
@@ -163,7 +174,14 @@ def _clean_choices(kind: str, choices: list[str]) -> list[str]:
         if c and c not in seen:
             seen.append(c)
     if kind in (K.CHOICE, K.MULTI_CHOICE) and len(seen) < 2:
-        raise ValidationError({"choices": _("List at least two choices, one per line.")})
+        raise ValidationError(
+            {
+                "choices": ValidationError(
+                    _("List at least two choices, one per line."),
+                    code=ClientErrorCode.TOO_FEW_CHOICES,
+                )
+            }
+        )
     return seen if kind in (K.CHOICE, K.MULTI_CHOICE) else []
 
 

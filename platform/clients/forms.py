@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from clients import conflicts, custom_fields
+from clients.errors import ClientErrorCode
 from clients.models import (
     Client,
     ClientHealth,
@@ -150,9 +151,13 @@ class ClientForm(forms.ModelForm):
             return None
         referrer = Client.objects.filter(file_number__iexact=number).first()
         if referrer is None:
-            raise ValidationError(_("No client has this file number."), code="no_referrer")
+            raise ValidationError(
+                _("No client has this file number."), code=ClientErrorCode.NO_REFERRER
+            )
         if self.editing is not None and referrer.pk == self.editing.pk:
-            raise ValidationError(_("A client cannot refer themselves."), code="self_referral")
+            raise ValidationError(
+                _("A client cannot refer themselves."), code=ClientErrorCode.SELF_REFERRAL
+            )
         return referrer
 
     def _post_clean(self):
@@ -227,7 +232,7 @@ class BulkTagForm(forms.Form):
         if not data.get("everything") and not data.get("ids"):
             raise ValidationError(
                 _("Tick at least one client, or choose all clients matching the list."),
-                code="nothing_selected",
+                code=ClientErrorCode.NOTHING_SELECTED,
             )
         return data
 
@@ -261,7 +266,10 @@ class ClientRulesForm(forms.ModelForm):
     def clean_phone_region(self) -> str:
         region = self.cleaned_data["phone_region"].strip().upper()
         if region not in phonenumbers.SUPPORTED_REGIONS:
-            raise ValidationError(_("Use a two-letter country code such as CN or HK."))
+            raise ValidationError(
+                _("Use a two-letter country code such as CN or HK."),
+                code=ClientErrorCode.PHONE_REGION,
+            )
         return region
 
     def clean(self):
@@ -289,7 +297,9 @@ class TagForm(forms.ModelForm):
         if self.instance.pk:
             clash = clash.exclude(pk=self.instance.pk)
         if clash.exists():
-            raise ValidationError(_("A tag with this name already exists."), code="duplicate")
+            raise ValidationError(
+                _("A tag with this name already exists."), code=ClientErrorCode.DUPLICATE_TAG
+            )
         return name
 
 

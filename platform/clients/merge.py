@@ -22,6 +22,7 @@ from audit.models import Action
 from audit.services import note, record
 from clients import fields as client_fields
 from clients import related
+from clients.errors import ClientErrorCode
 from clients.models import Client, ClientHealth
 from clients.services import ClientData, client_update
 
@@ -130,7 +131,9 @@ def client_merge(
     from visits.services import refresh_client_visit_stats
 
     if kept.pk == merged.pk:
-        raise ValidationError(_("A file cannot be merged into itself."), code="same_file")
+        raise ValidationError(
+            _("A file cannot be merged into itself."), code=ClientErrorCode.SAME_FILE
+        )
     locked = {
         c.pk: c
         for c in Client.objects.select_for_update()
@@ -139,7 +142,7 @@ def client_merge(
     }
     kept, merged = locked[kept.pk], locked[merged.pk]
     if kept.erased_at or merged.erased_at:
-        raise ValidationError(_("An erased file cannot be merged."), code="erased")
+        raise ValidationError(_("An erased file cannot be merged."), code=ClientErrorCode.ERASED)
 
     unknown = set(take_from_merged) - set(MERGE_FIELDS)
     if unknown:

@@ -16,6 +16,7 @@ from audit import services as audit
 from audit.models import Action
 from clients import fields as client_fields
 from clients import search
+from clients.errors import ClientErrorCode
 from clients.models import (
     Client,
     ClientHealth,
@@ -53,7 +54,7 @@ def refuse_erased(client: Client) -> None:
     """An erased file takes no new personal data: every write to a client's data
     (details, health, photo, visits, contacts, consents) checks this first."""
     if client.erased_at:
-        raise ValidationError(_("This file was erased."), code="erased")
+        raise ValidationError(_("This file was erased."), code=ClientErrorCode.ERASED)
 
 
 def phone_region() -> str:
@@ -273,7 +274,7 @@ def client_settings_update(**values) -> ClientSettings:
         try:
             validate_file_prefix(values["file_prefix"])
         except ValidationError as exc:
-            raise ValidationError({"file_prefix": exc.messages}) from exc
+            raise ValidationError({"file_prefix": exc.error_list}) from exc
     row = ClientSettings.objects.select_for_update().get(pk=client_settings().pk)
     for name, value in values.items():
         setattr(row, name, value)
@@ -311,7 +312,8 @@ def section_delete(*, section: CustomFieldSection) -> None:
     """Delete an empty custom-field section; one that still holds fields is refused."""
     if section.fields.exists():
         raise ValidationError(
-            _("Move or retire this section's fields before deleting it."), code="not_empty"
+            _("Move or retire this section's fields before deleting it."),
+            code=ClientErrorCode.SECTION_NOT_EMPTY,
         )
     section.delete()
 

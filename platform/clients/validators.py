@@ -7,6 +7,8 @@ import phonenumbers
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from clients.errors import ClientErrorCode
+
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 
@@ -19,9 +21,11 @@ def normalise_phone(value: str, *, region: str) -> str:
     try:
         number = phonenumbers.parse(value, region)
     except phonenumbers.NumberParseException:
-        raise ValidationError(_("Enter a valid phone number."), code="phone") from None
+        raise ValidationError(
+            _("Enter a valid phone number."), code=ClientErrorCode.PHONE
+        ) from None
     if not phonenumbers.is_valid_number(number):
-        raise ValidationError(_("Enter a valid phone number."), code="phone")
+        raise ValidationError(_("Enter a valid phone number."), code=ClientErrorCode.PHONE)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -47,18 +51,21 @@ def normalise_cn_national_id(value: str) -> str:
         return ""
     if not re.fullmatch(r"\d{17}[\dX]", value):
         raise ValidationError(
-            _("An ID number has 17 digits followed by a digit or X."), code="id_format"
+            _("An ID number has 17 digits followed by a digit or X."),
+            code=ClientErrorCode.ID_FORMAT,
         )
     try:
         date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
         raise ValidationError(
-            _("The date of birth inside this ID number is not a real date."), code="id_date"
+            _("The date of birth inside this ID number is not a real date."),
+            code=ClientErrorCode.ID_DATE,
         ) from None
     total = sum(int(digit) * weight for digit, weight in zip(value[:17], _ID_WEIGHTS, strict=True))
     if _ID_CHECK[total % 11] != value[17]:
         raise ValidationError(
-            _("This ID number's check digit is wrong; check for a typo."), code="id_checksum"
+            _("This ID number's check digit is wrong; check for a typo."),
+            code=ClientErrorCode.ID_CHECKSUM,
         )
     return value
 
@@ -66,4 +73,4 @@ def normalise_cn_national_id(value: str) -> str:
 def validate_file_prefix(value: str) -> None:
     """File numbers are the prefix and a running number: letters and digits only."""
     if not value.isalnum():
-        raise ValidationError(_("Use letters and digits only."), code="prefix")
+        raise ValidationError(_("Use letters and digits only."), code=ClientErrorCode.FILE_PREFIX)

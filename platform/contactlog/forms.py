@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.selectors import staff_choices
+from contactlog.errors import ContactErrorCode
 from contactlog.models import ContactEntry
 from contactlog.services import CONTACT_FIELDS
 
@@ -52,7 +53,9 @@ class ContactEntryForm(forms.ModelForm):
     def clean_contacted_at(self):
         when = self.cleaned_data["contacted_at"]
         if when > timezone.now() + FUTURE_SLACK:
-            raise forms.ValidationError(_("A contact cannot be in the future."), code="future")
+            raise forms.ValidationError(
+                _("A contact cannot be in the future."), code=ContactErrorCode.FUTURE
+            )
         return when
 
     def clean(self):
@@ -62,7 +65,8 @@ class ContactEntryForm(forms.ModelForm):
             self.add_error(
                 "next_follow_up",
                 forms.ValidationError(
-                    _("The follow-up cannot be before the contact."), code="before_contact"
+                    _("The follow-up cannot be before the contact."),
+                    code=ContactErrorCode.FOLLOW_UP_BEFORE_CONTACT,
                 ),
             )
         return cleaned

@@ -16,6 +16,7 @@ from clients import fields as client_fields
 from clients import related
 from clients.models import Client, ClientHealth
 from clients.services import client_derive, refuse_erased
+from privacy.errors import PrivacyErrorCode
 from privacy.models import ConsentRecord
 
 
@@ -81,7 +82,9 @@ def client_erase(*, client: Client, actor) -> Client:
     the books still add up; every area's own data goes through its related handler."""
     client = Client.objects.select_for_update().get(pk=client.pk)
     if client.erased_at:
-        raise ValidationError(_("This file was already erased."), code="erased")
+        raise ValidationError(
+            _("This file was already erased."), code=PrivacyErrorCode.ALREADY_ERASED
+        )
     photo = client.photo.name if client.photo else ""
 
     for handler in related.handlers():

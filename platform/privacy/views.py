@@ -19,6 +19,7 @@ from clients import selectors as client_selectors
 from clients.models import Client
 from portal.mixins import CapabilityRequiredMixin
 from privacy import export, selectors, services
+from privacy.errors import PrivacyErrorCode
 from privacy.models import Method, Purpose
 
 if TYPE_CHECKING:
@@ -47,7 +48,10 @@ class EraseForm(forms.Form):
     def clean_file_number(self) -> str:
         typed = self.cleaned_data["file_number"].strip()
         if typed.upper() != self.client.file_number.upper():
-            raise ValidationError(_("This is not the file number of this client."), code="mismatch")
+            raise ValidationError(
+                _("This is not the file number of this client."),
+                code=PrivacyErrorCode.FILE_NUMBER_MISMATCH,
+            )
         return typed
 
 
