@@ -14,7 +14,7 @@ import time
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
-from devstack.services import Postgres, Redis, child_env
+from devstack.services import Postgres, Redis, child_env, run_child, stop_on_signals
 
 ROOT = Path(__file__).resolve().parents[2]
 VAR = Path(os.environ.get("CLINICDESK_VAR_DIR", ROOT / "var"))
@@ -32,8 +32,9 @@ def say(message: str) -> None:
 
 @contextmanager
 def backing_services(*, throwaway: bool, database: str = "clinicdesk"):
-    """Yield the environment (DATABASE_URL, REDIS_URL) of embedded or external servers."""
-    with ExitStack() as stack:
+    """Yield the environment (DATABASE_URL, REDIS_URL) of embedded or external servers.
+    The embedded ones are stopped however the block ends, SIGTERM and SIGHUP included."""
+    with stop_on_signals(), ExitStack() as stack:
         env: dict[str, str] = {}
         if os.environ.get("DATABASE_URL"):
             env["DATABASE_URL"] = os.environ["DATABASE_URL"]
@@ -150,7 +151,7 @@ def cmd_test(args) -> int:
         pytest_args = args.pytest_args
         if pytest_args and pytest_args[0] == "--":
             pytest_args = pytest_args[1:]
-        return subprocess.run([PY, "-m", "pytest", *pytest_args], env=env, cwd=ROOT).returncode
+        return run_child([PY, "-m", "pytest", *pytest_args], env=env, cwd=ROOT)
 
 
 def cmd_reset(_args) -> int:

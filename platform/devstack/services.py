@@ -5,14 +5,58 @@ Either is skipped when DATABASE_URL or REDIS_URL points at a real server.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
+
+# Signals a CI job, `timeout` or a closing terminal send. Neither PostgreSQL (pg_ctl puts it
+# in its own session) nor redis-server (started in its own) receives them, and Python's
+# default action ends the process without running ``finally`` blocks: both would outlive it.
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+
+
+@contextlib.contextmanager
+def stop_on_signals() -> Iterator[None]:
+    """Turn SIGTERM and SIGHUP into SystemExit, so the stack unwinds and stops its servers
+    as it does after Ctrl-C. A repeated signal during that clean-up is ignored."""
+
+    def unwind(signum, _frame):
+        for sig in STOP_SIGNALS:
+            signal.signal(sig, signal.SIG_IGN)
+        raise SystemExit(128 + signum)
+
+    previous = {sig: signal.signal(sig, unwind) for sig in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def run_child(command: list[str], *, grace: float = 10, **popen) -> int:
+    """``subprocess.run`` that, when interrupted (a signal turned into SystemExit, Ctrl-C),
+    asks the child to stop with SIGTERM and kills it only after ``grace`` seconds, so the
+    child can stop what it started in turn."""
+    process = subprocess.Popen(command, **popen)
+    try:
+        return process.wait()
+    except BaseException:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=grace)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        raise
 
 
 def free_port(preferred: int | None = None) -> int:
@@ -54,6 +98,10 @@ class Postgres:
     def drop_database(self, name: str) -> None:
         with psycopg.connect(self.url("postgres"), autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    @property
+    def pid(self) -> int | None:
+        return self.server.get_pid()
 
     def stop(self) -> None:
         self.server.cleanup()

@@ -1,0 +1,93 @@
+"""The development stack stops what it started when it is killed the way CI jobs and
+`timeout` kill things (SIGTERM), not only on Ctrl-C."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+from pathlib import Path
+
+import psutil
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# Starts the embedded servers the way `make test` and the benchmarks do, says their pids,
+# and waits to be killed.
+SCRIPT = textwrap.dedent(
+    """
+    import json, time
+    from pathlib import Path
+
+    import psutil, psycopg
+
+    from devstack.__main__ import backing_services
+
+    with backing_services(throwaway=True, database="sigterm_probe") as env:
+        with psycopg.connect(env["DATABASE_URL"]) as conn:
+            data_dir = conn.execute("SHOW data_directory").fetchone()[0]
+        postgres = int(Path(data_dir, "postmaster.pid").read_text().split()[0])
+        redis = [p.pid for p in psutil.Process().children() if "redis" in p.name()]
+        print(json.dumps({"postgres": postgres, "redis": redis[0], "data": data_dir}), flush=True)
+        time.sleep(600)
+    """
+)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def _pids_line(process: subprocess.Popen, timeout: float) -> str:
+    """The script's JSON line, after the stack's own start-up messages."""
+    found: list[str] = []
+
+    def read():
+        for line in process.stdout:
+            if line.startswith("{"):
+                found.append(line)
+                return
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    reader.join(timeout)
+    return found[0] if found else ""
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
+def test_a_stack_stopped_by_a_signal_leaves_no_postgres_or_redis_running(signum):
+    # given: a script holding an embedded PostgreSQL and Redis
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "platform"), str(ROOT)])
+    process = subprocess.Popen(
+        [sys.executable, "-c", SCRIPT],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = _pids_line(process, timeout=180)
+        assert line, "the script did not start its servers"
+        pids = json.loads(line)
+        assert _alive(pids["postgres"]) and _alive(pids["redis"])
+        # when
+        process.send_signal(signum)
+        code = process.wait(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    # then: both servers are gone, and so is the throw-away data
+    assert code == 128 + signum
+    assert not _alive(pids["postgres"])
+    assert not _alive(pids["redis"])
+    assert not Path(pids["data"]).exists()
