@@ -9,7 +9,6 @@ import pytest
 from django_tenants.utils import tenant_context
 from openpyxl import Workbook, load_workbook
 
-from audit import services as audit_services
 from audit.models import AuditEntry
 from clients.models import Client, ClientHealth
 from clients.services import ClientData, client_create, client_health_update
@@ -149,8 +148,10 @@ def test_a_messy_sheet_reports_every_bad_row_and_imports_nothing_until_they_are_
         chosen["首次就诊日期"] == "visit.visited_on"
         and chosen["累计消费金额"] == "client.opening_spend"
     )
-    # Health columns come in too (written, never shown to the front desk afterwards).
-    assert chosen["是否有药物过敏史"] == "health.has_drug_allergy"
+    # Health columns are left out for the front desk: only a clinical role imports them.
+    assert (
+        chosen["是否有药物过敏史"] == "" and "是否有药物过敏史" in mapping_page.context["withheld"]
+    )
     assert preview.status_code == 200
     page = preview.content.decode()
     bad = {row.row_number: dict(row.errors) for row in preview.context["bad"]}
@@ -196,7 +197,7 @@ def test_a_messy_sheet_reports_every_bad_row_and_imports_nothing_until_they_are_
     assert zhang.total_spend == Decimal("12800.00") and zhang.visit_count == 1
     assert zhang.first_visit_on == date(2024, 3, 1)
     with tenant_context(cast.tenant_a):
-        assert ClientHealth.objects.get(client=zhang).drug_allergies == "青霉素"
+        assert not ClientHealth.objects.filter(client=zhang).exists()
         visit = Visit.objects.get(client=zhang)
         assert visit.treatment_items == ["光子嫩肤", "水光针"] and visit.satisfaction == 5
         assert Visit.objects.get(client=li).satisfaction == 4
@@ -264,7 +265,7 @@ def test_a_failure_during_the_commit_leaves_nothing_behind(cast, storage, owner_
             raise RuntimeError("disk full")
         real(objects)
 
-    monkeypatch.setattr(services, "copy_insert", broken)
+    monkeypatch.setattr(services.commit, "copy_insert", broken)
     response = owner_a.post(f"/clients/import/{job_id}/commit/", {}, follow=True)
     assert "nothing was saved" in response.content.decode()
     with tenant_context(cast.tenant_a):
@@ -276,7 +277,7 @@ def test_large_files_run_in_the_worker_tasks(
     cast, storage, owner_a, monkeypatch, django_capture_on_commit_callbacks
 ):
     # Every file counts as large; the queued tasks run as the worker would run them.
-    monkeypatch.setattr(services, "BACKGROUND_BYTES", 0)
+    monkeypatch.setattr(services.jobs, "BACKGROUND_BYTES", 0)
     monkeypatch.setattr(tasks.check, "delay", tasks.check.run)
     monkeypatch.setattr(tasks.commit, "delay", tasks.commit.run)
     job_id = _upload(owner_a, _xlsx(rows=ROWS[:2]))
@@ -289,8 +290,9 @@ def test_large_files_run_in_the_worker_tasks(
         assert ImportJob.objects.get(pk=job_id).good_rows == 2
     with django_capture_on_commit_callbacks(execute=True) as queued:
         owner_a.post(f"/clients/import/{job_id}/commit/", {"skip_bad": "1"})
-    # one commit task; the audit trail's after-commit sealer aside
-    assert len([f for f in queued if not isinstance(f, audit_services._Sealer)]) == 1
+    # one commit task; the audit trail's after-commit sealer and the file's deletion aside
+    tasks_queued = [f for f in queued if "job_commit_start" in getattr(f, "__qualname__", "")]
+    assert len(tasks_queued) == 1
     with tenant_context(cast.tenant_a):
         assert Client.objects.count() == 2
         assert ImportJob.objects.get(pk=job_id).status == "done"
@@ -331,7 +333,7 @@ def test_export_follows_the_list_and_the_users_rights(cast, owner_a, owner_b, fr
             password=cast.password,
             roles=["manager"],
         )
-    assert front_desk_a.get("/clients/export.csv").status_code == 404
+    assert front_desk_a.get("/clients/export.csv").status_code == 403
     # Tenant B's export holds only tenant B's clients.
     other = b"".join(owner_b.get("/clients/export.csv").streaming_content).decode("utf-8")
     assert "张三" not in other and "李四" not in other

@@ -23,18 +23,8 @@ from audit.services import note, record
 from clients import fields as client_fields
 from clients import related
 from clients.errors import ClientErrorCode
+from clients.fill import HEALTH_FLAGS, HEALTH_TEXT_FIELDS, client_fill
 from clients.models import Client, ClientHealth
-from clients.services import ClientData, client_update
-
-HEALTH_TEXT_FIELDS = (
-    "surgery_history",
-    "drug_allergies",
-    "other_allergies",
-    "chronic_conditions",
-    "current_medications",
-    "notes",
-)
-HEALTH_FLAGS = ("has_surgery_history", "has_drug_allergy", "has_chronic_condition")
 
 
 def _empty(value) -> bool:
@@ -60,34 +50,13 @@ def default_choices(kept: Client, merged: Client) -> set[str]:
     }
 
 
-def _join_text(kept: str, merged: str, file_number: str) -> str:
-    """Both files' notes, the merged file's marked with its number; nothing repeated."""
-    kept, merged = (kept or "").strip(), (merged or "").strip()
-    if not merged or merged in kept:
-        return kept
-    if not kept:
-        return merged
-    return f"{kept}\n[{file_number}] {merged}"
-
-
-def _merge_health(kept: Client, merged: Client) -> None:
-    rows = {h.client_id: h for h in ClientHealth.objects.filter(client__in=[kept, merged])}
-    theirs, ours = rows.get(merged.pk), rows.get(kept.pk)
-    if theirs is None:
-        return
-    if ours is None:
-        theirs.client = kept
-        theirs.save(update_fields=["client"])
-        return
-    for name in HEALTH_TEXT_FIELDS:
-        setattr(
-            ours, name, _join_text(getattr(ours, name), getattr(theirs, name), merged.file_number)
-        )
-    for name in HEALTH_FLAGS:
-        setattr(ours, name, getattr(ours, name) or getattr(theirs, name))
-    ours.pregnancy = ours.pregnancy or theirs.pregnancy
-    ours.save()
-    theirs.delete()
+def _health_of(client: Client) -> dict:
+    health = ClientHealth.objects.filter(client=client).first()
+    if health is None:
+        return {}
+    return {
+        name: getattr(health, name) for name in (*HEALTH_TEXT_FIELDS, *HEALTH_FLAGS, "pregnancy")
+    }
 
 
 def _move_related(kept: Client, merged: Client) -> list[str]:
@@ -155,18 +124,21 @@ def client_merge(
     for handler in related.handlers():
         if handler.merge is not None:
             handler.merge(kept, merged)
-    _merge_health(kept, merged)
+    health = _health_of(merged)
     moved = _move_related(kept, merged)
 
-    kept = client_update(client=kept, data=ClientData(values))
-    kept.custom = {**merged.custom, **kept.custom}
-    kept.opening_spend += merged.opening_spend
-    update = ["custom", "opening_spend"]
+    kept = client_fill(
+        client=kept,
+        values={**values, "custom": merged.custom, "opening_spend": merged.opening_spend},
+        take=values,
+        health=health,
+        source=merged.file_number,
+        actor=actor,
+    )
     discarded_photo = merged.photo.name if merged.photo else ""
     if merged.photo and not kept.photo:
         kept.photo, discarded_photo = merged.photo.name, ""
-        update.append("photo")
-    kept.save(update_fields=update)
+        kept.save(update_fields=["photo"])
     refresh_client_visit_stats([kept.pk])
 
     merged_number = merged.file_number

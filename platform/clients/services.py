@@ -181,11 +181,16 @@ def client_create(
 
 @transaction.atomic
 def client_update(
-    *, client: Client, data: ClientData, expected_version: int | None = None, actor=None
+    *,
+    client: Client,
+    data: ClientData,
+    expected_version: int | None = None,
+    actor=None,
+    note: str = "",
 ) -> Client:
     """Save changes to a client file. With ``expected_version`` (the version the editor
     opened), a file saved by someone else in between raises EditConflict instead of being
-    silently overwritten."""
+    silently overwritten. ``note``: why, for the audit trail (an import row, a merge)."""
     client = Client.objects.select_for_update().get(pk=client.pk)
     refuse_erased(client)
     if expected_version is not None and client.version != expected_version:
@@ -209,6 +214,7 @@ def client_update(
             client_id=client.pk,
             fields=fields,
             changes=changes,
+            note=note,
         )
     return client
 

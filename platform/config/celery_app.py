@@ -23,6 +23,11 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute=17),
         "args": ("accounts.clear_expired_sessions",),
     },
+    "clear-abandoned-imports": {
+        "task": "tenants.fan_out",
+        "schedule": crontab(minute=41),
+        "args": ("imports.clear_abandoned",),
+    },
     "seal-audit-stragglers": {
         "task": "tenants.fan_out",
         "schedule": crontab(minute="*/10"),

@@ -92,17 +92,57 @@ def parse_gender(raw) -> str:
 
 _YES = {"是", "有", "y", "yes", "true", "1", "✓", "√", "是的"}
 _NO = {"否", "无", "没有", "n", "no", "false", "0", "×", "✗", "不"}
+# What a clinic writes in a health column for "nothing on file".
+_NOTHING = _NO | {
+    "none",
+    "n/a",
+    "na",
+    "nil",
+    "-",
+    "--",
+    "—",
+    "/",
+    "无无",
+    "暂无",
+    "否认",
+    "不详",
+    "未知",
+    "无过敏",
+    "无过敏史",
+    "无病史",
+    "无手术史",
+}
+# Not an answer: kept as a problem for the user to settle, never read as yes or no.
+_UNSURE = {"也许", "可能", "不确定", "不清楚", "不知道", "?", "？", "maybe", "unknown"}
+_LEADING_YES = re.compile(r"^(是的|是|有)\s*[,，:：;；、（(]?\s*")
 
 
-def parse_yesno(raw) -> bool | None:
-    value = text(raw).lower()
+def _nothing(value: str) -> bool:
+    return value.lower().rstrip("。.") in _NOTHING
+
+
+def parse_flag(raw) -> tuple[bool | None, str]:
+    """A yes/no health column as clinics fill it: 是/否, or the detail itself in place of
+    是 (是否有药物过敏史 = 青霉素过敏), which is a yes and the detail (returned second)."""
+    value = text(raw)
     if not value:
-        return None
-    if value in _YES:
-        return True
-    if value in _NO:
-        return False
-    raise ValidationError(_("“%(value)s” is neither yes nor no.") % {"value": text(raw)})
+        return None, ""
+    if value.lower() in _YES:
+        return True, ""
+    if _nothing(value):
+        return False, ""
+    if value.lower() in _UNSURE:
+        raise ValidationError(
+            _("“%(value)s” is neither yes nor no.") % {"value": value}, code="unsure"
+        )
+    detail = _LEADING_YES.sub("", value).rstrip("）)").strip()
+    return True, detail
+
+
+def parse_health_text(raw) -> str:
+    """Free-text health: 无, 否, 没有, none, N/A… mean nothing on file, not a history."""
+    value = text(raw)
+    return "" if _nothing(value) else value
 
 
 _SATISFACTION = {
@@ -178,8 +218,10 @@ def parse(kind: str, raw, *, region: str, field=None):
         return parse_phones(raw, region)
     if kind == "gender":
         return parse_gender(raw)
-    if kind == "yesno":
-        return parse_yesno(raw)
+    if kind == "flag":
+        return parse_flag(raw)
+    if kind == "health_text":
+        return parse_health_text(raw)
     if kind == "satisfaction":
         return parse_satisfaction(raw)
     if kind == "amount":

@@ -17,7 +17,13 @@ class Target:
     key: str
     label: str | Promise
     group: str | Promise
-    kind: str  # text, date, birth_date, phone, gender, yesno, number, amount, id, items…
+    kind: str  # text, date, birth_date, phone, gender, flag, number, amount, id, items…
+    # A yes/no column's matching text field: where the detail goes when a clinic writes
+    # it in place of 是.
+    detail: str = ""
+    # Health and clinical notes: written only by a clinical role, never shown in the
+    # preview (seed 000: the front desk sees no medical data).
+    clinical: bool = False
 
 
 _BASIC, _HEALTH, _VISIT = _("Client file"), _("Health"), _("Visit history")
@@ -40,19 +46,48 @@ TARGETS: tuple[Target, ...] = (
     Target("client.special_notes", _("Special notes"), _BASIC, "text"),
     Target("client.payment_method", _("Payment method (kept in special notes)"), _BASIC, "text"),
     Target("client.opening_spend", _("Total spend so far"), _BASIC, "amount"),
-    Target("health.has_surgery_history", _("Has had surgery (yes/no)"), _HEALTH, "yesno"),
-    Target("health.surgery_history", _("Surgery history"), _HEALTH, "text"),
-    Target("health.has_drug_allergy", _("Has drug allergies (yes/no)"), _HEALTH, "yesno"),
-    Target("health.drug_allergies", _("Drug allergies"), _HEALTH, "text"),
-    Target("health.other_allergies", _("Other allergies"), _HEALTH, "text"),
-    Target("health.has_chronic_condition", _("Has other illnesses (yes/no)"), _HEALTH, "yesno"),
-    Target("health.chronic_conditions", _("Chronic conditions"), _HEALTH, "text"),
-    Target("health.current_medications", _("Current medications"), _HEALTH, "text"),
+    Target(
+        "health.has_surgery_history",
+        _("Has had surgery (yes/no)"),
+        _HEALTH,
+        "flag",
+        detail="health.surgery_history",
+        clinical=True,
+    ),
+    Target("health.surgery_history", _("Surgery history"), _HEALTH, "health_text", clinical=True),
+    Target(
+        "health.has_drug_allergy",
+        _("Has drug allergies (yes/no)"),
+        _HEALTH,
+        "flag",
+        detail="health.drug_allergies",
+        clinical=True,
+    ),
+    Target("health.drug_allergies", _("Drug allergies"), _HEALTH, "health_text", clinical=True),
+    Target("health.other_allergies", _("Other allergies"), _HEALTH, "health_text", clinical=True),
+    Target(
+        "health.has_chronic_condition",
+        _("Has other illnesses (yes/no)"),
+        _HEALTH,
+        "flag",
+        detail="health.chronic_conditions",
+        clinical=True,
+    ),
+    Target(
+        "health.chronic_conditions", _("Chronic conditions"), _HEALTH, "health_text", clinical=True
+    ),
+    Target(
+        "health.current_medications",
+        _("Current medications"),
+        _HEALTH,
+        "health_text",
+        clinical=True,
+    ),
     Target("visit.visited_on", _("First visit date"), _VISIT, "date"),
     Target("visit.treatment_items", _("Treatment items"), _VISIT, "items"),
     Target("visit.satisfaction", _("Satisfaction (1–5)"), _VISIT, "satisfaction"),
-    Target("visit.efficacy", _("Efficacy evaluation"), _VISIT, "text"),
-    Target("visit.suggestions", _("Client's suggestions"), _VISIT, "text"),
+    Target("visit.efficacy", _("Efficacy evaluation"), _VISIT, "text", clinical=True),
+    Target("visit.suggestions", _("Client's suggestions"), _VISIT, "text", clinical=True),
 )
 
 # Chinese headers seen in the seeds and in clinics' sheets (English ones: _ENGLISH).

@@ -16,7 +16,7 @@ from audit.models import Action
 from clients import selectors as client_selectors
 from clients.services import phone_region
 from core.forms import add_service_errors
-from imports import export, services
+from imports import export, selectors, services
 from imports.models import ImportJob, JobStatus, RowAction
 from portal.mixins import CapabilityRequiredMixin
 
@@ -33,17 +33,27 @@ class UploadForm(forms.Form):
 
 
 def _job(request, pk: int) -> ImportJob:
-    job = ImportJob.objects.filter(pk=pk).first()
+    """The job, if it is this user's (or they own the business); anyone else gets 404."""
+    job = services.job_for(user=request.user, pk=pk)
     if job is None:
         raise Http404
     return job
+
+
+def _hidden_sample(target, user) -> bool:
+    """Health and ID cells are shown only to those who may read them in the portal."""
+    if target is None:
+        return False
+    if target.key == "client.national_id":
+        return not user.can(Capability.VIEW_FULL_ID)
+    return target.clinical and not user.can(Capability.VIEW_HEALTH)
 
 
 class ImportStartView(CapabilityRequiredMixin, View):
     capability = Capability.IMPORT_CLIENTS
 
     def get(self, request):
-        jobs = ImportJob.objects.select_related("created_by")[:10]
+        jobs = services.jobs_visible(request.user)[:10]
         return render(request, "imports/start.html", {"form": UploadForm(), "jobs": jobs})
 
     def post(self, request):
@@ -55,7 +65,7 @@ class ImportStartView(CapabilityRequiredMixin, View):
                 add_service_errors(form, exc)
             else:
                 return redirect("imports:mapping", pk=job.pk)
-        jobs = ImportJob.objects.select_related("created_by")[:10]
+        jobs = services.jobs_visible(request.user)[:10]
         return render(request, "imports/start.html", {"form": form, "jobs": jobs}, status=400)
 
 
@@ -63,24 +73,34 @@ class ImportMappingView(CapabilityRequiredMixin, View):
     capability = Capability.IMPORT_CLIENTS
 
     def _context(self, job, chosen, error="", targets=None):
-        targets = targets if targets is not None else services.available_targets()
+        user = self.request.user
+        targets = targets if targets is not None else services.available_targets(user)
         groups: dict = {}
         for target in targets:
             groups.setdefault(str(target.group), []).append(target)
-        columns = [
-            (
-                str(i),
-                header,
-                [row[i] for row in job.samples if i < len(row) and row[i]][:3],
-                chosen.get(str(i), ""),
+        every = {t.key: t for t in services.all_targets()}
+        guessed = services.mapping.guess(job.headers, list(every.values()))
+        withheld = services.withheld_columns(job, user)
+        columns = []
+        for i, header in enumerate(job.headers):
+            target = every.get(chosen.get(str(i)) or guessed.get(str(i), ""))
+            samples = (
+                None  # shown as "hidden"
+                if _hidden_sample(target, user)
+                else [r[i] for r in job.samples if i < len(r) and r[i]][:3]
             )
-            for i, header in enumerate(job.headers)
-        ]
-        return {"job": job, "columns": columns, "groups": groups, "error": error}
+            columns.append((str(i), header, samples, chosen.get(str(i), "")))
+        return {
+            "job": job,
+            "columns": columns,
+            "groups": groups,
+            "error": error,
+            "withheld": [job.headers[int(c)] for c in withheld],
+        }
 
     def get(self, request, pk: int):
         job = _job(request, pk)
-        targets = services.available_targets()
+        targets = services.available_targets(request.user)
         chosen = job.mapping or services.mapping.guess(job.headers, targets)
         context = self._context(job, chosen, targets=targets)
         return render(request, "imports/mapping.html", context)
@@ -89,11 +109,11 @@ class ImportMappingView(CapabilityRequiredMixin, View):
         job = _job(request, pk)
         chosen = {str(i): request.POST.get(f"col_{i}", "") for i in range(len(job.headers))}
         try:
-            services.job_map(job=job, chosen=chosen)
+            services.job_map(job=job, chosen=chosen, user=request.user)
+            services.job_check_start(job)
         except ValidationError as exc:
             context = self._context(job, chosen, " ".join(exc.messages))
             return render(request, "imports/mapping.html", context, status=400)
-        services.job_check_start(job)
         return redirect("imports:job", pk=job.pk)
 
 
@@ -115,18 +135,77 @@ class ImportJobView(CapabilityRequiredMixin, View):
             response["HX-Refresh"] = "true"
             return response
         if job.status == JobStatus.CHECKED:
-            rows = job.rows.all()
+            groups, membership = selectors.problem_groups(job)
+            page, rest = selectors.rest_page(job, groups, membership, request.GET.get("page"))
+            written, left_out = selectors.written_columns(job, request.user)
+            can_merge = services.may_merge(request.user)
             context.update(
-                bad=list(rows.exclude(errors=[])[:PREVIEW_LIMIT]),
+                groups=[g for g in groups if g.count >= selectors.GROUP_MIN],
+                bad=rest,
+                page=page,
+                written=written,
+                left_out=left_out,
+                settled=_settled_labels(job),
                 duplicates=list(
-                    rows.filter(errors=[]).exclude(
+                    job.rows.filter(errors=[]).exclude(
                         duplicate_of__isnull=True, duplicate_row__isnull=True
                     )[:PREVIEW_LIMIT]
                 ),
-                actions=RowAction.choices,
+                actions=[(v, label) for v, label in RowAction.choices if can_merge or v != "merge"],
                 limit=PREVIEW_LIMIT,
             )
         return render(request, "imports/job.html", context)
+
+
+SETTLE_LABELS = {
+    "skip": gettext_lazy("skip these rows"),
+    "drop": gettext_lazy("import them without this value"),
+    "notes": gettext_lazy("keep the value in the special notes"),
+}
+
+
+def _settled_labels(job) -> list[tuple]:
+    """(target key, cause, column label, decision label) of each settled group."""
+    labels = {t.key: t.label for t in services.all_targets()}
+    out = []
+    for group, how in job.settled.items():
+        key, _sep, cause = group.partition("|")
+        out.append((key, cause, labels.get(key, key), SETTLE_LABELS.get(how, how)))
+    return out
+
+
+class ImportSettleView(CapabilityRequiredMixin, View):
+    """Settle every row sharing one problem at once, then check the sheet again."""
+
+    capability = Capability.IMPORT_CLIENTS
+
+    def post(self, request, pk: int):
+        job = _job(request, pk)
+        try:
+            services.job_settle(
+                job=job,
+                key=request.POST.get("key", ""),
+                cause=request.POST.get("cause", ""),
+                how=request.POST.get("how", ""),
+                user=request.user,
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        return redirect("imports:job", pk=job.pk)
+
+
+class ImportDiscardView(CapabilityRequiredMixin, View):
+    capability = Capability.IMPORT_CLIENTS
+
+    def post(self, request, pk: int):
+        job = _job(request, pk)
+        try:
+            services.job_discard(job=job, user=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("imports:job", pk=job.pk)
+        messages.success(request, _("The import was discarded; its file and rows are deleted."))
+        return redirect("imports:start")
 
 
 class ImportCommitView(CapabilityRequiredMixin, View):
@@ -152,13 +231,21 @@ class ImportCommitView(CapabilityRequiredMixin, View):
             existing=request.POST.get("existing", ""),
             in_file=request.POST.get("in_file", ""),
             rows=per_row,
+            actor=request.user,
         )
         try:
             done = services.job_commit_start(job, actor=request.user)
-        except Exception as exc:  # the job records why; nothing was written
-            reason = " ".join(exc.messages) if isinstance(exc, ValidationError) else exc
+        except ValidationError as exc:  # the job records why; nothing was written
             messages.error(
-                request, _("The import failed and nothing was saved: %(error)s") % {"error": reason}
+                request,
+                _("The import failed and nothing was saved: %(error)s")
+                % {"error": " ".join(exc.messages)},
+            )
+        except Exception:  # noqa: BLE001 - recorded on the job; the user gets our words
+            messages.error(
+                request,
+                _("The import failed and nothing was saved: %(error)s")
+                % {"error": _("an unexpected error; please try again.")},
             )
         else:
             if done is not None:  # committed here; a worker's commit shows its progress

@@ -183,6 +183,9 @@ LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 15 * 60, minimum=1)
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
 SIGNUP_RATE_LIMIT = env_int("SIGNUP_RATE_LIMIT", 5, minimum=1)
 SIGNUP_RATE_WINDOW_SECONDS = env_int("SIGNUP_RATE_WINDOW_SECONDS", 3600, minimum=1)
+# An import left unfinished this long is discarded with its file and rows
+# (imports.clear_abandoned, hourly per tenant).
+IMPORT_ABANDONED_AFTER_HOURS = env_int("IMPORT_ABANDONED_AFTER_HOURS", 24, minimum=1)
 
 # Users live in each tenant schema: cookies stay host-only so a session made on one
 # tenant's host is never sent to another's. Never set SESSION_COOKIE_DOMAIN.
