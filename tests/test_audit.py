@@ -153,8 +153,8 @@ def test_only_owners_browse_the_trail_and_only_their_own(
     cast, owner_a, front_desk_a, practitioner_a, owner_b, django_assert_max_num_queries
 ):
     client = _client(cast.tenant_a)
-    assert front_desk_a.get("/audit/").status_code == 404
-    assert practitioner_a.get("/audit/").status_code == 404
+    assert front_desk_a.get("/audit/").status_code == 403
+    assert practitioner_a.get("/audit/").status_code == 403
     assert front_desk_a.get(f"/clients/{client.pk}/audit/").status_code == 404
     page = owner_a.get("/audit/", {"client": client.pk}).content.decode()
     assert "审计客户" in page

@@ -193,7 +193,7 @@ def test_saved_lists_keep_filters_and_are_private_unless_shared(cast, owner_a, f
 
 
 def test_custom_fields_are_defined_validated_saved_and_shown(cast, owner_a, front_desk_a):
-    assert front_desk_a.get("/clients/settings/").status_code == 404
+    assert front_desk_a.get("/clients/settings/").status_code == 403
     owner_a.post("/clients/settings/", {"form": "section", "name": "生活习惯", "order": 1})
     with tenant_context(cast.tenant_a):
         section = CustomFieldSection.objects.get(name="生活习惯")

@@ -102,7 +102,7 @@ def test_front_desk_sees_neither_health_data_nor_the_full_id(cast, front_desk_a)
     assert "青霉素" not in page and "Health" not in page
     assert VALID_ID not in page and "002X" in page
     assert front_desk_a.get(f"/clients/{client.pk}/health/").status_code == 404
-    assert front_desk_a.get(f"/clients/{client.pk}/health/edit/").status_code == 404
+    assert front_desk_a.get(f"/clients/{client.pk}/health/edit/").status_code == 403
     assert "青霉素" not in front_desk_a.get("/clients/").content.decode()
 
 
@@ -178,8 +178,8 @@ def test_marketing_cannot_create_or_edit_clients(cast, db):
     marketer = signed_in(cast.tenant_a, cast.host_a, "mark@alpha.test")
     client = ClientFactory(tenant=cast.tenant_a, name="张三")
     assert marketer.get("/clients/").status_code == 200
-    assert marketer.get("/clients/new/").status_code == 404
-    assert marketer.get(f"/clients/{client.pk}/edit/").status_code == 404
+    assert marketer.get("/clients/new/").status_code == 403
+    assert marketer.get(f"/clients/{client.pk}/edit/").status_code == 403
 
 
 def test_the_client_list_keeps_a_constant_number_of_queries(

@@ -238,8 +238,8 @@ def test_front_desk_and_practitioners_cannot_merge(cast, front_desk_a, practitio
         ClientFactory(tenant=cast.tenant_a, name="乙"),
     )
     for client in (front_desk_a, practitioner_a):
-        assert client.get(f"/clients/{a.pk}/merge/").status_code == 404
-        assert client.post(f"/clients/{a.pk}/merge/{b.pk}/", {}).status_code == 404
+        assert client.get(f"/clients/{a.pk}/merge/").status_code == 403
+        assert client.post(f"/clients/{a.pk}/merge/{b.pk}/", {}).status_code == 403
     with tenant_context(cast.tenant_a):
         assert Client.objects.count() == 2
 

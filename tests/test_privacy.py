@@ -203,8 +203,8 @@ def test_a_manager_exports_without_health_data_or_the_full_id(cast, db):
 def test_front_desk_and_practitioners_cannot_export(cast, front_desk_a, practitioner_a):
     client = _client_with_everything(cast)
     for user in (front_desk_a, practitioner_a):
-        assert user.get(f"/clients/{client.pk}/privacy/export.json").status_code == 404
-        assert user.get(f"/clients/{client.pk}/privacy/export.pdf").status_code == 404
+        assert user.get(f"/clients/{client.pk}/privacy/export.json").status_code == 403
+        assert user.get(f"/clients/{client.pk}/privacy/export.pdf").status_code == 403
     assert "export.json" not in front_desk_a.get(f"/clients/{client.pk}/consent/").content.decode()
 
 
@@ -337,11 +337,11 @@ def test_only_the_owner_may_erase(cast, front_desk_a, practitioner_a):
     manager = _manager(cast)
     client = ClientFactory(tenant=cast.tenant_a, name="张三")
     for user in (manager, front_desk_a, practitioner_a):
-        assert user.get(f"/clients/{client.pk}/privacy/erase/").status_code == 404
+        assert user.get(f"/clients/{client.pk}/privacy/erase/").status_code == 403
         response = user.post(
             f"/clients/{client.pk}/privacy/erase/", {"file_number": client.file_number}
         )
-        assert response.status_code == 404
+        assert response.status_code == 403
     with tenant_context(cast.tenant_a):
         client.refresh_from_db()
         assert client.erased_at is None and client.name == "张三"

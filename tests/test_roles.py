@@ -31,7 +31,7 @@ def test_each_role_opens_exactly_the_pages_its_capabilities_allow(cast, db, role
     response = client.get(path)
     # then
     allowed = PAGES[path] in ROLE_CAPABILITIES[role]
-    assert response.status_code == (200 if allowed else 404)
+    assert response.status_code == (200 if allowed else 403)
 
 
 def test_front_desk_never_holds_the_medical_history_capability():

@@ -254,8 +254,8 @@ def test_a_marketing_user_sees_the_tab_but_cannot_record_visits(cast, db):
     visit = _visit(cast.tenant_a, client, visited_on=date(2026, 2, 1), efficacy="良好")
     page = marketing.get(f"/clients/{client.pk}/visits/").content.decode()
     assert "Record a visit" not in page and "良好" not in page
-    assert marketing.get(f"/visits/client/{client.pk}/new/").status_code == 404
-    assert marketing.get(f"/visits/{visit.pk}/edit/").status_code == 404
+    assert marketing.get(f"/visits/client/{client.pk}/new/").status_code == 403
+    assert marketing.get(f"/visits/{visit.pk}/edit/").status_code == 403
 
 
 def test_the_visits_tab_keeps_a_constant_number_of_queries(

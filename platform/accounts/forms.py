@@ -49,9 +49,29 @@ class InviteForm(forms.Form):
     email = forms.EmailField(label=_("Email address"))
     roles = RolesField()
 
+    def __init__(self, *args, grantable: frozenset[str] | None = None, **kwargs):
+        """``grantable``: the roles the inviting user may give; only those are offered."""
+        super().__init__(*args, **kwargs)
+        if grantable is not None:
+            self.fields["roles"].choices = [
+                (value, label) for value, label in Role.choices if value in grantable
+            ]
+
 
 class StaffRolesForm(forms.Form):
     roles = RolesField()
+
+
+class StaffPolicyForm(forms.Form):
+    managers_grant_clinical_roles = forms.BooleanField(
+        label=_("Managers may give clinical roles"),
+        required=False,
+        help_text=_(
+            "Lets managers invite practitioners, give or take away clinical roles, and "
+            "deactivate practitioners. Clinical roles open medical history. Only an owner "
+            "can change this."
+        ),
+    )
 
 
 class AcceptInvitationForm(forms.Form):

@@ -42,3 +42,31 @@ def record_failure(request: HttpRequest, email: str) -> None:
 
 def record_success(email: str) -> None:
     ratelimit.reset(_account_key(email))
+
+
+# Password reset requests send mail to whatever address is typed: limited per account
+# (the address typed, known or not, so the answer tells nothing) and per client address,
+# in the same cache counters. Settings may override the defaults.
+RESET_PER_ACCOUNT = 3
+RESET_WINDOW_SECONDS = 60 * 60
+
+
+def _reset_limits() -> tuple[int, int]:
+    per_account = getattr(settings, "PASSWORD_RESET_LIMIT", RESET_PER_ACCOUNT)
+    return per_account, getattr(settings, "PASSWORD_RESET_SECONDS", RESET_WINDOW_SECONDS)
+
+
+def reset_allowed(request: HttpRequest, email: str) -> bool:
+    """Count one password reset request; False once the account or the address has
+    asked too often within the window (the request is then not sent)."""
+    per_account, window = _reset_limits()
+    account_key = f"reset:account:{email.strip().lower()}"
+    address_key = f"reset:addr:{client_ip(request)}"
+    if (
+        ratelimit.count(account_key) >= per_account
+        or ratelimit.count(address_key) >= per_account * ADDRESS_FACTOR
+    ):
+        return False
+    ratelimit.hit(account_key, window_seconds=window)
+    ratelimit.hit(address_key, window_seconds=window)
+    return True

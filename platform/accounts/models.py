@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-from accounts.roles import Role, capabilities_for
+from accounts.roles import Capability, Role, capabilities_for
 from core.crypto import EncryptedTextField
 
 
@@ -78,8 +78,18 @@ class User(AbstractBaseUser, PermissionsMixin):
             return frozenset()
         return capabilities_for(self.roles)
 
-    def can(self, capability: str) -> bool:
+    def can(self, capability: Capability) -> bool:
+        # Through the enum only: a string such as "settings.manage" escapes renames and
+        # typos silently, and "is owner" is ``is_owner``, not a capability.
+        if not isinstance(capability, Capability):
+            raise TypeError(f"can() takes a Capability, not {capability!r}")
         return capability in self.capabilities
+
+    @property
+    def is_owner(self) -> bool:
+        """Owners run the business; some rules (who may give clinical roles, who may make
+        an owner) are theirs alone, whatever capabilities other roles are given later."""
+        return self.is_active and Role.OWNER in self.roles
 
     @property
     def has_two_factor(self) -> bool:
@@ -115,6 +125,26 @@ class Invitation(models.Model):
     @property
     def is_open(self) -> bool:
         return not self.accepted_at and not self.revoked_at and self.expires_at > timezone.now()
+
+
+class StaffPolicy(models.Model):
+    """The business's rules on staff access; one row. Only an owner may change it
+    (``accounts.services.staff_policy_update``): it widens what managers may grant."""
+
+    managers_grant_clinical_roles = models.BooleanField(
+        _("managers may give clinical roles"),
+        default=False,
+        help_text=_(
+            "Lets managers invite practitioners, give or take away clinical roles, and "
+            "deactivate practitioners. Clinical roles open medical history."
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("staff access rules")
+
+    def __str__(self) -> str:
+        return "staff access rules"
 
 
 class LoginToken(models.Model):

@@ -4,6 +4,7 @@ a role can change what it grants without touching any view."""
 from __future__ import annotations
 
 from django.db import models
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 
@@ -36,14 +37,6 @@ class Role(models.TextChoices):
     FRONT_DESK = "front_desk", _("Front desk")
     MARKETING = "marketing", _("Marketing")
 
-
-ROLE_DESCRIPTIONS = {
-    Role.OWNER: _("Runs the business: everything, including staff, settings and the audit trail."),
-    Role.MANAGER: _("Runs the floor: clients, calendar, till, reports and the staff list."),
-    Role.PRACTITIONER: _("Treats clients: sees their health records and writes treatment notes."),
-    Role.FRONT_DESK: _("Greets and books: contacts, calendar and the till; no medical data."),
-    Role.MARKETING: _("Reaches out: campaigns and reports; no medical data or full IDs."),
-}
 
 C = Capability
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
@@ -103,3 +96,28 @@ def capabilities_for(roles: list[str] | tuple[str, ...]) -> frozenset[str]:
     for role in roles:
         granted |= ROLE_CAPABILITIES.get(role, frozenset())
     return frozenset(granted)
+
+
+# Which capabilities some feature of the product uses today, and how the feature puts
+# it when the capability's own label promises more than exists (a label may name a
+# calendar before there is one). Guarded pages, menu entries and dashboard widgets mark
+# theirs when they are declared; code that checks a capability elsewhere marks it too.
+_in_use: dict[str, list[str | Promise]] = {}
+
+
+def capability_in_use(capability: Capability, *, description: str | Promise = "") -> None:
+    uses = _in_use.setdefault(Capability(capability), [])
+    uses.append(description)
+
+
+def capabilities_in_use() -> list[Capability]:
+    return [cap for cap in Capability if cap in _in_use]
+
+
+def capability_text(capability: Capability) -> str | Promise:
+    """The capability's label once a feature uses it as named; until then, what the
+    features using it say they do."""
+    uses = _in_use.get(capability, [])
+    if any(not use for use in uses) or not uses:
+        return capability.label
+    return uses[0]

@@ -15,9 +15,10 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
-from accounts.models import Invitation, LoginToken, User, UserSession, hash_token
-from accounts.roles import Role
+from accounts.models import Invitation, LoginToken, StaffPolicy, User, UserSession, hash_token
+from accounts.roles import ROLE_CAPABILITIES, Capability, Role, capabilities_for
 from core.http import client_ip
 
 INVITATION_DAYS = 7
@@ -92,12 +93,78 @@ def login_token_consume(*, token: str) -> User | None:
     return row.user
 
 
+# Capabilities that open medical data: a role granting any of them is a clinical role.
+CLINICAL_CAPABILITIES = frozenset({Capability.VIEW_HEALTH, Capability.RECORD_TREATMENT})
+
+
+def staff_policy() -> StaffPolicy:
+    policy, _created = StaffPolicy.objects.get_or_create(pk=1)
+    return policy
+
+
+@transaction.atomic
+def staff_policy_update(*, changed_by: User, managers_grant_clinical_roles: bool) -> StaffPolicy:
+    """Owners only: the policy decides what managers may hand out, so a manager who could
+    change it could climb through it."""
+    if not changed_by.is_owner:
+        raise ValidationError(
+            _("Only an owner can change who may give clinical roles."), code="owner_only"
+        )
+    policy = StaffPolicy.objects.select_for_update().get(pk=staff_policy().pk)
+    policy.managers_grant_clinical_roles = managers_grant_clinical_roles
+    policy.full_clean()
+    policy.save(update_fields=["managers_grant_clinical_roles"])
+    return policy
+
+
+def roles_grantable_by(actor: User) -> frozenset[str]:
+    """The one rule of which roles ``actor`` may give, take away, invite to and switch off.
+
+    An owner: every role. Anyone else who manages staff: roles that are not the owner's
+    and open nothing beyond the actor's own capabilities, plus clinical capabilities when
+    an owner lets managers give clinical roles. Everyone else: none. Deriving it from the
+    capabilities keeps it right when a role or capability is added."""
+    if actor.is_owner:
+        return frozenset(Role.values)
+    if not actor.can(Capability.MANAGE_STAFF):
+        return frozenset()
+    allowed = set(actor.capabilities)
+    if staff_policy().managers_grant_clinical_roles:
+        allowed |= CLINICAL_CAPABILITIES
+    return frozenset(
+        role for role in Role.values if role != Role.OWNER and ROLE_CAPABILITIES[role] <= allowed
+    )
+
+
+def _role_names(roles) -> str:
+    separator = pgettext("list separator", ", ")
+    return separator.join(str(Role(role).label) for role in Role.values if role in set(roles))
+
+
+def _check_grantable(actor: User, roles, *, field: str | None = "roles") -> None:
+    refused = set(roles) - roles_grantable_by(actor)
+    if refused:
+        error = ValidationError(
+            _("You cannot give or take away these roles: %(roles)s.")
+            % {"roles": _role_names(refused)},
+            code="role_not_grantable",
+        )
+        raise ValidationError({field: error}) if field else error
+
+
+def staff_may_manage(*, actor: User, member: User) -> bool:
+    """Whether ``actor`` may change ``member``'s roles or access at all: every role the
+    member holds must be one the actor may give (a manager never touches an owner)."""
+    return set(member.roles) <= roles_grantable_by(actor)
+
+
 def staff_invite(
     *, invited_by: User, email: str, full_name: str, roles: list[str], portal_url: str
 ) -> Invitation:
     """Invite someone by email. ``portal_url`` is the tenant's base URL for the link."""
     email = email.strip().lower()
     roles = _clean_roles(roles)
+    _check_grantable(invited_by, roles)
     if User.objects.filter(email=email).exists():
         raise ValidationError(
             {"email": _("Someone with this email address already has an account.")},
@@ -146,17 +213,30 @@ def _send_invitation(*, invitation: Invitation, link: str, inviter: User) -> Non
     send_mail(subject, body, None, [invitation.email])
 
 
+def _invitation_usable(invitation: Invitation | None) -> bool:
+    """Open, and its roles still ones the inviter may give: an invitation from someone
+    since deactivated, or from a manager since denied clinical roles, grants nothing."""
+    if invitation is None or not invitation.is_open or invitation.invited_by is None:
+        return False
+    return set(invitation.roles) <= roles_grantable_by(invitation.invited_by)
+
+
 def invitation_find(*, token: str) -> Invitation | None:
-    invitation = Invitation.objects.filter(token_hash=hash_token(token)).first()
-    if invitation is None or not invitation.is_open:
-        return None
-    return invitation
+    invitation = (
+        Invitation.objects.select_related("invited_by").filter(token_hash=hash_token(token)).first()
+    )
+    return invitation if _invitation_usable(invitation) else None
 
 
 @transaction.atomic
 def invitation_accept(*, token: str, full_name: str, password: str, language: str = "") -> User:
-    invitation = Invitation.objects.select_for_update().filter(token_hash=hash_token(token)).first()
-    if invitation is None or not invitation.is_open:
+    invitation = (
+        Invitation.objects.select_for_update(of=("self",))
+        .select_related("invited_by")
+        .filter(token_hash=hash_token(token))
+        .first()
+    )
+    if not _invitation_usable(invitation):
         raise ValidationError(_("This invitation is no longer valid."), code="invitation_invalid")
     user = _user_create(
         email=invitation.email,
@@ -171,7 +251,8 @@ def invitation_accept(*, token: str, full_name: str, password: str, language: st
 
 
 @transaction.atomic
-def invitation_revoke(*, invitation: Invitation) -> None:
+def invitation_revoke(*, invitation: Invitation, revoked_by: User) -> None:
+    _check_grantable(revoked_by, invitation.roles, field=None)
     invitation.revoked_at = timezone.now()
     invitation.save(update_fields=["revoked_at"])
 
@@ -186,19 +267,24 @@ def _owners_left_without(user: User) -> int:
 
 @transaction.atomic
 def staff_set_roles(*, user: User, roles: list[str], changed_by: User) -> User:
+    """Roles the member has and is to have must all be ones ``changed_by`` may give (so
+    a manager changes no owner, and no clinical role unless an owner allows it); one's own
+    roles may change only to open less."""
     roles = _clean_roles(roles)
     user = User.objects.select_for_update().get(pk=user.pk)
+    if Role.OWNER in roles and Role.OWNER not in user.roles and not changed_by.is_owner:
+        raise ValidationError(
+            {"roles": _("Only an owner can make someone an owner.")}, code="owner_only"
+        )
+    _check_grantable(changed_by, set(user.roles) | set(roles))
+    if user.pk == changed_by.pk and not capabilities_for(roles) <= capabilities_for(user.roles):
+        raise ValidationError(
+            {"roles": _("You cannot give yourself access you do not have.")},
+            code="self_escalation",
+        )
     if Role.OWNER in user.roles and Role.OWNER not in roles and _owners_left_without(user) == 0:
         raise ValidationError(
             {"roles": _("The business needs at least one active owner.")}, code="last_owner"
-        )
-    if (
-        Role.OWNER in roles
-        and Role.OWNER not in user.roles
-        and not changed_by.can("settings.manage")
-    ):
-        raise ValidationError(
-            {"roles": _("Only an owner can make someone an owner.")}, code="owner_only"
         )
     user.roles = roles
     user.save(update_fields=["roles"])
@@ -210,6 +296,7 @@ def staff_deactivate(*, user: User, changed_by: User) -> User:
     user = User.objects.select_for_update().get(pk=user.pk)
     if user.pk == changed_by.pk:
         raise ValidationError(_("You cannot deactivate your own account."), code="self")
+    _check_grantable(changed_by, user.roles, field=None)
     if Role.OWNER in user.roles and _owners_left_without(user) == 0:
         raise ValidationError(_("The business needs at least one active owner."), code="last_owner")
     user.is_active = False
@@ -220,8 +307,9 @@ def staff_deactivate(*, user: User, changed_by: User) -> User:
 
 
 @transaction.atomic
-def staff_reactivate(*, user: User) -> User:
+def staff_reactivate(*, user: User, changed_by: User) -> User:
     user = User.objects.select_for_update().get(pk=user.pk)
+    _check_grantable(changed_by, user.roles, field=None)
     user.is_active = True
     user.deactivated_at = None
     user.save(update_fields=["is_active", "deactivated_at"])

@@ -23,11 +23,18 @@ from accounts.forms import (
     LanguageForm,
     LoginForm,
     PreferencesForm,
+    StaffPolicyForm,
     StaffRolesForm,
     TwoFactorCodeForm,
 )
 from accounts.models import Invitation, User
-from accounts.roles import ROLE_CAPABILITIES, ROLE_DESCRIPTIONS, Capability, Role
+from accounts.roles import (
+    ROLE_CAPABILITIES,
+    Capability,
+    Role,
+    capabilities_in_use,
+    capability_text,
+)
 from accounts.selectors import open_invitations
 from accounts.tokens import password_reset_token
 from core.forms import add_service_errors
@@ -180,6 +187,15 @@ class PasswordResetView(auth_views.PasswordResetView):
     success_url = reverse_lazy("accounts:password_reset_done")
 
     def form_valid(self, form):
+        if not lockout.reset_allowed(self.request, form.cleaned_data["email"]):
+            form.add_error(
+                None,
+                _(
+                    "Too many password reset requests. Wait an hour and try again, or ask "
+                    "an owner of your business."
+                ),
+            )
+            return self.render_to_response(self.get_context_data(form=form), status=429)
         self.extra_email_context = {"business": connection.tenant.name}
         return super().form_valid(form)
 
@@ -229,18 +245,25 @@ class StaffListView(CapabilityRequiredMixin, View):
     capability = Capability.MANAGE_STAFF
     template_name = "accounts/staff_list.html"
 
-    def _context(self, form):
+    def _context(self, request, form):
+        grantable = services.roles_grantable_by(request.user)
+        invitations = list(open_invitations().select_related("invited_by"))
+        for invitation in invitations:
+            invitation.revocable = set(invitation.roles) <= grantable
         return {
             "staff": User.objects.order_by("-is_active", "full_name"),
-            "invitations": open_invitations().select_related("invited_by"),
+            "invitations": invitations,
             "form": form,
         }
 
+    def _form(self, request, data=None):
+        return InviteForm(data, grantable=services.roles_grantable_by(request.user))
+
     def get(self, request):
-        return render(request, self.template_name, self._context(InviteForm()))
+        return render(request, self.template_name, self._context(request, self._form(request)))
 
     def post(self, request):
-        form = InviteForm(request.POST)
+        form = self._form(request, request.POST)
         if form.is_valid():
             try:
                 services.staff_invite(
@@ -258,17 +281,24 @@ class StaffListView(CapabilityRequiredMixin, View):
                     _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]},
                 )
                 return redirect("accounts:staff_list")
-        return render(request, self.template_name, self._context(form), status=400)
+        return render(request, self.template_name, self._context(request, form), status=400)
 
 
 class StaffDetailView(CapabilityRequiredMixin, View):
     capability = Capability.MANAGE_STAFF
     template_name = "accounts/staff_detail.html"
 
+    def _render(self, request, member, form, status=200):
+        context = {
+            "member": member,
+            "form": form,
+            "manageable": services.staff_may_manage(actor=request.user, member=member),
+        }
+        return render(request, self.template_name, context, status=status)
+
     def get(self, request, pk: int):
         member = get_object_or_404(User, pk=pk)
-        form = StaffRolesForm(initial={"roles": member.roles})
-        return render(request, self.template_name, {"member": member, "form": form})
+        return self._render(request, member, StaffRolesForm(initial={"roles": member.roles}))
 
     def post(self, request, pk: int):
         member = get_object_or_404(User, pk=pk)
@@ -284,7 +314,7 @@ class StaffDetailView(CapabilityRequiredMixin, View):
                 )
                 return redirect("accounts:staff_detail", pk=member.pk)
             if action == "reactivate":
-                services.staff_reactivate(user=member)
+                services.staff_reactivate(user=member, changed_by=request.user)
                 messages.success(
                     request, _("%(name)s can sign in again.") % {"name": member.full_name}
                 )
@@ -296,8 +326,12 @@ class StaffDetailView(CapabilityRequiredMixin, View):
                 messages.success(request, _("Roles saved."))
                 return redirect("accounts:staff_detail", pk=member.pk)
         except ValidationError as exc:
-            add_service_errors(form, exc)
-        return render(request, self.template_name, {"member": member, "form": form}, status=400)
+            if form.is_bound:
+                add_service_errors(form, exc)
+            else:  # deactivate or reactivate: no field to show it beside
+                for message in exc.messages:
+                    messages.error(request, message)
+        return self._render(request, member, form, status=400)
 
 
 class InvitationRevokeView(CapabilityRequiredMixin, View):
@@ -305,21 +339,64 @@ class InvitationRevokeView(CapabilityRequiredMixin, View):
 
     def post(self, request, pk: int):
         invitation = get_object_or_404(Invitation, pk=pk, accepted_at=None, revoked_at=None)
-        services.invitation_revoke(invitation=invitation)
-        messages.success(request, _("Invitation withdrawn."))
+        try:
+            services.invitation_revoke(invitation=invitation, revoked_by=request.user)
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("Invitation withdrawn."))
         return redirect("accounts:staff_list")
 
 
 class RolesView(CapabilityRequiredMixin, View):
+    """What each role opens today: only capabilities some feature uses, so the page grows
+    as features land. Owners also set here whether managers may give clinical roles."""
+
     capability = Capability.MANAGE_STAFF
+    template_name = "accounts/roles.html"
+
+    def _render(self, request, policy_form=None, status=200):
+        in_use = capabilities_in_use()
+        roles = [
+            (role, [capability_text(cap) for cap in in_use if cap in ROLE_CAPABILITIES[role]])
+            for role in Role
+        ]
+        matrix = [
+            (capability_text(cap), [cap in ROLE_CAPABILITIES[role] for role in Role])
+            for cap in in_use
+        ]
+        policy = services.staff_policy()
+        context = {
+            "roles": roles,
+            "matrix": matrix,
+            "policy": policy,
+            "policy_form": policy_form
+            or StaffPolicyForm(
+                initial={"managers_grant_clinical_roles": policy.managers_grant_clinical_roles}
+            ),
+        }
+        return render(request, self.template_name, context, status=status)
 
     def get(self, request):
-        roles = [(role, ROLE_DESCRIPTIONS[role]) for role in Role]
-        matrix = [
-            (cap.label, [cap.value in ROLE_CAPABILITIES[role] for role in Role])
-            for cap in Capability
-        ]
-        return render(request, "accounts/roles.html", {"roles": roles, "matrix": matrix})
+        return self._render(request)
+
+    def post(self, request):
+        form = StaffPolicyForm(request.POST)
+        if form.is_valid():
+            try:
+                services.staff_policy_update(
+                    changed_by=request.user,
+                    managers_grant_clinical_roles=form.cleaned_data[
+                        "managers_grant_clinical_roles"
+                    ],
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _("Staff access rules saved."))
+                return redirect("accounts:roles")
+        return self._render(request, policy_form=form, status=400)
 
 
 class SecurityView(CapabilityRequiredMixin, View):

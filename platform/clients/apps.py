@@ -7,9 +7,12 @@ class ClientsConfig(AppConfig):
     verbose_name = _("Clients")
 
     def ready(self) -> None:
-        from accounts.roles import Capability
+        from accounts.roles import Capability, capability_in_use
         from portal import navigation
         from tenants import stats
+
+        # Checked inside pages rather than guarding one (the Roles page lists it).
+        capability_in_use(Capability.VIEW_FULL_ID)
 
         navigation.register(
             navigation.NavItem(

@@ -8,6 +8,7 @@ from django.db.models import Count, Prefetch, QuerySet, Window
 from django.http import Http404
 from django.utils import timezone
 
+from accounts.roles import Capability
 from clients import custom_fields, filters, lifecycle
 from clients.models import Client, ClientSettings
 
@@ -40,7 +41,7 @@ def client_list(
         )
     )
     clients = clients.filter(erased_at__isnull=True)
-    if user.can("clients.health"):
+    if user.can(Capability.VIEW_HEALTH):
         clients = clients.select_related("health")
     data = {"q": query, "sort": sort, **(filters_data or {})}
     fields = custom_fields.active_fields() if fields is None else fields
@@ -69,7 +70,7 @@ def client_list_from_params(
 
 def client_get(*, pk: int, user) -> Client:
     related = ["preferred_staff", "referred_by", "created_by"]
-    if user.can("clients.health"):
+    if user.can(Capability.VIEW_HEALTH):
         related.append("health")
     return Client.objects.select_related(*related).prefetch_related("tags").get(pk=pk)
 

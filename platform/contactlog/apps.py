@@ -14,7 +14,14 @@ class ContactlogConfig(AppConfig):
         from contactlog.models import ContactEntry
 
         display.register(display.ObjectType("contact", _("contact log entry"), ContactEntry))
+        from accounts.roles import capability_in_use
         from portal import dashboard, navigation
+
+        # Marketing logs care calls with this capability; campaigns themselves do not
+        # exist yet, so the Roles page says what it opens today.
+        capability_in_use(
+            Capability.RUN_CAMPAIGNS, description=_("Log contacts with clients and follow them up")
+        )
 
         profile.register_tab(
             profile.ProfileTab(

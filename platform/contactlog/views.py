@@ -1,10 +1,11 @@
 """Contact-log pages and the follow-up list. Who may do what:
 
 - read the Contact log tab and one's own follow-ups: anyone who may look up clients;
-- log a contact and mark a follow-up done: anyone who may edit client files or run
-  care campaigns (front desk, practitioners, managers, marketing, owners);
-- edit or delete an entry: the staff member it names or who wrote it, and anyone who
-  manages staff (owners, managers);
+- log a contact: anyone who may edit client files or run care campaigns (front desk,
+  practitioners, managers, marketing, owners);
+- edit or delete an entry, or mark its follow-up done: the staff member it names or who
+  wrote it, and anyone who manages staff (owners, managers) — contactlog.services holds
+  this rule;
 - see everyone's follow-ups on the list: anyone who manages staff.
 """
 
@@ -34,16 +35,6 @@ from portal.mixins import CapabilityRequiredMixin
 PAGE_SIZE = 50
 
 
-def can_log_contacts(user) -> bool:
-    return user.can(Capability.EDIT_CLIENTS) or user.can(Capability.RUN_CAMPAIGNS)
-
-
-def can_change_entry(user, entry: ContactEntry) -> bool:
-    if not can_log_contacts(user):
-        return False
-    return user.can(Capability.MANAGE_STAFF) or user.pk in (entry.staff_id, entry.created_by_id)
-
-
 def can_see_all_follow_ups(user) -> bool:
     return user.can(Capability.MANAGE_STAFF)
 
@@ -56,9 +47,9 @@ def contacts_tab_context(request, client) -> dict:
     page = Paginator(selectors.client_contacts(client=client), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    can_log = can_log_contacts(request.user) and not client.erased_at
+    can_log = services.contact_may_log(request.user) and not client.erased_at
     for entry in page.object_list:
-        entry.changeable = can_change_entry(request.user, entry)
+        entry.changeable = services.contact_may_change(request.user, entry)
     return {
         "contact_page": page,
         "can_log_contacts": can_log,
@@ -70,7 +61,7 @@ def dashboard_widget_context(request) -> dict:
     follow_ups = selectors.follow_up_list(staff=request.user, limit=10, upcoming=False)
     return {
         "follow_ups": follow_ups,
-        "can_complete": can_log_contacts(request.user),
+        "can_complete": services.contact_may_log(request.user),
         # Phones are shown only in rows; an empty widget needs no settings read.
         "region": phone_region() if follow_ups.overdue or follow_ups.due_today else "",
     }
@@ -79,10 +70,8 @@ def dashboard_widget_context(request) -> dict:
 class _LogMixin(CapabilityRequiredMixin):
     capability = Capability.VIEW_CLIENTS
 
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not can_log_contacts(request.user):
-            raise Http404
-        return super().dispatch(request, *args, **kwargs)
+    def role_allows(self, user) -> bool:
+        return super().role_allows(user) and services.contact_may_log(user)
 
 
 class ContactCreateView(_LogMixin, View):
@@ -113,7 +102,7 @@ class ContactCreateView(_LogMixin, View):
 class _EntryMixin(_LogMixin):
     def _entry(self, request, pk: int) -> ContactEntry:
         entry = get_object_or_404(ContactEntry.objects.select_related("client"), pk=pk)
-        if not can_change_entry(request.user, entry):
+        if not services.contact_may_change(request.user, entry):
             raise Http404
         return entry
 
@@ -159,12 +148,12 @@ class ContactDeleteView(_EntryMixin, View):
         return redirect(_tab_url(client_id))
 
 
-class FollowUpDoneView(_LogMixin, View):
+class FollowUpDoneView(_EntryMixin, View):
     """POST only. From htmx it answers with the entry's row in its new state; otherwise it
     goes back where the form said (a local URL) or to the client's contact log."""
 
     def post(self, request, pk: int):
-        entry = get_object_or_404(ContactEntry, pk=pk)
+        entry = self._entry(request, pk)
         entry = services.contact_follow_up_done(entry=entry, actor=request.user)
         if request.htmx:
             return render(
@@ -205,7 +194,7 @@ class FollowUpListView(CapabilityRequiredMixin, View):
             "who": who,
             "selected_staff": staff,
             "staff_list": staff_list,
-            "can_complete": can_log_contacts(request.user),
+            "can_complete": services.contact_may_log(request.user),
             "show_staff": staff is None,
             "region": phone_region(),
         }

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import connection
 
+from accounts.roles import Capability
 from portal import navigation
 
 
@@ -13,4 +14,6 @@ def portal(request):
         "is_public_site": is_public,
         "nav_items": [] if is_public else navigation.items_for(user),
         "languages": settings.LANGUAGES,
+        # Templates name capabilities through the enum: ``user|can:Capability.EDIT_CLIENTS``.
+        "Capability": Capability,
     }

@@ -8,12 +8,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from accounts.roles import Capability, capability_in_use
+
 
 @dataclass(frozen=True)
 class DashboardWidget:
     key: str
     order: int
-    capability: str
+    capability: Capability
     template: str
     # (request) -> context for the template, available there as ``widget``.
     context: Callable = field(repr=False)
@@ -23,6 +25,7 @@ _widgets: dict[str, DashboardWidget] = {}
 
 
 def register(widget: DashboardWidget) -> None:
+    capability_in_use(widget.capability)
     _widgets[widget.key] = widget
 
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from accounts.roles import Capability
+from accounts.roles import Capability, capability_in_use
 
 
 @dataclass(frozen=True)
@@ -18,7 +18,7 @@ class NavItem:
     key: str
     label: str | Promise
     url_name: str
-    capability: str
+    capability: Capability
     icon: str
     order: int
     section: str = "main"
@@ -32,6 +32,7 @@ _items: dict[str, NavItem] = {}
 
 
 def register(item: NavItem) -> None:
+    capability_in_use(item.capability)
     _items[item.key] = item
 
 

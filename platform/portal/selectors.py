@@ -5,27 +5,42 @@ from dataclasses import dataclass
 from django.db.models import Count, Q
 
 from accounts.models import User
+from accounts.roles import Capability
 from accounts.selectors import open_invitations
 
 
 @dataclass(frozen=True)
-class DashboardSummary:
-    active_staff: int
-    staff_with_two_factor: int
+class StaffSummary:
+    active: int
+    with_two_factor: int
     open_invitations: int
+
+
+@dataclass(frozen=True)
+class DashboardSummary:
+    # Only for those who manage staff: the rest of the team has no use for it.
+    staff: StaffSummary | None
     setup_steps: list[tuple[str, bool, str]]
+
+
+def _staff_summary() -> StaffSummary:
+    staff = User.objects.filter(is_active=True).aggregate(
+        total=Count("id"), with_2fa=Count("id", filter=Q(totp_confirmed_at__isnull=False))
+    )
+    return StaffSummary(
+        active=staff["total"],
+        with_two_factor=staff["with_2fa"],
+        open_invitations=open_invitations().count(),
+    )
 
 
 def dashboard_summary(*, tenant, user) -> DashboardSummary:
     from django.urls import reverse
     from django.utils.translation import gettext as _
 
-    staff = User.objects.filter(is_active=True).aggregate(
-        total=Count("id"), with_2fa=Count("id", filter=Q(totp_confirmed_at__isnull=False))
-    )
-    invitations = open_invitations().count()
+    staff = _staff_summary() if user.can(Capability.MANAGE_STAFF) else None
     steps: list[tuple[str, bool, str]] = []
-    if user.can("settings.manage"):
+    if user.can(Capability.MANAGE_SETTINGS):
         steps.append(
             (
                 _("Add your address, phone and logo"),
@@ -36,11 +51,11 @@ def dashboard_summary(*, tenant, user) -> DashboardSummary:
         steps.append(
             (_("Set your opening hours"), bool(tenant.business_hours), reverse("portal:settings"))
         )
-    if user.can("staff.manage"):
+    if staff is not None:
         steps.append(
             (
                 _("Invite your team"),
-                staff["total"] > 1 or invitations > 0,
+                staff.active > 1 or staff.open_invitations > 0,
                 reverse("accounts:staff_list"),
             )
         )
@@ -51,9 +66,4 @@ def dashboard_summary(*, tenant, user) -> DashboardSummary:
             reverse("accounts:security"),
         )
     )
-    return DashboardSummary(
-        active_staff=staff["total"],
-        staff_with_two_factor=staff["with_2fa"],
-        open_invitations=invitations,
-        setup_steps=steps,
-    )
+    return DashboardSummary(staff=staff, setup_steps=steps)

@@ -7,13 +7,15 @@ class VisitsConfig(AppConfig):
     verbose_name = _("Visits and treatment history")
 
     def ready(self) -> None:
-        from accounts.roles import Capability
+        from accounts.roles import Capability, capability_in_use
         from audit import display
         from clients import profile, related
         from visits import history, views
         from visits.models import Visit
 
         display.register(display.ObjectType("visit", _("visit"), Visit))
+        # Clinical notes on visits are written with it (the Roles page lists it).
+        capability_in_use(Capability.RECORD_TREATMENT)
 
         profile.register_tab(
             profile.ProfileTab(

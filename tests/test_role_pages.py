@@ -1,0 +1,124 @@
+"""Pages that follow the user's role: the "not available for your role" answer, the
+dashboard per role, and a Roles page that describes only what exists."""
+
+import pytest
+from django.template import Context, Template
+from django_tenants.utils import tenant_context
+
+from accounts import roles
+from accounts.models import User
+from accounts.roles import Capability
+from accounts.services import staff_create
+from tests.conftest import PASSWORD, signed_in
+
+
+def _pk(cast, email) -> int:
+    with tenant_context(cast.tenant_a):
+        return User.objects.get(email=email).pk
+
+
+@pytest.mark.parametrize("path", ["/accounts/staff/", "/settings/", "/accounts/roles/"])
+def test_a_page_the_role_may_not_open_says_so_with_a_way_back(cast, front_desk_a, path):
+    # when
+    response = front_desk_a.get(path, HTTP_REFERER="http://alpha.localhost/clients/")
+    # then
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "Not available for your role" in html
+    assert 'href="http://alpha.localhost/clients/"' in html  # back where they came from
+    assert 'href="/"' in html  # and to the dashboard
+    assert "Front desk" in html
+
+
+def test_the_not_available_page_is_in_chinese_for_a_chinese_user(cast, db):
+    # given
+    with tenant_context(cast.tenant_a):
+        staff_create(
+            full_name="王经理",
+            email="wang@alpha.test",
+            password=PASSWORD,
+            roles=["manager"],
+            language="zh-hans",
+        )
+    manager = signed_in(cast.tenant_a, cast.host_a, "wang@alpha.test")
+    # when: a manager on the owner's settings page, sent from another site
+    response = manager.get("/settings/", HTTP_REFERER="https://evil.test/")
+    # then
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "您的角色无法使用此页面" in html and "返回工作台" in html
+    assert "evil.test" not in html
+
+
+def test_a_forbidden_role_learns_nothing_about_which_objects_exist(cast, front_desk_a):
+    existing = front_desk_a.get(f"/accounts/staff/{_pk(cast, cast.owner_a)}/")
+    missing = front_desk_a.get("/accounts/staff/999999/")
+    assert existing.status_code == missing.status_code == 403
+
+
+def test_missing_and_other_tenants_objects_still_answer_404(cast, owner_a, owner_b):
+    # given: a staff id that exists only in A
+    with tenant_context(cast.tenant_b):
+        ids_in_b = set(User.objects.values_list("pk", flat=True))
+    only_in_a = next(
+        pk
+        for pk in (_pk(cast, e) for e in (cast.front_desk_a, cast.practitioner_a))
+        if pk not in ids_in_b
+    )
+    # then
+    assert owner_a.get("/accounts/staff/999999/").status_code == 404
+    assert owner_b.get(f"/accounts/staff/{only_in_a}/").status_code == 404
+    assert owner_a.get(f"/accounts/staff/{only_in_a}/").status_code == 200
+
+
+@pytest.mark.parametrize("who", ["front_desk_a", "practitioner_a"])
+def test_front_desk_and_practitioners_see_no_staff_admin_cards(cast, request, who):
+    html = request.getfixturevalue(who).get("/").content.decode()
+    assert "Active staff" not in html
+    assert "Open invitations" not in html
+    assert "Staff with two-factor login" not in html
+    assert "My follow-ups" in html
+
+
+def test_the_dashboard_puts_todays_work_before_the_admin_cards(owner_a):
+    html = owner_a.get("/").content.decode()
+    assert "Active staff" in html and "Open invitations" in html
+    assert html.index("My follow-ups") < html.index("Active staff")
+
+
+def test_the_roles_page_describes_only_what_exists_today(owner_a):
+    html = owner_a.get("/accounts/roles/").content.decode()
+    assert str(Capability.VIEW_HEALTH.label) in html
+    assert str(Capability.RECORD_TREATMENT.label) in html
+    for future in (
+        Capability.VIEW_SCHEDULE,
+        Capability.MANAGE_SCHEDULE,
+        Capability.TAKE_PAYMENTS,
+        Capability.VIEW_FINANCE,
+        Capability.VIEW_REPORTS,
+    ):
+        assert str(future.label) not in html
+    assert "calendar" not in html.lower()
+
+
+def test_the_roles_page_grows_when_a_feature_registers_its_capability(owner_a, monkeypatch):
+    # given: a calendar lands and guards its pages with the schedule capability
+    monkeypatch.setattr(roles, "_in_use", {k: list(v) for k, v in roles._in_use.items()})
+    roles.capability_in_use(Capability.VIEW_SCHEDULE)
+    # when
+    html = owner_a.get("/accounts/roles/").content.decode()
+    # then
+    assert str(Capability.VIEW_SCHEDULE.label) in html
+
+
+def test_templates_name_capabilities_through_the_enum(cast, db):
+    with tenant_context(cast.tenant_a):
+        owner = User.objects.get(email=cast.owner_a)
+    context = Context({"user": owner, "Capability": Capability})
+    ok = Template(
+        "{% load portal_tags %}{% if user|can:Capability.MANAGE_SETTINGS %}yes{% endif %}"
+    )
+    assert ok.render(context) == "yes"
+    typo = Template('{% load portal_tags %}{{ user|can:"settings.manag" }}')
+    with pytest.raises(ValueError):
+        typo.render(context)
