@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 
+from core.places import SearchableSelect
 from portal.forms import time_zone_choices
 from tenants.models import BusinessType, Currency, subdomain_validator
 from tenants.services import RESERVED_SUBDOMAINS, subdomain_is_taken
@@ -33,7 +34,10 @@ class SignupForm(forms.Form):
     )
     language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
     time_zone = forms.ChoiceField(
-        label=_("Time zone"), choices=time_zone_choices, initial="Asia/Shanghai"
+        label=_("Time zone"),
+        choices=time_zone_choices,
+        initial="Asia/Shanghai",
+        widget=SearchableSelect,
     )
     currency = forms.ChoiceField(label=_("Currency"), choices=Currency.choices, initial="CNY")
 

@@ -107,3 +107,41 @@ def test_dates_read_the_same_in_the_top_bar_and_in_tables(cast, owner_a):
 
         assert date_format(date(2026, 3, 9), "SHORT_DATE_FORMAT") == "2026年3月9日"
         assert date_format(date(2026, 3, 9), "DATE_FORMAT") == "2026年3月9日"
+
+
+def test_time_zones_are_chosen_by_translated_country_and_city_names(cast, db):
+    from django.test import Client as HttpClient
+
+    # given a visitor signing up, in English and then in Chinese
+    english = HttpClient(HTTP_HOST="localhost").get("/signup/").content.decode()
+    chinese_visitor = HttpClient(HTTP_HOST="localhost")
+    chinese_visitor.cookies["clinicdesk_language"] = "zh-hans"
+    chinese = chinese_visitor.get("/signup/").content.decode()
+    # then each zone reads as a place with its offset, searchable, not as a code
+    assert re.search(r'<option value="Asia/Shanghai"[^>]*>China — Shanghai \(UTC\+8\)<', english)
+    assert '<option value="Asia/Hong_Kong">Hong Kong (UTC+8)<' in english
+    assert ">Asia/Shanghai<" not in english and "data-searchable" in english
+    assert re.search(r'<option value="Asia/Shanghai"[^>]*>中国 — 上海 \(UTC\+8\)<', chinese)
+
+
+def test_the_default_phone_region_is_a_country_by_name(cast, owner_a):
+    from clients.models import ClientSettings
+
+    # when the owner opens the client file settings
+    page = owner_a.get("/clients/settings/").content.decode()
+    # then the region is a choice of countries by name, the current one chosen
+    assert re.search(r'<option value="CN" selected>China \(\+86\)</option>', page)
+    assert '<option value="HK">Hong Kong (+852)</option>' in page
+    assert 'name="phone_region" maxlength' not in page
+    # and the top bar names the business's zone rather than its code
+    assert "China — Shanghai (UTC+8)" in page and "· Asia/Shanghai" not in page
+    with tenant_context(cast.tenant_a):
+        assert ClientSettings.objects.get().phone_region == "CN"
+
+
+def test_empty_choices_read_as_a_word_not_dashes(cast, owner_a):
+    # when the owner opens a new client's form (gender, source, preferred staff…)
+    page = owner_a.get("/clients/new/").content.decode()
+    # then no empty choice is a row of dashes
+    assert "---------" not in page
+    assert '<option value="" selected>— choose —</option>' in page

@@ -20,6 +20,7 @@ from clients.models import (
 )
 from clients.services import HEALTH_FIELDS
 from clients.validators import normalise_cn_national_id, normalise_phone, validate_file_prefix
+from core.places import SearchableSelect, phone_region_choices
 
 
 class ClientForm(forms.ModelForm):
@@ -257,6 +258,17 @@ class ClientRulesForm(forms.ModelForm):
             "vip_min_spend",
             "dormant_after_months",
         ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        typed = self.fields["phone_region"]
+        # Countries by name, not a free-text "CN".
+        self.fields["phone_region"] = forms.ChoiceField(
+            choices=phone_region_choices,
+            label=typed.label,
+            help_text=typed.help_text,
+            widget=SearchableSelect,
+        )
 
     def clean_file_prefix(self) -> str:
         prefix = self.cleaned_data["file_prefix"].strip()

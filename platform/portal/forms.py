@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-import zoneinfo
 from datetime import time
 
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from core.places import SearchableSelect, time_zone_choices
 from tenants.models import Currency
 
 WEEKDAYS = [
@@ -21,15 +21,6 @@ WEEKDAYS = [
 LOGO_MAX_BYTES = 2 * 1024 * 1024
 
 
-def time_zone_choices() -> list[tuple[str, str]]:
-    names = sorted(
-        n
-        for n in zoneinfo.available_timezones()
-        if "/" in n and not n.startswith(("Etc/", "SystemV/", "US/"))
-    )
-    return [(name, name.replace("_", " ")) for name in names]
-
-
 class BusinessSettingsForm(forms.Form):
     name = forms.CharField(label=_("Business name"), max_length=120)
     phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
@@ -37,7 +28,9 @@ class BusinessSettingsForm(forms.Form):
     logo = forms.ImageField(
         label=_("Logo"), required=False, help_text=_("PNG or JPEG, at most 2 MB.")
     )
-    time_zone = forms.ChoiceField(label=_("Time zone"), choices=time_zone_choices)
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"), choices=time_zone_choices, widget=SearchableSelect
+    )
     currency = forms.ChoiceField(label=_("Currency"), choices=Currency.choices)
     language = forms.ChoiceField(label=_("Default language"), choices=settings.LANGUAGES)
     require_two_factor = forms.BooleanField(

@@ -64,7 +64,11 @@ TENANT_APPS = [
     "notifications",
     "api",
 ]
+# django.forms last: the form widgets' templates are looked up through TEMPLATES, where the
+# portal's own (a word for the empty choice, not "---------") come before Django's.
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
+INSTALLED_APPS += ["django.forms"]
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 TENANT_MODEL = "tenants.Tenant"
 TENANT_DOMAIN_MODEL = "tenants.Domain"

@@ -20,3 +20,23 @@ document.addEventListener("click", (event) => {
   const link = event.target.closest("a[data-keep-query]");
   if (link) link.href = link.href.split("?")[0] + window.location.search;
 });
+// A long select (time zones, countries) gets a filter box above it: what is typed narrows
+// the options by their label or value ("shanghai", "上海", "+852").
+for (const select of document.querySelectorAll("select[data-searchable]")) {
+  const box = document.createElement("input");
+  box.type = "search";
+  box.className = "select-filter";
+  box.placeholder = select.dataset.searchLabel || "";
+  box.setAttribute("aria-label", select.dataset.searchLabel || "");
+  select.before(box);
+  box.addEventListener("input", () => {
+    const term = box.value.trim().toLowerCase();
+    let first = null;
+    for (const option of select.options) {
+      const match = !term || `${option.text} ${option.value}`.toLowerCase().includes(term);
+      option.hidden = !match;
+      if (match && !first) first = option;
+    }
+    if (term && first && select.selectedOptions[0]?.hidden) first.selected = true;
+  });
+}
