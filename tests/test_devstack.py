@@ -91,3 +91,28 @@ def test_a_stack_stopped_by_a_signal_leaves_no_postgres_or_redis_running(signum)
     assert not _alive(pids["postgres"])
     assert not _alive(pids["redis"])
     assert not Path(pids["data"]).exists()
+
+
+def test_the_demo_logins_print_as_a_table_aligned_for_chinese_names():
+    # given
+    from tenants.management.commands.seed_demo import _width, logins_table
+
+    rows = [
+        ("Platform console", "http://localhost:8000/console/", "operator@example.com", "operator"),
+        ("悦颜医学美容诊所", "http://glow.localhost:8000/", "owner@glow.example.com", "owner"),
+        ("明视眼镜", "http://vision.localhost:8000/", "desk@vision.example.com", "front_desk"),
+    ]
+    # when
+    lines = [line for line in logins_table(rows).splitlines() if "http" in line]
+    # then: every address and login starts in the same terminal column
+    for marker in ("http", "@"):
+        columns = {_width(line[: line.index(marker)].rsplit("  ", 1)[0]) for line in lines}
+        assert len(columns) == 1, marker
+
+
+def test_the_readme_names_port_and_points_nowhere_outside_the_repository():
+    # given
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    # then
+    assert "`PORT`" in readme
+    assert "../" not in readme

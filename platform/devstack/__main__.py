@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -64,24 +65,71 @@ def backing_services(*, throwaway: bool, database: str = "clinicdesk"):
 
 
 def manage(env: dict[str, str], *args: str) -> None:
-    subprocess.run([PY, str(ROOT / "manage.py"), *args], env=env, check=True, cwd=ROOT)
+    # In its own session: Ctrl-C reaches only us, and we stop the command without the
+    # traceback Django prints for a KeyboardInterrupt.
+    code = run_child(
+        [PY, str(ROOT / "manage.py"), *args], env=env, cwd=ROOT, start_new_session=True
+    )
+    if code:
+        raise subprocess.CalledProcessError(code, ["manage.py", *args])
+
+
+# What each child prints once it is serving; the demo logins are printed after all of
+# them, so they are the last thing on the screen rather than lost above the start-up.
+READY = {
+    "web": b"Quit the server with",
+    "worker": b" ready.",
+    "beat": b"beat: Starting",
+}
+READY_TIMEOUT = 120
+
+
+def _forward(name: str, proc: subprocess.Popen, ready: threading.Event) -> None:
+    """Copy a child's output to ours line by line, noting when it says it is ready."""
+    for line in iter(proc.stdout.readline, b""):
+        sys.stdout.buffer.write(line)
+        sys.stdout.flush()
+        if READY[name] in line:
+            ready.set()
+    ready.set()  # it exited: nothing more to wait for
+
+
+def _stop_children(processes: dict[str, subprocess.Popen]) -> None:
+    """SIGTERM to the worker's and beat's main process only: Celery then shuts its pool
+    down in order (signalling the whole group kills the pool processes under it, and
+    the worker reports them lost with tracebacks). The web server's reloader and its
+    child share a group, which is signalled as a whole."""
+    for name, proc in processes.items():
+        if proc.poll() is None:
+            if name == "web":
+                os.killpg(proc.pid, signal.SIGTERM)
+            else:
+                proc.terminate()
+    for proc in processes.values():
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
 
 
 def cmd_run(_args) -> int:
     VAR.mkdir(exist_ok=True)
     settings = os.environ.get("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+    logins = VAR / "demo-logins.txt"
     with backing_services(throwaway=False) as service_env:
         env = child_env(
             DJANGO_SETTINGS_MODULE=settings,
             CLINICDESK_VAR_DIR=str(VAR),
             SITE_PORT=str(WEB_PORT),
+            PYTHONUNBUFFERED="1",
             **service_env,
         )
         say("migrating the public schema and every tenant schema")
         manage(env, "migrate_schemas", "--shared", "-v", "0")
         manage(env, "platform_bootstrap")
         manage(env, "migrate_schemas", "--tenant", "-v", "0")
-        manage(env, "seed_demo")
+        manage(env, "seed_demo", "--logins-file", str(logins))
         children = {
             "web": [PY, str(ROOT / "manage.py"), "runserver", f"127.0.0.1:{WEB_PORT}"],
             "worker": [
@@ -111,10 +159,6 @@ def cmd_run(_args) -> int:
                 str(VAR / "celerybeat-schedule"),
             ],
         }
-        processes = {
-            name: subprocess.Popen(cmd, env=env, cwd=ROOT, start_new_session=True)
-            for name, cmd in children.items()
-        }
         stopping = False
 
         def stop(signum, _frame):
@@ -123,24 +167,42 @@ def cmd_run(_args) -> int:
 
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
-        say(f"ClinicDesk is up: http://localhost:{WEB_PORT}/  (Ctrl-C stops everything)")
+        processes: dict[str, subprocess.Popen] = {}
+        ready: dict[str, threading.Event] = {}
         try:
+            for name, cmd in children.items():
+                processes[name] = subprocess.Popen(
+                    cmd,
+                    env=env,
+                    cwd=ROOT,
+                    start_new_session=True,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT,
+                )
+                ready[name] = threading.Event()
+                threading.Thread(
+                    target=_forward, args=(name, processes[name], ready[name]), daemon=True
+                ).start()
+            deadline = time.monotonic() + READY_TIMEOUT
+            announced = False
             while not stopping:
                 for name, proc in processes.items():
                     if proc.poll() is not None:
                         say(f"{name} exited with {proc.returncode}; stopping")
                         stopping = True
-                time.sleep(0.5)
+                if not announced and (
+                    all(e.is_set() for e in ready.values()) or time.monotonic() > deadline
+                ):
+                    announced = True
+                    if logins.exists():
+                        print(logins.read_text(encoding="utf-8"), flush=True)
+                    say(
+                        f"ClinicDesk is up: http://localhost:{WEB_PORT}/  (Ctrl-C stops everything)"
+                    )
+                time.sleep(0.3)
         finally:
             say("stopping web, worker and beat")
-            for proc in processes.values():
-                if proc.poll() is None:
-                    os.killpg(proc.pid, signal.SIGTERM)
-            for proc in processes.values():
-                try:
-                    proc.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    os.killpg(proc.pid, signal.SIGKILL)
+            _stop_children(processes)
             say("stopping Redis and PostgreSQL")
     return 0
 
@@ -183,7 +245,11 @@ def main() -> int:
     test.set_defaults(func=cmd_test)
     sub.add_parser("reset").set_defaults(func=cmd_reset)
     args = parser.parse_args()
-    return args.func(args)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        # Ctrl-C before the servers were up: everything started is stopped by now.
+        return 130
 
 
 if __name__ == "__main__":

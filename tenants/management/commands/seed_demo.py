@@ -1,6 +1,9 @@
 """Demo businesses, one per vertical, each with an owner, a practitioner and a front-desk
 login; and a platform operator for the console. Safe to run again: what exists is kept."""
 
+import unicodedata
+from pathlib import Path
+
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django_tenants.utils import schema_context
@@ -15,8 +18,33 @@ DEMO_PASSWORD = "Demo-2026-clinic"
 OPERATOR_EMAIL = "operator@example.com"
 
 
+def _width(text: str) -> int:
+    """Columns a terminal gives ``text``: hanzi and other wide characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def logins_table(rows: list[tuple[str, ...]]) -> str:
+    header = ("business", "address", "login", "role")
+    widths = [max(_width(cell) for cell in column) for column in zip(header, *rows, strict=True)]
+
+    def line(cells) -> str:
+        padded = (cell + " " * (w - _width(cell)) for cell, w in zip(cells, widths, strict=True))
+        return "  " + "  ".join(padded).rstrip()
+
+    rule = "  " + "  ".join("-" * w for w in widths)
+    body = [line(row) for row in rows]
+    return "\n".join(
+        ["", f"Demo logins (password for all: {DEMO_PASSWORD})", line(header), rule, *body, ""]
+    )
+
+
 class Command(BaseCommand):
     help = "Seed the demo businesses and the platform operator (idempotent)."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--logins-file", help="write the table of demo logins to this file, not stdout"
+        )
 
     def handle(self, *args, **options):
         rows: list[tuple[str, str, str, str]] = []
@@ -64,11 +92,13 @@ class Command(BaseCommand):
                 url = tenant_portal_url(domain_name, "/")
                 for staff in demo.staff:
                     rows.append((demo.name, url, email(staff), ", ".join(staff.roles)))
-        self.stdout.write("")
-        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD})")
-        for business, url, login_email, roles in rows:
-            self.stdout.write(f"  {business:<24} {url:<36} {login_email:<36} {roles}")
-        self.stdout.write("")
+        table = logins_table(rows)
+        if options["logins_file"]:
+            # `make run` prints it once the web server and the worker have started, so
+            # it is not lost above their start-up messages.
+            Path(options["logins_file"]).write_text(table, encoding="utf-8")
+        else:
+            self.stdout.write(table)
 
     def _demo_history(self, tenant, demo) -> None:
         """Visits and contact-log entries for the first demo clients, some follow-ups due
