@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import time
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -28,6 +29,8 @@ GENESIS = "0" * 64
 # tenant has its own table, we key it by schema as well (see _seal_lock).
 _LOCK_NAMESPACE = 7_301_003
 SEAL_BATCH = 2000
+# How long a sealer that found another one at work waits before it looks again.
+SEAL_RETRY_SECONDS = 0.002
 
 
 def _key() -> bytes:
@@ -77,11 +80,18 @@ def entry_digest(entry: AuditEntry, previous_hash: str) -> str:
     return hmac.new(_key(), payload.encode(), hashlib.sha256).hexdigest()
 
 
-def _seal_lock() -> None:
+def _try_seal_lock(*, own_transaction: bool) -> bool:
+    """Take the per-schema sealer lock if it is free, to be held to the end of the short
+    sealing transaction. When that transaction is the sealer's own, it also skips waiting
+    for its commit to reach the disk: a seal can always be made again from the entries,
+    which are durable, so a seal lost in a crash only means the next sealer chains those
+    entries, and the lock is never held across a disk flush."""
+    sql = "SELECT pg_try_advisory_xact_lock(%s, hashtext(current_schema()))"
+    if own_transaction:
+        sql += ", set_config('synchronous_commit', 'off', true)"
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_advisory_xact_lock(%s, hashtext(current_schema()))", [_LOCK_NAMESPACE]
-        )
+        cursor.execute(sql, [_LOCK_NAMESPACE])
+        return cursor.fetchone()[0]
 
 
 def _empty(value) -> bool:
@@ -279,39 +289,52 @@ def _unsealed(since: int):
 
 def seal(*, since: int = 0) -> int:
     """Chain every committed entry from id ``since`` on that has no seal yet, in id order,
-    after the newest seal; returns how many it sealed. The per-schema seal lock is held
-    only for one read, one insert and the commit, and not taken at all when another
-    sealer already chained these entries (busy moments seal in batches)."""
+    after the newest seal; returns how many this call sealed. Never queues behind another
+    sealer: while one holds the lock, this one checks again shortly, and usually finds
+    that sealer took its entries too (busy moments seal in batches). The lock is held for
+    one read, one insert and a commit that does not wait for the disk."""
     sealed = 0
+    own_transaction = not connection.in_atomic_block
     while _unsealed(since).exists():
         with transaction.atomic():
-            _seal_lock()
-            # After the lock, so this read sees every seal written before it; the head
-            # of the chain comes in the same round trip.
-            newest = AuditSeal.objects.order_by("-position")
-            batch = list(
-                _unsealed(since)
-                .annotate(
-                    head_position=Subquery(newest.values("position")[:1]),
-                    head_hash=Subquery(newest.values("chain_hash")[:1]),
-                )
-                .order_by("id")[:SEAL_BATCH]
-            )
-            if not batch:
-                break
-            position = batch[0].head_position or 0
-            previous = batch[0].head_hash or GENESIS
-            seals = []
-            for entry in batch:
-                position += 1
-                previous = entry_digest(entry, previous)
-                seals.append(AuditSeal(position=position, entry_id=entry.pk, chain_hash=previous))
-            AuditSeal.objects.bulk_create(seals)
-        sealed += len(seals)
+            if not _try_seal_lock(own_transaction=own_transaction):
+                batch = None
+            else:
+                batch = _seal_batch(since)
+        if batch is None:
+            time.sleep(SEAL_RETRY_SECONDS)
+            continue
+        sealed += len(batch)
         if len(batch) < SEAL_BATCH:
             break
         since = batch[-1].pk + 1
     return sealed
+
+
+def _seal_batch(since: int) -> list[AuditEntry]:
+    """Under the sealer lock: chain the next unsealed entries after the newest seal. Read
+    after taking the lock, so it sees every seal written before; the chain's head comes
+    in the same round trip."""
+    newest = AuditSeal.objects.order_by("-position")
+    batch = list(
+        _unsealed(since)
+        .annotate(
+            head_position=Subquery(newest.values("position")[:1]),
+            head_hash=Subquery(newest.values("chain_hash")[:1]),
+        )
+        .order_by("id")[:SEAL_BATCH]
+    )
+    if not batch:
+        return batch
+    position = batch[0].head_position or 0
+    previous = batch[0].head_hash or GENESIS
+    seals = []
+    for entry in batch:
+        position += 1
+        previous = entry_digest(entry, previous)
+        seals.append(AuditSeal(position=position, entry_id=entry.pk, chain_hash=previous))
+    AuditSeal.objects.bulk_create(seals)
+    return batch
 
 
 def verify_chain() -> tuple[int, int | None, str]:
