@@ -17,6 +17,7 @@ from django.utils.translation import gettext_noop
 
 from audit import services as audit
 from audit.models import Action
+from clients import fields as client_fields
 from clients.fill import client_fill, health_fill
 from clients.models import Client, ClientHealth
 from clients.services import client_derive, file_numbers_allocate
@@ -35,18 +36,8 @@ from visits.services import refresh_client_visit_stats
 
 BATCH = 2000
 
-_CLIENT_TEXT = (
-    "name",
-    "gender",
-    "email",
-    "national_id",
-    "occupation",
-    "address",
-    "emergency_contact_name",
-    "emergency_contact_phone",
-    "service_preferences",
-    "special_notes",
-)
+# Client fields a cell fills as it is (text, choices, phones, the ID: clients.fields).
+_CLIENT_TEXT = client_fields.TEXT
 
 
 def _client_values(values: dict) -> dict:
