@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from config import env
+from tests.test_keys import PRODUCTION
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -14,13 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_production_settings_pass_the_deploy_check():
     environment = {
         **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
-        "DJANGO_SETTINGS_MODULE": "config.settings.prod",
-        "SECRET_KEY": "k" * 20 + "-production-secret-with-plenty-of-entropy-9f8e7d6c5b4a",
-        "DATABASE_URL": "postgres://u:p@127.0.0.1:5432/db",
-        "REDIS_URL": "redis://127.0.0.1:6379/0",
-        "FIELD_ENCRYPTION_KEYS": "field-key-2027-0123456789abcdefghijklmnopqrstuvwxyz",
-        "BLIND_INDEX_KEY": "blind-index-key-0123456789abcdefghijklmnopqrstuvwxyz",
-        "AUDIT_CHAIN_KEY": "audit-chain-key-0123456789abcdefghijklmnopqrstuvwxyz",
+        **PRODUCTION,
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],

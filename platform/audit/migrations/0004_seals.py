@@ -10,17 +10,19 @@ INSERT INTO audit_auditseal (position, entry_id, chain_hash)
 SELECT row_number() OVER (ORDER BY id), id, chain_hash FROM audit_auditentry ORDER BY id;
 """
 
-APPEND_ONLY = """
-CREATE TRIGGER audit_seal_no_change BEFORE UPDATE OR DELETE ON audit_auditseal
-    FOR EACH ROW EXECUTE FUNCTION audit_entry_append_only();
-CREATE TRIGGER audit_seal_no_truncate BEFORE TRUNCATE ON audit_auditseal
-    FOR EACH STATEMENT EXECUTE FUNCTION audit_entry_append_only();
-"""
-
-DROP_APPEND_ONLY = """
-DROP TRIGGER IF EXISTS audit_seal_no_truncate ON audit_auditseal;
-DROP TRIGGER IF EXISTS audit_seal_no_change ON audit_auditseal;
-"""
+# The same trigger function as the entries' (0003), on the seals.
+_TRIGGERS = (
+    ("audit_seal_no_change", "UPDATE OR DELETE", "ROW"),
+    ("audit_seal_no_truncate", "TRUNCATE", "STATEMENT"),
+)
+APPEND_ONLY = "".join(
+    f"CREATE TRIGGER {name} BEFORE {events} ON audit_auditseal FOR EACH {level}"
+    " EXECUTE FUNCTION audit_entry_append_only();\n"
+    for name, events, level in _TRIGGERS
+)
+DROP_APPEND_ONLY = "".join(
+    f"DROP TRIGGER IF EXISTS {name} ON audit_auditseal;\n" for name, _e, _l in _TRIGGERS
+)
 
 
 class Migration(migrations.Migration):
