@@ -155,7 +155,7 @@ def test_only_owners_browse_the_trail_and_only_their_own(
     client = _client(cast.tenant_a)
     assert front_desk_a.get("/audit/").status_code == 403
     assert practitioner_a.get("/audit/").status_code == 403
-    assert front_desk_a.get(f"/clients/{client.pk}/audit/").status_code == 404
+    assert front_desk_a.get(f"/clients/{client.pk}/audit/").status_code == 403
     page = owner_a.get("/audit/", {"client": client.pk}).content.decode()
     assert "审计客户" in page
     assert "审计客户" not in owner_b.get("/audit/").content.decode()

@@ -101,7 +101,7 @@ def test_front_desk_sees_neither_health_data_nor_the_full_id(cast, front_desk_a)
     # then
     assert "青霉素" not in page and "Health" not in page
     assert VALID_ID not in page and "002X" in page
-    assert front_desk_a.get(f"/clients/{client.pk}/health/").status_code == 404
+    assert front_desk_a.get(f"/clients/{client.pk}/health/").status_code == 403
     assert front_desk_a.get(f"/clients/{client.pk}/health/edit/").status_code == 403
     assert "青霉素" not in front_desk_a.get("/clients/").content.decode()
 
@@ -230,7 +230,7 @@ def test_the_profile_has_a_timeline_tab_and_unknown_or_closed_tabs_are_not_found
     assert response.status_code == 200
     assert [t.key for t in response.context["tabs"]][:2] == ["details", "timeline"]
     assert owner_a.get(f"/clients/{client.pk}/nonsense/").status_code == 404
-    assert front_desk_a.get(f"/clients/{client.pk}/health/").status_code == 404
+    assert front_desk_a.get(f"/clients/{client.pk}/health/").status_code == 403
     assert "health" not in [
         t.key for t in front_desk_a.get(f"/clients/{client.pk}/").context["tabs"]
     ]

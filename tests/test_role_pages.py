@@ -122,3 +122,17 @@ def test_templates_name_capabilities_through_the_enum(cast, db):
     typo = Template('{% load portal_tags %}{{ user|can:"settings.manag" }}')
     with pytest.raises(ValueError):
         typo.render(context)
+
+
+def test_a_profile_tab_the_role_may_not_open_says_so_and_unknown_ones_are_not_found(
+    cast, front_desk_a, owner_a
+):
+    from tests.factories import ClientFactory
+
+    client = ClientFactory(tenant=cast.tenant_a, name="标签页")
+    health = front_desk_a.get(f"/clients/{client.pk}/health/")
+    assert health.status_code == 403 and "Not available for your role" in health.content.decode()
+    # the role is refused before the client is looked up: no hint whether it exists
+    assert front_desk_a.get("/clients/999999/health/").status_code == 403
+    assert front_desk_a.get(f"/clients/{client.pk}/nonsense/").status_code == 404
+    assert owner_a.get("/clients/999999/health/").status_code == 404

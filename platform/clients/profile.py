@@ -67,6 +67,10 @@ def tabs_for(user) -> list[ProfileTab]:
     return sorted((t for t in _tabs.values() if user.can(t.capability)), key=lambda t: t.order)
 
 
+def tab_exists(key: str) -> bool:
+    return key in _tabs
+
+
 def tab_for(user, key: str) -> ProfileTab | None:
     tab = _tabs.get(key)
     return tab if tab is not None and user.can(tab.capability) else None

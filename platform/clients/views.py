@@ -31,7 +31,7 @@ from clients.forms import BulkTagForm, ClientForm, ClientHealthForm, SavedListFo
 from clients.models import Client, ClientHealth, SavedList, Tag
 from clients.validators import format_phone
 from core.forms import add_service_errors
-from portal.mixins import CapabilityRequiredMixin
+from portal.mixins import CapabilityRequiredMixin, role_forbidden
 
 PAGE_SIZE = 50
 
@@ -289,6 +289,8 @@ class ClientDetailView(CapabilityRequiredMixin, View):
     def get(self, request, pk: int, tab: str = "details"):
         selected = profile.tab_for(request.user, tab)
         if selected is None:
+            if profile.tab_exists(tab):  # a tab the role does not open, before any lookup
+                return role_forbidden(request)
             raise Http404
         client = selectors.client_for_page(request.user, pk)
         can_health = request.user.can(Capability.VIEW_HEALTH)
