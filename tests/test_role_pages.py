@@ -136,3 +136,41 @@ def test_a_profile_tab_the_role_may_not_open_says_so_and_unknown_ones_are_not_fo
     assert front_desk_a.get("/clients/999999/health/").status_code == 403
     assert front_desk_a.get(f"/clients/{client.pk}/nonsense/").status_code == 404
     assert owner_a.get("/clients/999999/health/").status_code == 404
+
+
+def test_the_dashboard_lists_todays_visits_a_practitioners_own_and_everyones_for_the_desk(
+    cast, practitioner_a, front_desk_a
+):
+    # given: today in the business's time zone, whatever the date
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from django.utils import timezone
+
+    from tests.factories import ClientFactory, VisitFactory
+
+    today = timezone.localdate(timezone=ZoneInfo("Asia/Shanghai"))
+    with tenant_context(cast.tenant_a):
+        doctor = User.objects.get(email=cast.practitioner_a)
+        other = staff_create(
+            full_name="Dr. Other",
+            email="other@alpha.test",
+            password=PASSWORD,
+            roles=["practitioner"],
+        )
+    for name, who, day in (
+        ("今天我的", doctor, today),
+        ("今天别人的", other, today),
+        ("昨天我的", doctor, today - dt.timedelta(days=1)),
+    ):
+        client = ClientFactory(tenant=cast.tenant_a, name=name)
+        VisitFactory(tenant=cast.tenant_a, client=client, visited_on=day, practitioner=who)
+    # when
+    doctor_page = practitioner_a.get("/").content.decode()
+    desk_page = front_desk_a.get("/").content.decode()
+    # then
+    assert "My visits today" in doctor_page
+    assert "今天我的" in doctor_page and "今天别人的" not in doctor_page
+    assert "Visits today" in desk_page
+    assert "今天我的" in desk_page and "今天别人的" in desk_page
+    assert "昨天我的" not in doctor_page + desk_page

@@ -35,3 +35,14 @@ class VisitsConfig(AppConfig):
                 "visits", _("Visits and treatment history"), history.export, history.erase
             )
         )
+        from portal import dashboard
+
+        dashboard.register(
+            dashboard.DashboardWidget(
+                "visits_today",
+                20,
+                Capability.VIEW_CLIENTS,
+                "visits/dashboard_widget.html",
+                views.dashboard_widget_context,
+            )
+        )

@@ -54,6 +54,17 @@ def visits_tab_context(request, client) -> dict:
     }
 
 
+def dashboard_widget_context(request) -> dict:
+    """Today's visits on the dashboard: a practitioner's own; for everyone else (front
+    desk greeting clients, managers, owners) the business's."""
+    user = request.user
+    own = user.can(Capability.RECORD_TREATMENT) and not user.can(Capability.MANAGE_STAFF)
+    return {
+        "visits": selectors.visits_on(day=timezone.localdate(), practitioner=user if own else None),
+        "own": own,
+    }
+
+
 class _VisitFormView(CapabilityRequiredMixin, View):
     capability = Capability.EDIT_CLIENTS
     template_name = "visits/form.html"
