@@ -7,6 +7,7 @@ import ast
 import datetime as dt
 from pathlib import Path
 
+import pyotp
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -24,7 +25,18 @@ DOMAINS = {
     "visits": "VisitErrorCode",
     "contactlog": "ContactErrorCode",
     "privacy": "PrivacyErrorCode",
+    "accounts": "AccountErrorCode",
 }
+
+
+def _is_error(node) -> bool:
+    """An error object (a name or attribute holding one, or a ValidationError call), not
+    a bare message."""
+    if isinstance(node, ast.Call):
+        return getattr(node.func, "attr", None) == "ValidationError" or (
+            getattr(node.func, "id", None) == "ValidationError"
+        )
+    return isinstance(node, (ast.Name, ast.Attribute))
 
 
 def _validation_errors(path: Path):
@@ -42,11 +54,15 @@ def test_every_validation_error_of_a_domain_takes_its_code_from_the_domains_enum
     for path in sorted((PLATFORM / app).glob("*.py")):
         for call in _validation_errors(path):
             code = next((k.value for k in call.keywords if k.arg == "code"), None)
-            # A dict of errors that are themselves coded (or re-raised from a validator)
-            # needs no code of its own.
-            if code is None and call.args and isinstance(call.args[0], ast.Dict):
+            if call.args and isinstance(call.args[0], ast.Dict):
+                # Field → errors: each error carries its own code (one given beside the
+                # dict is dropped by Django), or they are re-raised from a validator.
+                plain = [v for v in call.args[0].values if not _is_error(v)]
+                if code is not None or plain:
+                    wrong.append(f"{path.name}:{call.lineno}")
                 continue
-            ok = (
+            # An enum member, or a code a helper passes through.
+            ok = isinstance(code, ast.Name) or (
                 isinstance(code, ast.Attribute)
                 and isinstance(code.value, ast.Name)
                 and code.value.id == enum
@@ -58,6 +74,28 @@ def test_every_validation_error_of_a_domain_takes_its_code_from_the_domains_enum
 
 def _code(exc: ValidationError) -> str:
     return exc.error_list[0].code
+
+
+def test_a_role_refused_beside_the_field_keeps_its_code(cast, db):
+    from accounts.errors import AccountErrorCode
+    from accounts.models import User
+    from accounts.services import staff_set_roles, totp_enable
+
+    with tenant_context(cast.tenant_a):
+        owner = User.objects.get(email=cast.owner_a)
+        desk = User.objects.get(email=cast.front_desk_a)
+        with pytest.raises(ValidationError) as refused:
+            staff_set_roles(user=desk, roles=["owner"], changed_by=desk)
+        assert refused.value.error_dict["roles"][0].code == AccountErrorCode.OWNER_ONLY
+        with pytest.raises(ValidationError) as empty:
+            staff_set_roles(user=desk, roles=[], changed_by=owner)
+        assert empty.value.error_dict["roles"][0].code == AccountErrorCode.ROLES_REQUIRED
+        with pytest.raises(ValidationError) as wrong_code:
+            totp_enable(user=owner, secret=pyotp.random_base32(), code="000000x")
+        assert wrong_code.value.error_dict["code"][0].code == AccountErrorCode.BAD_CODE
+        desk.refresh_from_db()
+        owner.refresh_from_db()
+        assert desk.roles == ["front_desk"] and not owner.totp_secret
 
 
 def test_the_client_services_raise_their_codes(cast, db):

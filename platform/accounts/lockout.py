@@ -1,4 +1,4 @@
-"""Lock an account out after repeated failed logins.
+"""Lock an account out after repeated failed logins, and limit password reset requests.
 
 Counters are kept per account (the email typed) and per client address, in the cache,
 whose keys carry the tenant's schema, so a lockout on one business never affects another.

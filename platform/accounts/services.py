@@ -17,6 +17,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from accounts.errors import AccountErrorCode
 from accounts.models import Invitation, LoginToken, StaffPolicy, User, UserSession, hash_token
 from accounts.roles import ROLE_CAPABILITIES, Capability, Role, capabilities_for
 from core.http import client_ip
@@ -25,10 +26,16 @@ INVITATION_DAYS = 7
 LOGIN_TOKEN_SECONDS = 120
 
 
+def _field_error(field: str, message: str, code: AccountErrorCode) -> ValidationError:
+    """An error beside ``field`` that keeps its code (Django drops a ``code`` given with a
+    dict of messages)."""
+    return ValidationError({field: ValidationError(message, code=code)})
+
+
 def _clean_roles(roles: list[str]) -> list[str]:
     cleaned = [role for role in Role.values if role in set(roles)]
     if not cleaned:
-        raise ValidationError({"roles": _("Choose at least one role.")}, code="roles_required")
+        raise _field_error("roles", _("Choose at least one role."), AccountErrorCode.ROLES_REQUIRED)
     return cleaned
 
 
@@ -108,7 +115,8 @@ def staff_policy_update(*, changed_by: User, managers_grant_clinical_roles: bool
     change it could climb through it."""
     if not changed_by.is_owner:
         raise ValidationError(
-            _("Only an owner can change who may give clinical roles."), code="owner_only"
+            _("Only an owner can change who may give clinical roles."),
+            code=AccountErrorCode.OWNER_ONLY,
         )
     policy = StaffPolicy.objects.select_for_update().get(pk=staff_policy().pk)
     policy.managers_grant_clinical_roles = managers_grant_clinical_roles
@@ -147,7 +155,7 @@ def _check_grantable(actor: User, roles, *, field: str | None = "roles") -> None
         error = ValidationError(
             _("You cannot give or take away these roles: %(roles)s.")
             % {"roles": _role_names(refused)},
-            code="role_not_grantable",
+            code=AccountErrorCode.ROLE_NOT_GRANTABLE,
         )
         raise ValidationError({field: error}) if field else error
 
@@ -166,9 +174,10 @@ def staff_invite(
     roles = _clean_roles(roles)
     _check_grantable(invited_by, roles)
     if User.objects.filter(email=email).exists():
-        raise ValidationError(
-            {"email": _("Someone with this email address already has an account.")},
-            code="email_taken",
+        raise _field_error(
+            "email",
+            _("Someone with this email address already has an account."),
+            AccountErrorCode.EMAIL_TAKEN,
         )
     token = _secrets.token_urlsafe(32)
     with transaction.atomic():
@@ -237,7 +246,9 @@ def invitation_accept(*, token: str, full_name: str, password: str, language: st
         .first()
     )
     if not _invitation_usable(invitation):
-        raise ValidationError(_("This invitation is no longer valid."), code="invitation_invalid")
+        raise ValidationError(
+            _("This invitation is no longer valid."), code=AccountErrorCode.INVITATION_INVALID
+        )
     user = _user_create(
         email=invitation.email,
         full_name=full_name.strip() or invitation.full_name,
@@ -273,18 +284,19 @@ def staff_set_roles(*, user: User, roles: list[str], changed_by: User) -> User:
     roles = _clean_roles(roles)
     user = User.objects.select_for_update().get(pk=user.pk)
     if Role.OWNER in roles and Role.OWNER not in user.roles and not changed_by.is_owner:
-        raise ValidationError(
-            {"roles": _("Only an owner can make someone an owner.")}, code="owner_only"
+        raise _field_error(
+            "roles", _("Only an owner can make someone an owner."), AccountErrorCode.OWNER_ONLY
         )
     _check_grantable(changed_by, set(user.roles) | set(roles))
     if user.pk == changed_by.pk and not capabilities_for(roles) <= capabilities_for(user.roles):
-        raise ValidationError(
-            {"roles": _("You cannot give yourself access you do not have.")},
-            code="self_escalation",
+        raise _field_error(
+            "roles",
+            _("You cannot give yourself access you do not have."),
+            AccountErrorCode.SELF_ESCALATION,
         )
     if Role.OWNER in user.roles and Role.OWNER not in roles and _owners_left_without(user) == 0:
-        raise ValidationError(
-            {"roles": _("The business needs at least one active owner.")}, code="last_owner"
+        raise _field_error(
+            "roles", _("The business needs at least one active owner."), AccountErrorCode.LAST_OWNER
         )
     user.roles = roles
     user.save(update_fields=["roles"])
@@ -295,10 +307,15 @@ def staff_set_roles(*, user: User, roles: list[str], changed_by: User) -> User:
 def staff_deactivate(*, user: User, changed_by: User) -> User:
     user = User.objects.select_for_update().get(pk=user.pk)
     if user.pk == changed_by.pk:
-        raise ValidationError(_("You cannot deactivate your own account."), code="self")
+        raise ValidationError(
+            _("You cannot deactivate your own account."),
+            code=AccountErrorCode.SELF_DEACTIVATION,
+        )
     _check_grantable(changed_by, user.roles, field=None)
     if Role.OWNER in user.roles and _owners_left_without(user) == 0:
-        raise ValidationError(_("The business needs at least one active owner."), code="last_owner")
+        raise ValidationError(
+            _("The business needs at least one active owner."), code=AccountErrorCode.LAST_OWNER
+        )
     user.is_active = False
     user.deactivated_at = timezone.now()
     user.save(update_fields=["is_active", "deactivated_at"])
@@ -361,7 +378,10 @@ def operator_create(*, full_name: str, email: str, password: str) -> User:
     from django.db import connection
 
     if connection.schema_name != "public":
-        raise ValidationError("Operators exist in the public schema only.")
+        raise ValidationError(
+            "Operators exist in the public schema only.",
+            code=AccountErrorCode.PUBLIC_SCHEMA_ONLY,
+        )
     return _user_create(
         email=email,
         full_name=full_name,
@@ -400,8 +420,8 @@ def totp_verify(*, secret: str, code: str) -> bool:
 @transaction.atomic
 def totp_enable(*, user: User, secret: str, code: str) -> User:
     if not totp_verify(secret=secret, code=code):
-        raise ValidationError(
-            {"code": _("That code is not right. Try the current one.")}, code="bad_code"
+        raise _field_error(
+            "code", _("That code is not right. Try the current one."), AccountErrorCode.BAD_CODE
         )
     user.totp_secret = secret
     user.totp_confirmed_at = timezone.now()
@@ -412,8 +432,8 @@ def totp_enable(*, user: User, secret: str, code: str) -> User:
 @transaction.atomic
 def totp_disable(*, user: User, code: str) -> User:
     if not totp_verify(secret=user.totp_secret, code=code):
-        raise ValidationError(
-            {"code": _("That code is not right. Try the current one.")}, code="bad_code"
+        raise _field_error(
+            "code", _("That code is not right. Try the current one."), AccountErrorCode.BAD_CODE
         )
     user.totp_secret = ""
     user.totp_confirmed_at = None
