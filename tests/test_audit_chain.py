@@ -176,3 +176,29 @@ def test_entries_left_unsealed_by_a_dead_writer_are_sealed_by_audit_seal(cast, d
     with tenant_context(cast.tenant_a):
         assert AuditSeal.objects.filter(entry_id__in=list(waiting)).count() == 1
         assert verify_chain()[1] is None
+
+
+def test_a_sealer_that_cannot_get_the_lock_leaves_its_entries_to_the_next_one(
+    cast, db, monkeypatch
+):
+    # given a session that holds the chain lock and does not let go
+    monkeypatch.setattr(audit, "SEAL_PATIENCE_SECONDS", 0.05)
+    other = connections.create_connection("default")
+    lock = [audit._LOCK_NAMESPACE, cast.tenant_a.schema_name]
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s, hashtext(%s))", lock)
+        with tenant_context(cast.tenant_a):
+            client = _client()
+            entry = AuditEntry.objects.get(client_id=client.pk)
+            # when the sealer runs, it gives up instead of holding up the request
+            assert seal() == 0
+            assert not AuditSeal.objects.filter(entry_id=entry.pk).exists()
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, hashtext(%s))", lock)
+        # then the next sealer chains the entry
+        with tenant_context(cast.tenant_a):
+            assert seal() >= 1 and AuditSeal.objects.filter(entry_id=entry.pk).exists()
+            assert verify_chain()[1] is None
+    finally:
+        other.close()

@@ -26,11 +26,14 @@ from audit.models import AuditEntry, AuditSeal, ClientAuditKey
 
 GENESIS = "0" * 64
 # Any fixed number works: the lock lives in the current database and, because every
-# tenant has its own table, we key it by schema as well (see _seal_lock).
+# tenant has its own table, we key it by schema as well (see _try_seal_lock).
 _LOCK_NAMESPACE = 7_301_003
 SEAL_BATCH = 2000
-# How long a sealer that found another one at work waits before it looks again.
+# How long a sealer that found another one at work waits before it looks again, and
+# how long it keeps looking before it leaves its entries to the next sealer (or the
+# periodic audit.seal task) rather than hold up its request.
 SEAL_RETRY_SECONDS = 0.002
+SEAL_PATIENCE_SECONDS = 5.0
 
 
 def _key() -> bytes:
@@ -295,6 +298,7 @@ def seal(*, since: int = 0) -> int:
     one read, one insert and a commit that does not wait for the disk."""
     sealed = 0
     own_transaction = not connection.in_atomic_block
+    give_up = time.monotonic() + SEAL_PATIENCE_SECONDS
     while _unsealed(since).exists():
         with transaction.atomic():
             if not _try_seal_lock(own_transaction=own_transaction):
@@ -302,6 +306,8 @@ def seal(*, since: int = 0) -> int:
             else:
                 batch = _seal_batch(since)
         if batch is None:
+            if time.monotonic() > give_up:
+                break
             time.sleep(SEAL_RETRY_SECONDS)
             continue
         sealed += len(batch)
