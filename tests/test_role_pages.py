@@ -174,3 +174,25 @@ def test_the_dashboard_lists_todays_visits_a_practitioners_own_and_everyones_for
     assert "Visits today" in desk_page
     assert "今天我的" in desk_page and "今天别人的" in desk_page
     assert "昨天我的" not in doctor_page + desk_page
+
+
+def test_no_code_names_a_capability_by_its_string():
+    # given every source and template of the product
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    values = "|".join(re.escape(cap.value) for cap in Capability)
+    by_string = re.compile(rf"""can\(\s*["']|can:["']|["']({values})["']""")
+    found = [
+        f"{path.relative_to(root)}:{n}"
+        for folder in ("platform", "verticals", "tenants", "api", "notifications", "billing")
+        for path in (root / folder).rglob("*")
+        if path.suffix in {".py", ".html"}
+        and "migrations" not in path.parts
+        and path.name != "roles.py"
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if by_string.search(line)
+    ]
+    # then each goes through the enum (roles.py declares the values)
+    assert found == []

@@ -79,7 +79,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         return capabilities_for(self.roles)
 
     def can(self, capability: Capability) -> bool:
-        # Through the enum only: a string such as "settings.manage" escapes renames and
+        # Through the enum only: a capability spelt as a string escapes renames and
         # typos silently, and "is owner" is ``is_owner``, not a capability.
         if not isinstance(capability, Capability):
             raise TypeError(f"can() takes a Capability, not {capability!r}")
