@@ -19,7 +19,7 @@ from core import ratelimit
 from core.forms import add_service_errors
 from core.http import client_ip
 from core.text import search_query
-from tenants import stats
+from tenants import landing, stats
 from tenants.forms import ReasonForm, SignupForm, SuspendForm, TypedConfirmationForm
 from tenants.models import BusinessType, Tenant, TenantStatus
 from tenants.services import (
@@ -37,7 +37,12 @@ from tenants.services import (
 
 class LandingView(View):
     def get(self, request):
-        return render(request, "tenants/landing.html", {"business_types": BusinessType.choices})
+        types = [
+            (value, label, landing.BUSINESS_TYPES.get(value, ""))
+            for value, label in BusinessType.choices
+        ]
+        context = {"business_types": types, "features": landing.FEATURES}
+        return render(request, "tenants/landing.html", context)
 
 
 class SignupView(View):

@@ -145,3 +145,23 @@ def test_empty_choices_read_as_a_word_not_dashes(cast, owner_a):
     # then no empty choice is a row of dashes
     assert "---------" not in page
     assert '<option value="" selected>— choose —</option>' in page
+
+
+def test_the_landing_page_promises_only_what_exists(cast, db):
+    from django.test import Client as HttpClient
+
+    from tenants import landing
+
+    # given a visitor, in English and in Chinese
+    visitor = HttpClient(HTTP_HOST="localhost")
+    english = visitor.get("/").content.decode()
+    visitor.cookies["clinicdesk_language"] = "zh-hans"
+    chinese = visitor.get("/").content.decode()
+    # then it names the features the portal has, and none that have not landed
+    with translation.override("en"):
+        for feature in landing.FEATURES:
+            assert str(feature).replace("'", "&#x27;") in english
+    for promise in ("calendar", "till", "reminder", "appointment", "SMS", "payment"):
+        assert promise not in english.lower().replace("ClinicDesk".lower(), ""), promise
+    for promise in ("预约", "收银", "提醒", "短信"):
+        assert promise not in chinese, promise
