@@ -299,7 +299,7 @@ def seal(*, since: int = 0) -> int:
     sealed = 0
     own_transaction = not connection.in_atomic_block
     give_up = time.monotonic() + SEAL_PATIENCE_SECONDS
-    while _unsealed(since).exists():
+    while True:
         with transaction.atomic():
             if not _try_seal_lock(own_transaction=own_transaction):
                 batch = None
@@ -309,6 +309,8 @@ def seal(*, since: int = 0) -> int:
             if time.monotonic() > give_up:
                 break
             time.sleep(SEAL_RETRY_SECONDS)
+            if not _unsealed(since).exists():
+                break  # the sealer at work took them
             continue
         sealed += len(batch)
         if len(batch) < SEAL_BATCH:
