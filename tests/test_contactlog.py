@@ -9,9 +9,8 @@ from accounts.models import User
 from audit.models import AuditEntry
 from audit.services import changes_of
 from clients.models import Client
-from clients.services import ClientData, client_create
 from contactlog.models import ContactEntry
-from contactlog.services import contact_create
+from tests.factories import ClientFactory, ContactEntryFactory
 from visits.services import visit_create
 
 # The entries below are dated March 2026: a contact may not lie in the future, so the
@@ -21,25 +20,14 @@ pytestmark = pytest.mark.clock(dt.datetime(2026, 3, 20, 4, 0, tzinfo=dt.UTC))
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-def _client(tenant, name="李静") -> Client:
-    with tenant_context(tenant):
-        return client_create(data=ClientData({"name": name}), created_by=None)
-
-
 def _staff(tenant, email) -> User:
     with tenant_context(tenant):
         return User.objects.get(email=email)
 
 
-def _entry(tenant, client, staff, **values) -> ContactEntry:
-    values = {"purpose": "follow_up", "channel": "phone", "summary": "术后回访", **values}
-    with tenant_context(tenant):
-        return contact_create(client=client, values={"staff": staff, **values}, created_by=staff)
-
-
 def test_logging_a_contact_from_the_tab_defaults_to_me_and_is_audited(cast, front_desk_a):
     # given
-    client = _client(cast.tenant_a)
+    client = ClientFactory(tenant=cast.tenant_a)
     desk = _staff(cast.tenant_a, cast.front_desk_a)
     tab = front_desk_a.get(f"/clients/{client.pk}/contacts/")
     form = tab.context["contact_form"]
@@ -71,7 +59,7 @@ def test_logging_a_contact_from_the_tab_defaults_to_me_and_is_audited(cast, fron
 
 
 def test_bad_contact_input_is_refused_beside_the_field(cast, front_desk_a):
-    client = _client(cast.tenant_a)
+    client = ClientFactory(tenant=cast.tenant_a)
     desk = _staff(cast.tenant_a, cast.front_desk_a)
     response = front_desk_a.post(
         f"/contacts/client/{client.pk}/new/",
@@ -96,9 +84,9 @@ def test_edit_and_delete_are_for_the_author_and_managers_and_are_audited(
     cast, owner_a, practitioner_a, front_desk_a
 ):
     # given: the practitioner's entry
-    client = _client(cast.tenant_a)
+    client = ClientFactory(tenant=cast.tenant_a)
     doctor = _staff(cast.tenant_a, cast.practitioner_a)
-    entry = _entry(cast.tenant_a, client, doctor)
+    entry = ContactEntryFactory(tenant=cast.tenant_a, client=client, staff=doctor)
     # then: front desk may neither edit nor delete it
     assert front_desk_a.get(f"/contacts/{entry.pk}/edit/").status_code == 404
     assert front_desk_a.post(f"/contacts/{entry.pk}/delete/").status_code == 404
@@ -131,29 +119,29 @@ def test_edit_and_delete_are_for_the_author_and_managers_and_are_audited(
 @pytest.mark.clock(dt.datetime(2026, 3, 10, 17, 0, tzinfo=dt.UTC))
 def test_follow_ups_are_due_by_the_tenants_date_not_utc(cast, practitioner_a):
     # given: 17:00 UTC on 10 March is 01:00 on 11 March in Shanghai
-    client = _client(cast.tenant_a)
+    client = ClientFactory(tenant=cast.tenant_a)
     doctor = _staff(cast.tenant_a, cast.practitioner_a)
     when = dt.datetime(2026, 3, 1, 10, 0, tzinfo=SHANGHAI)
-    overdue = _entry(
-        cast.tenant_a,
-        client,
-        doctor,
+    overdue = ContactEntryFactory(
+        tenant=cast.tenant_a,
+        client=client,
+        staff=doctor,
         contacted_at=when,
         summary="甲",
         next_follow_up=dt.date(2026, 3, 10),
     )
-    today = _entry(
-        cast.tenant_a,
-        client,
-        doctor,
+    today = ContactEntryFactory(
+        tenant=cast.tenant_a,
+        client=client,
+        staff=doctor,
         contacted_at=when,
         summary="乙",
         next_follow_up=dt.date(2026, 3, 11),
     )
-    later = _entry(
-        cast.tenant_a,
-        client,
-        doctor,
+    later = ContactEntryFactory(
+        tenant=cast.tenant_a,
+        client=client,
+        staff=doctor,
         contacted_at=when,
         summary="丙",
         next_follow_up=dt.date(2026, 3, 14),
@@ -172,12 +160,16 @@ def test_the_list_shows_my_follow_ups_and_only_managers_see_everyones(
     cast, owner_a, practitioner_a, front_desk_a
 ):
     # given
-    client = _client(cast.tenant_a)
+    client = ClientFactory(tenant=cast.tenant_a)
     doctor = _staff(cast.tenant_a, cast.practitioner_a)
     desk = _staff(cast.tenant_a, cast.front_desk_a)
     today = timezone.localdate(timezone=SHANGHAI)
-    mine = _entry(cast.tenant_a, client, doctor, summary="医生的", next_follow_up=today)
-    theirs = _entry(cast.tenant_a, client, desk, summary="前台的", next_follow_up=today)
+    mine = ContactEntryFactory(
+        tenant=cast.tenant_a, client=client, staff=doctor, summary="医生的", next_follow_up=today
+    )
+    theirs = ContactEntryFactory(
+        tenant=cast.tenant_a, client=client, staff=desk, summary="前台的", next_follow_up=today
+    )
     # then
     doctor_page = practitioner_a.get("/follow-ups/?who=all")
     assert [e.pk for e in doctor_page.context["follow_ups"].due_today] == [mine.pk]
@@ -191,10 +183,13 @@ def test_the_list_shows_my_follow_ups_and_only_managers_see_everyones(
 
 def test_completing_a_follow_up_from_the_list_with_htmx(cast, practitioner_a):
     # given
-    client = _client(cast.tenant_a)
+    client = ClientFactory(tenant=cast.tenant_a)
     doctor = _staff(cast.tenant_a, cast.practitioner_a)
-    entry = _entry(
-        cast.tenant_a, client, doctor, next_follow_up=timezone.localdate(timezone=SHANGHAI)
+    entry = ContactEntryFactory(
+        tenant=cast.tenant_a,
+        client=client,
+        staff=doctor,
+        next_follow_up=timezone.localdate(timezone=SHANGHAI),
     )
     # when
     response = practitioner_a.post(f"/contacts/{entry.pk}/done/", HTTP_HX_REQUEST="true")
@@ -215,19 +210,25 @@ def test_completing_a_follow_up_from_the_list_with_htmx(cast, practitioner_a):
 
 def test_the_dashboard_shows_my_due_and_overdue_follow_ups(cast, practitioner_a, front_desk_a):
     # given
-    client = _client(cast.tenant_a, "周雅琪")
+    client = ClientFactory(tenant=cast.tenant_a, name="周雅琪")
     doctor = _staff(cast.tenant_a, cast.practitioner_a)
     today = timezone.localdate(timezone=SHANGHAI)
-    _entry(cast.tenant_a, client, doctor, summary="复诊提醒", next_follow_up=today)
-    _entry(
-        cast.tenant_a,
-        client,
-        doctor,
+    ContactEntryFactory(
+        tenant=cast.tenant_a, client=client, staff=doctor, summary="复诊提醒", next_follow_up=today
+    )
+    ContactEntryFactory(
+        tenant=cast.tenant_a,
+        client=client,
+        staff=doctor,
         summary="逾期回访",
         next_follow_up=today - dt.timedelta(days=3),
     )
-    _entry(
-        cast.tenant_a, client, doctor, summary="下周", next_follow_up=today + dt.timedelta(days=7)
+    ContactEntryFactory(
+        tenant=cast.tenant_a,
+        client=client,
+        staff=doctor,
+        summary="下周",
+        next_follow_up=today + dt.timedelta(days=7),
     )
     # when
     page = practitioner_a.get("/").content.decode()
@@ -241,7 +242,7 @@ def test_the_dashboard_shows_my_due_and_overdue_follow_ups(cast, practitioner_a,
 
 def test_the_timeline_holds_visits_and_contacts_newest_first(cast, owner_a):
     # given
-    client = _client(cast.tenant_a)
+    client = ClientFactory(tenant=cast.tenant_a)
     owner = _staff(cast.tenant_a, cast.owner_a)
     with tenant_context(cast.tenant_a):
         visit_create(
@@ -251,17 +252,17 @@ def test_the_timeline_holds_visits_and_contacts_newest_first(cast, owner_a):
             client=client,
             values={"visited_on": dt.date(2026, 2, 20), "treatment_items": ["热玛吉"]},
         )
-    _entry(
-        cast.tenant_a,
-        client,
-        owner,
+    ContactEntryFactory(
+        tenant=cast.tenant_a,
+        client=client,
+        staff=owner,
         summary="预约确认",
         contacted_at=dt.datetime(2026, 2, 10, 9, 0, tzinfo=SHANGHAI),
     )
-    _entry(
-        cast.tenant_a,
-        client,
-        owner,
+    ContactEntryFactory(
+        tenant=cast.tenant_a,
+        client=client,
+        staff=owner,
         summary="术后回访",
         contacted_at=dt.datetime(2026, 2, 25, 9, 0, tzinfo=SHANGHAI),
     )
@@ -281,26 +282,39 @@ def test_the_timeline_holds_visits_and_contacts_newest_first(cast, owner_a):
     ]
 
 
-def test_another_tenant_cannot_open_or_change_contact_entries(cast, owner_a, owner_b):
-    client = _client(cast.tenant_a)
-    owner = _staff(cast.tenant_a, cast.owner_a)
-    entry = _entry(cast.tenant_a, client, owner, next_follow_up=dt.date(2026, 3, 1))
-    assert owner_b.get(f"/contacts/{entry.pk}/edit/").status_code == 404
-    assert owner_b.post(f"/contacts/{entry.pk}/delete/").status_code == 404
-    assert owner_b.post(f"/contacts/{entry.pk}/done/").status_code == 404
-    assert owner_b.get(f"/contacts/client/{client.pk}/new/").status_code == 404
-    assert "术后回访" not in owner_b.get("/follow-ups/?who=all").content.decode()
+def test_another_tenant_reaches_only_its_own_entry_through_the_same_id(cast, owner_b, twins):
+    # given: a follow-up in each tenant with the same id
+    def entry(tenant):
+        summary = "术后回访" if tenant.pk == cast.tenant_a.pk else "洗牙回访"
+        return ContactEntryFactory(summary=summary, next_follow_up=dt.date(2026, 3, 1))
+
+    entry_a, _entry_b = twins(ContactEntry, entry)
+    # when: tenant B opens the entry of that id and marks it done
+    page = owner_b.get(f"/contacts/{entry_a.pk}/edit/").content.decode()
+    follow_ups = owner_b.get("/follow-ups/?who=all").content.decode()
+    done = owner_b.post(f"/contacts/{entry_a.pk}/done/")
+    # then: B saw and completed its own entry; A's is untouched
+    assert "洗牙回访" in page and "术后回访" not in page
+    assert "洗牙回访" in follow_ups and "术后回访" not in follow_ups
+    assert done.status_code == 302
+    with tenant_context(cast.tenant_b):
+        assert ContactEntry.objects.get(pk=entry_a.pk).follow_up_done_at is not None
     with tenant_context(cast.tenant_a):
-        entry.refresh_from_db()
-        assert entry.follow_up_done_at is None
+        assert ContactEntry.objects.get(pk=entry_a.pk).follow_up_done_at is None
 
 
 def test_export_and_erase_blank_what_was_said_and_keep_the_dates(cast, db):
     from clients import related
 
-    client = _client(cast.tenant_a)
+    client = ClientFactory(tenant=cast.tenant_a)
     owner = _staff(cast.tenant_a, cast.owner_a)
-    _entry(cast.tenant_a, client, owner, outcome="同意复诊", next_follow_up=dt.date(2026, 3, 1))
+    ContactEntryFactory(
+        tenant=cast.tenant_a,
+        client=client,
+        staff=owner,
+        outcome="同意复诊",
+        next_follow_up=dt.date(2026, 3, 1),
+    )
     handler = next(h for h in related.handlers() if h.key == "contacts")
     with tenant_context(cast.tenant_a):
         exported = handler.export(client, user=owner)
@@ -314,16 +328,16 @@ def test_export_and_erase_blank_what_was_said_and_keep_the_dates(cast, db):
 def test_pages_keep_a_constant_number_of_queries(
     cast, practitioner_a, django_assert_max_num_queries
 ):
-    client = _client(cast.tenant_a)
+    client = ClientFactory(tenant=cast.tenant_a)
     doctor = _staff(cast.tenant_a, cast.practitioner_a)
     today = timezone.localdate(timezone=SHANGHAI)
 
     def add(n):
         for i in range(n):
-            _entry(
-                cast.tenant_a,
-                client,
-                doctor,
+            ContactEntryFactory(
+                tenant=cast.tenant_a,
+                client=client,
+                staff=doctor,
                 summary=f"第{i}次",
                 next_follow_up=today - dt.timedelta(days=i % 3),
             )

@@ -8,8 +8,8 @@ from accounts.models import User
 from accounts.services import staff_create
 from audit.models import AuditEntry
 from clients.models import Client
-from clients.services import ClientData, client_create
 from tests.conftest import signed_in
+from tests.factories import ClientFactory, VisitFactory
 from visits.models import Visit
 from visits.services import visit_create, visit_delete, visit_update
 
@@ -18,13 +18,8 @@ from visits.services import visit_create, visit_delete, visit_update
 pytestmark = pytest.mark.clock(datetime(2026, 11, 20, 4, 0, tzinfo=UTC))
 
 
-def _client(tenant, name="王五", **values) -> Client:
-    with tenant_context(tenant):
-        return client_create(data=ClientData({"name": name, **values}), created_by=None)
-
-
 def test_visits_keep_the_clients_first_and_last_visit_count_and_spend(cast, db):
-    client = _client(cast.tenant_a)
+    client = ClientFactory(tenant=cast.tenant_a)
     with tenant_context(cast.tenant_a):
         Client.objects.filter(pk=client.pk).update(opening_spend=Decimal("500"))
         first = visit_create(
@@ -57,20 +52,19 @@ def _staff(tenant, email) -> User:
         return User.objects.get(email=email)
 
 
-def _visit(tenant, client, **values) -> Visit:
-    with tenant_context(tenant):
-        return visit_create(client=client, values=values)
-
-
 def test_the_visits_tab_lists_visits_newest_first_with_the_clients_figures(cast, owner_a):
     # given
-    client = _client(cast.tenant_a)
-    _visit(
-        cast.tenant_a, client, visited_on=date(2026, 1, 5), treatment_items=["水光针"], amount=800
+    client = ClientFactory(tenant=cast.tenant_a)
+    VisitFactory(
+        tenant=cast.tenant_a,
+        client=client,
+        visited_on=date(2026, 1, 5),
+        treatment_items=["水光针"],
+        amount=800,
     )
-    _visit(
-        cast.tenant_a,
-        client,
+    VisitFactory(
+        tenant=cast.tenant_a,
+        client=client,
         visited_on=date(2026, 3, 9),
         treatment_items=["光子嫩肤", "面部清洁"],
         amount=Decimal("1200.50"),
@@ -93,10 +87,10 @@ def test_front_desk_never_sees_clinical_notes_but_a_practitioner_does(
     cast, front_desk_a, practitioner_a
 ):
     # given
-    client = _client(cast.tenant_a)
-    visit = _visit(
-        cast.tenant_a,
-        client,
+    client = ClientFactory(tenant=cast.tenant_a)
+    visit = VisitFactory(
+        tenant=cast.tenant_a,
+        client=client,
         visited_on=date(2026, 2, 1),
         treatment_items=["热玛吉"],
         efficacy="轻微红肿，三天消退",
@@ -121,8 +115,10 @@ def test_a_front_desk_edit_keeps_the_clinical_notes_and_cannot_delete_that_visit
     cast, front_desk_a
 ):
     # given
-    client = _client(cast.tenant_a)
-    visit = _visit(cast.tenant_a, client, visited_on=date(2026, 2, 1), efficacy="良好")
+    client = ClientFactory(tenant=cast.tenant_a)
+    visit = VisitFactory(
+        tenant=cast.tenant_a, client=client, visited_on=date(2026, 2, 1), efficacy="良好"
+    )
     # when
     response = front_desk_a.post(
         f"/visits/{visit.pk}/edit/",
@@ -150,7 +146,7 @@ def test_recording_a_visit_splits_items_and_updates_the_figures_and_the_audit_tr
     cast, practitioner_a
 ):
     # given
-    client = _client(cast.tenant_a)
+    client = ClientFactory(tenant=cast.tenant_a)
     doctor = _staff(cast.tenant_a, cast.practitioner_a)
     # when
     response = practitioner_a.post(
@@ -201,7 +197,7 @@ def test_recording_a_visit_splits_items_and_updates_the_figures_and_the_audit_tr
     ],
 )
 def test_bad_visit_input_is_refused_beside_the_field(cast, owner_a, field, value, message):
-    client = _client(cast.tenant_a)
+    client = ClientFactory(tenant=cast.tenant_a)
     data = {"visited_on": "2026-04-02", "treatment_items": "补水", field: value}
     response = owner_a.post(f"/visits/client/{client.pk}/new/", data)
     assert response.status_code == 400
@@ -212,16 +208,16 @@ def test_bad_visit_input_is_refused_beside_the_field(cast, owner_a, field, value
 
 
 def test_the_amount_field_names_the_tenants_currency(cast, owner_a, owner_b):
-    a = _client(cast.tenant_a)
-    b = _client(cast.tenant_b)
+    a = ClientFactory(tenant=cast.tenant_a)
+    b = ClientFactory(tenant=cast.tenant_b)
     assert "(CNY)" in owner_a.get(f"/visits/client/{a.pk}/new/").content.decode()
     assert "(GBP)" in owner_b.get(f"/visits/client/{b.pk}/new/").content.decode()
 
 
 @pytest.mark.clock(datetime(2026, 3, 1, 23, 30, tzinfo=UTC))
 def test_a_new_visit_is_dated_the_businesss_today(cast, owner_a, owner_b):
-    a = _client(cast.tenant_a)
-    b = _client(cast.tenant_b)
+    a = ClientFactory(tenant=cast.tenant_a)
+    b = ClientFactory(tenant=cast.tenant_b)
     # 23:30 in London is already the next morning in Shanghai.
     shanghai = owner_a.get(f"/visits/client/{a.pk}/new/").context["form"]
     london = owner_b.get(f"/visits/client/{b.pk}/new/").context["form"]
@@ -229,16 +225,23 @@ def test_a_new_visit_is_dated_the_businesss_today(cast, owner_a, owner_b):
     assert london.initial["visited_on"] == date(2026, 3, 1)
 
 
-def test_another_tenant_cannot_open_or_delete_a_visit(cast, owner_a, owner_b):
-    # given
-    client = _client(cast.tenant_a)
-    visit = _visit(cast.tenant_a, client, visited_on=date(2026, 2, 1))
-    # then: tenant B cannot reach tenant A's visit or client
-    assert owner_b.get(f"/visits/{visit.pk}/edit/").status_code == 404
-    assert owner_b.post(f"/visits/{visit.pk}/delete/").status_code == 404
-    assert owner_b.get(f"/visits/client/{client.pk}/new/").status_code == 404
+def test_another_tenant_reaches_only_its_own_visit_through_the_same_id(cast, owner_b, twins):
+    # given: a visit in each tenant with the same id
+    def visit(tenant):
+        items = ["水光针"] if tenant.pk == cast.tenant_a.pk else ["洗牙"]
+        return VisitFactory(visited_on=date(2026, 2, 1), treatment_items=items)
+
+    visit_a, _visit_b = twins(Visit, visit)
+    # when: tenant B opens the visit of that id, then deletes it
+    page = owner_b.get(f"/visits/{visit_a.pk}/edit/").content.decode()
+    deleted = owner_b.post(f"/visits/{visit_a.pk}/delete/")
+    # then: B saw and deleted its own visit; A's is untouched
+    assert "洗牙" in page and "水光针" not in page
+    assert deleted.status_code == 302
+    with tenant_context(cast.tenant_b):
+        assert not Visit.objects.filter(pk=visit_a.pk).exists()
     with tenant_context(cast.tenant_a):
-        assert Visit.objects.filter(pk=visit.pk).exists()
+        assert Visit.objects.get(pk=visit_a.pk).treatment_items == ["水光针"]
 
 
 def test_a_marketing_user_sees_the_tab_but_cannot_record_visits(cast, db):
@@ -250,8 +253,10 @@ def test_a_marketing_user_sees_the_tab_but_cannot_record_visits(cast, db):
             roles=["marketing"],
         )
     marketing = signed_in(cast.tenant_a, cast.host_a, "mia@alpha.test")
-    client = _client(cast.tenant_a)
-    visit = _visit(cast.tenant_a, client, visited_on=date(2026, 2, 1), efficacy="良好")
+    client = ClientFactory(tenant=cast.tenant_a)
+    visit = VisitFactory(
+        tenant=cast.tenant_a, client=client, visited_on=date(2026, 2, 1), efficacy="良好"
+    )
     page = marketing.get(f"/clients/{client.pk}/visits/").content.decode()
     assert "Record a visit" not in page and "良好" not in page
     assert marketing.get(f"/visits/client/{client.pk}/new/").status_code == 403
@@ -261,13 +266,17 @@ def test_a_marketing_user_sees_the_tab_but_cannot_record_visits(cast, db):
 def test_the_visits_tab_keeps_a_constant_number_of_queries(
     cast, practitioner_a, django_assert_max_num_queries
 ):
-    client = _client(cast.tenant_a)
+    client = ClientFactory(tenant=cast.tenant_a)
     doctor = _staff(cast.tenant_a, cast.practitioner_a)
-    _visit(cast.tenant_a, client, visited_on=date(2026, 1, 1), practitioner=doctor)
+    VisitFactory(
+        tenant=cast.tenant_a, client=client, visited_on=date(2026, 1, 1), practitioner=doctor
+    )
     with django_assert_max_num_queries(14) as few:
         practitioner_a.get(f"/clients/{client.pk}/visits/")
     for day in range(2, 30):
-        _visit(cast.tenant_a, client, visited_on=date(2026, 1, day), practitioner=doctor)
+        VisitFactory(
+            tenant=cast.tenant_a, client=client, visited_on=date(2026, 1, day), practitioner=doctor
+        )
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = practitioner_a.get(f"/clients/{client.pk}/visits/")
     assert len(response.context["visit_page"].object_list) == 29
@@ -276,10 +285,10 @@ def test_the_visits_tab_keeps_a_constant_number_of_queries(
 def test_export_and_erase_keep_dates_and_amounts(cast, db):
     from clients import related
 
-    client = _client(cast.tenant_a)
-    _visit(
-        cast.tenant_a,
-        client,
+    client = ClientFactory(tenant=cast.tenant_a)
+    VisitFactory(
+        tenant=cast.tenant_a,
+        client=client,
         visited_on=date(2026, 2, 1),
         amount=Decimal("500"),
         efficacy="良好",
@@ -299,7 +308,7 @@ def test_export_and_erase_keep_dates_and_amounts(cast, db):
 
 def test_editing_a_visit_keeps_a_practitioner_who_has_left(cast, owner_a):
     # given
-    client = _client(cast.tenant_a)
+    client = ClientFactory(tenant=cast.tenant_a)
     with tenant_context(cast.tenant_a):
         gone = staff_create(
             full_name="Former Doctor",
@@ -330,8 +339,8 @@ def test_the_allergy_warning_shows_wherever_the_client_is_served(
 ):
     from clients.services import client_health_update
 
-    client = _client(cast.tenant_a, name="过敏者")
-    plain = _client(cast.tenant_a, name="无过敏")
+    client = ClientFactory(tenant=cast.tenant_a, name="过敏者")
+    plain = ClientFactory(tenant=cast.tenant_a, name="无过敏")
     with tenant_context(cast.tenant_a):
         client_health_update(client=client, values={"drug_allergies": "青霉素"}, updated_by=None)
     pages = [f"/clients/{client.pk}/", f"/visits/client/{client.pk}/new/"]
