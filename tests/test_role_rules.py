@@ -101,6 +101,15 @@ def test_the_invite_form_offers_a_manager_only_the_roles_they_may_give(cast, man
     assert offered == {"manager", "front_desk", "marketing"}
 
 
+def test_a_managers_staff_page_offers_only_the_roles_they_may_give(cast, manager_a):
+    desk = manager_a.get(f"/accounts/staff/{_user(cast, cast.front_desk_a).pk}/")
+    owner = manager_a.get(f"/accounts/staff/{_user(cast, cast.owner_a).pk}/")
+    offered = {value for value, _label in desk.context["form"].fields["roles"].choices}
+    assert offered == {"manager", "front_desk", "marketing"}
+    assert 'name="roles"' not in owner.content.decode()
+    assert "only an owner can change their roles" in owner.content.decode()
+
+
 def test_a_manager_cannot_give_themselves_the_practitioner_role(cast, manager_a):
     # given: even where managers may give clinical roles to others
     _allow_clinical(cast)

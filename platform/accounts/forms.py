@@ -44,13 +44,11 @@ class RolesField(forms.MultipleChoiceField):
         super().__init__(**kwargs)
 
 
-class InviteForm(forms.Form):
-    full_name = forms.CharField(label=_("Full name"), max_length=120)
-    email = forms.EmailField(label=_("Email address"))
-    roles = RolesField()
+class _OffersGrantableRoles:
+    """``grantable``: the roles the signed-in user may give (accounts.services
+    roles_grantable_by); only those are offered. The service checks again."""
 
     def __init__(self, *args, grantable: frozenset[str] | None = None, **kwargs):
-        """``grantable``: the roles the inviting user may give; only those are offered."""
         super().__init__(*args, **kwargs)
         if grantable is not None:
             self.fields["roles"].choices = [
@@ -58,7 +56,13 @@ class InviteForm(forms.Form):
             ]
 
 
-class StaffRolesForm(forms.Form):
+class InviteForm(_OffersGrantableRoles, forms.Form):
+    full_name = forms.CharField(label=_("Full name"), max_length=120)
+    email = forms.EmailField(label=_("Email address"))
+    roles = RolesField()
+
+
+class StaffRolesForm(_OffersGrantableRoles, forms.Form):
     roles = RolesField()
 
 

@@ -296,16 +296,18 @@ class StaffDetailView(CapabilityRequiredMixin, View):
         }
         return render(request, self.template_name, context, status=status)
 
+    def _form(self, request, member, data=None):
+        grantable = services.roles_grantable_by(request.user)
+        return StaffRolesForm(data, initial={"roles": member.roles}, grantable=grantable)
+
     def get(self, request, pk: int):
         member = get_object_or_404(User, pk=pk)
-        return self._render(request, member, StaffRolesForm(initial={"roles": member.roles}))
+        return self._render(request, member, self._form(request, member))
 
     def post(self, request, pk: int):
         member = get_object_or_404(User, pk=pk)
         action = request.POST.get("action", "roles")
-        form = StaffRolesForm(
-            request.POST if action == "roles" else None, initial={"roles": member.roles}
-        )
+        form = self._form(request, member, request.POST if action == "roles" else None)
         try:
             if action == "deactivate":
                 services.staff_deactivate(user=member, changed_by=request.user)
@@ -326,9 +328,9 @@ class StaffDetailView(CapabilityRequiredMixin, View):
                 messages.success(request, _("Roles saved."))
                 return redirect("accounts:staff_detail", pk=member.pk)
         except ValidationError as exc:
-            if form.is_bound:
+            if form.is_bound and services.staff_may_manage(actor=request.user, member=member):
                 add_service_errors(form, exc)
-            else:  # deactivate or reactivate: no field to show it beside
+            else:  # no roles form on the page to show it beside
                 for message in exc.messages:
                     messages.error(request, message)
         return self._render(request, member, form, status=400)
