@@ -110,8 +110,9 @@ def parse_row(cells: list, columns: list, region: str, settled: dict) -> ImportR
             values[target.key] = value
     for key, detail in details:  # the detail joins the text column, not replaces it
         current = values.get(key, "")
+        joint = "\n" if key == "client.special_notes" else "；"
         if detail not in current:
-            values[key] = f"{current}；{detail}" if current else detail
+            values[key] = f"{current}{joint}{detail}" if current else detail
     if not values.get("client.name") and "client.name" not in rejected:
         header = next((h for _p, t, _f, h in columns if t.key == "client.name"), _("Name"))
         how = settled.get("client.name|required")
