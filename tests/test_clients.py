@@ -160,12 +160,18 @@ def test_search_results_come_back_as_a_fragment_for_live_search(cast, owner_a):
     assert "张三" in html and "<html" not in html
 
 
-def test_tenant_b_cannot_see_or_open_tenant_as_clients(cast, owner_b):
-    client = ClientFactory(tenant=cast.tenant_a, name="张三")
+def test_tenant_b_finds_and_opens_only_its_own_clients(cast, owner_b, twins):
+    # given: a client in each tenant with the same id
+    client_a, _client_b = twins(
+        Client,
+        lambda tenant: ClientFactory(name="张三" if tenant.pk == cast.tenant_a.pk else "李四"),
+    )
+    # when / then: B's list, search, profile and edit page hold B's client only
     assert owner_b.get("/clients/", {"q": "张三"}).context["page"].paginator.count == 0
-    assert "张三" not in owner_b.get("/clients/").content.decode()
-    assert owner_b.get(f"/clients/{client.pk}/").status_code == 404
-    assert owner_b.get(f"/clients/{client.pk}/edit/").status_code == 404
+    assert owner_b.get("/clients/", {"q": "李四"}).context["page"].paginator.count == 1
+    for path in ("/clients/", f"/clients/{client_a.pk}/", f"/clients/{client_a.pk}/edit/"):
+        page = owner_b.get(path).content.decode()
+        assert "李四" in page and "张三" not in page, path
 
 
 def test_marketing_cannot_create_or_edit_clients(cast, db):

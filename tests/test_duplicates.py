@@ -262,16 +262,23 @@ def test_a_manager_may_merge(cast, db):
     assert manager.post(f"/clients/{a.pk}/merge/{b.pk}/", {}).status_code == 302
 
 
-def test_tenant_b_cannot_reach_tenant_as_merge_pages(cast, owner_b):
-    a, b = (
-        ClientFactory(tenant=cast.tenant_a, name="甲"),
-        ClientFactory(tenant=cast.tenant_a, name="乙"),
-    )
-    assert owner_b.get(f"/clients/{a.pk}/merge/").status_code == 404
-    assert owner_b.get(f"/clients/{a.pk}/merge/{b.pk}/").status_code == 404
-    assert owner_b.post(f"/clients/{a.pk}/merge/{b.pk}/", {}).status_code == 404
+def test_tenant_b_merges_only_its_own_files_through_ids_both_tenants_hold(cast, owner_b, twins):
+    # given: two clients in each tenant, pairwise with the same ids
+    def named(first, second):
+        return lambda tenant: ClientFactory(name=first if tenant.pk == cast.tenant_a.pk else second)
+
+    a, _b_twin = twins(Client, named("甲", "丙"))
+    b, _b_other = twins(Client, named("乙", "丁"))
+    # when: tenant B merges the files of those ids
+    page = owner_b.get(f"/clients/{a.pk}/merge/{b.pk}/").content.decode()
+    merged = owner_b.post(f"/clients/{a.pk}/merge/{b.pk}/", {})
+    # then: B compared and merged its own files; A still has both of its own
+    assert "丙" in page and "丁" in page and "甲" not in page and "乙" not in page
+    assert merged.status_code == 302
+    with tenant_context(cast.tenant_b):
+        assert list(Client.objects.values_list("pk", flat=True)) == [b.pk]
     with tenant_context(cast.tenant_a):
-        assert Client.objects.count() == 2
+        assert sorted(Client.objects.values_list("name", flat=True)) == ["乙", "甲"]
 
 
 def test_tags_are_pooled_by_a_merge_not_offered_as_a_choice(cast, owner_a):
