@@ -44,21 +44,18 @@ from django.db import DatabaseError, connection, transaction  # noqa: E402
 
 from audit.models import ClientAuditKey  # noqa: E402
 from audit.services import changes_of, forget_client, verify_chain  # noqa: E402
-from clients.services import ClientData, client_create, client_update  # noqa: E402
+from clients.services import ClientData, client_update  # noqa: E402
+from tests.factories import ClientFactory  # noqa: E402
 
 VALID_ID = "11010519491231002X"
 
 
-def _client(tenant, **values):
-    with tenant_context(tenant):
-        return client_create(
-            data=ClientData({"name": "审计客户", "mobile": "+8613812345678", **values}),
-            created_by=None,
-        )
+# The client the trail is about: a name and a phone, so a create records both.
+AUDITED = {"name": "审计客户", "mobile": "+8613812345678"}
 
 
 def test_entries_cannot_be_updated_or_deleted_even_with_raw_sql(cast, db):
-    _client(cast.tenant_a)
+    ClientFactory(tenant=cast.tenant_a, **AUDITED)
     with tenant_context(cast.tenant_a):
         entry = AuditEntry.objects.order_by("-id").first()
         for attempt in (
@@ -84,7 +81,7 @@ def _tamper(sql, params):
 
 @pytest.mark.parametrize("how", ["edit", "delete"])
 def test_audit_verify_flags_an_edited_or_deleted_entry(cast, db, how):
-    client = _client(cast.tenant_a)
+    client = ClientFactory(tenant=cast.tenant_a, **AUDITED)
     with tenant_context(cast.tenant_a):
         for n in range(3):
             client_update(client=client, data=ClientData({"occupation": f"职业{n}"}))
@@ -131,7 +128,7 @@ def test_client_changes_and_views_are_recorded_and_sensitive_values_never(
 def test_erasure_shreds_the_clients_audit_values_and_the_chain_still_holds(cast, db):
     from privacy.services import client_erase
 
-    client = _client(cast.tenant_a)
+    client = ClientFactory(tenant=cast.tenant_a, **AUDITED)
     with tenant_context(cast.tenant_a):
         client_update(client=client, data=ClientData({"address": "上海市淮海中路1号"}))
         client_erase(client=client, actor=None)
@@ -152,7 +149,7 @@ def test_erasure_shreds_the_clients_audit_values_and_the_chain_still_holds(cast,
 def test_only_owners_browse_the_trail_and_only_their_own(
     cast, owner_a, front_desk_a, practitioner_a, owner_b, django_assert_max_num_queries
 ):
-    client = _client(cast.tenant_a)
+    client = ClientFactory(tenant=cast.tenant_a, **AUDITED)
     assert front_desk_a.get("/audit/").status_code == 403
     assert practitioner_a.get("/audit/").status_code == 403
     assert front_desk_a.get(f"/clients/{client.pk}/audit/").status_code == 403
@@ -173,7 +170,7 @@ def test_the_trail_reads_in_the_viewers_language(cast, db, owner_a):
     from clients.models import Flag
     from visits.services import visit_create
 
-    client = _client(cast.tenant_a, gender="male")
+    client = ClientFactory(tenant=cast.tenant_a, **AUDITED, gender="male")
     with tenant_context(cast.tenant_a):
         client_update(
             client=client,
