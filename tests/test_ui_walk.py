@@ -165,3 +165,14 @@ def test_the_landing_page_promises_only_what_exists(cast, db):
         assert promise not in english.lower().replace("ClinicDesk".lower(), ""), promise
     for promise in ("预约", "收银", "提醒", "短信"):
         assert promise not in chinese, promise
+
+
+def test_a_zone_chosen_before_zones_had_names_is_kept_by_the_settings_form(cast, owner_a):
+    from tenants.models import Tenant
+
+    # given a business on a zone alias the named list leaves out
+    Tenant.objects.filter(pk=cast.tenant_a.pk).update(time_zone="Asia/Chongqing")
+    # when the owner opens the settings
+    page = owner_a.get("/settings/").content.decode()
+    # then that zone is still the one chosen, not the first zone of the list
+    assert '<option value="Asia/Chongqing" selected>Asia/Chongqing</option>' in page

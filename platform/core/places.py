@@ -110,6 +110,16 @@ def time_zone_choices() -> list[tuple[str, str]]:
     return list(_zone_choices(_language(), dt.datetime.now(dt.UTC).date()))
 
 
+def time_zone_choices_keeping(current: str | None) -> list[tuple[str, str]]:
+    """The choices, plus ``current`` if it is a valid zone they leave out (an alias such
+    as Asia/Chongqing chosen before zones were listed by country), so that a settings
+    form does not silently swap a business's zone for the first in the list."""
+    choices = time_zone_choices()
+    if current and current not in dict(choices) and current in zoneinfo.available_timezones():
+        choices.insert(0, (current, current.replace("_", " ")))
+    return choices
+
+
 def time_zone_label(name: str) -> str:
     return dict(time_zone_choices()).get(name, name)
 

@@ -6,7 +6,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from core.places import SearchableSelect, time_zone_choices
+from core.places import SearchableSelect, time_zone_choices, time_zone_choices_keeping
 from tenants.models import Currency
 
 WEEKDAYS = [
@@ -39,6 +39,8 @@ class BusinessSettingsForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        current = self.data.get("time_zone") or self.initial.get("time_zone")
+        self.fields["time_zone"].choices = time_zone_choices_keeping(current)
         for key, label in WEEKDAYS:
             self.fields[f"{key}_open"] = forms.BooleanField(label=label, required=False)
             self.fields[f"{key}_from"] = forms.TimeField(
