@@ -39,6 +39,8 @@ def test_the_policy_refuses_inline_script_and_style_and_framing():
     assert directives["style-src"] == "'self'"
     assert directives["object-src"] == "'none'"
     assert directives["frame-ancestors"] == "'none'"
+    # forms post to the site or a business's portal (signup lands in the new portal)
+    assert directives["form-action"] == f"'self' *.{settings.TENANT_BASE_DOMAIN}:*"
 
 
 @pytest.mark.parametrize(

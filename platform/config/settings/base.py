@@ -101,11 +101,13 @@ MIDDLEWARE = [
 
 # Sent on every response (core.middleware). No inline script or style anywhere: scripts
 # and styles are static files, so an injected <script> or style attribute does nothing.
+# Forms post to their own host, but signup's answer redirects to the new business's host,
+# and browsers hold a form's redirects to form-action too.
 CONTENT_SECURITY_POLICY = env_str(
     "CONTENT_SECURITY_POLICY",
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
     "font-src 'self'; connect-src 'self'; object-src 'none'; frame-ancestors 'none'; "
-    "base-uri 'self'; form-action 'self'",
+    f"base-uri 'self'; form-action 'self' *.{TENANT_BASE_DOMAIN}:*",
 )
 # The Django admin (operators only) draws with django-tenants' admin templates, which
 # carry an inline <style> and style attributes we cannot move without copying them; so
