@@ -226,3 +226,30 @@ def test_the_console_page_of_a_business_is_translated(cast, db, public_client, l
     # then
     expected = "Close the business" if language == "en" else "关闭此机构"
     assert expected in html
+
+
+def test_the_purge_command_follows_the_same_rules_and_log(cast, db, public_client, settings):
+    from django.core.management import CommandError, call_command
+
+    # given: tenant B closed, an operator
+    settings.TENANT_CLOSURE_RETENTION_DAYS = 30
+    client = _operator(public_client)
+    _act(client, cast.tenant_b, "close", reason="closing down", confirmation="beta")
+    schema = cast.tenant_b.schema_name
+    args = ["beta", "--operator", OPERATOR, "--reason", "retention over"]
+    # when: during retention, or unconfirmed after it
+    with pytest.raises(CommandError):
+        call_command("tenant_purge", *args, "--confirm", "beta")
+    with time_machine.travel(timezone.now() + timedelta(days=31), tick=False):
+        with pytest.raises(CommandError):
+            call_command("tenant_purge", *args)
+        assert schema_exists(schema)
+        listed = io.StringIO()
+        call_command("tenant_purge", stdout=listed)
+        # when: confirmed after it
+        call_command("tenant_purge", *args, "--confirm", "beta", stdout=io.StringIO())
+    # then
+    assert "beta.localhost" in listed.getvalue()
+    assert not schema_exists(schema)
+    entry = OperatorAction.objects.get(schema_name=schema, kind=OperatorActionKind.PURGE)
+    assert (entry.operator_email, entry.reason) == (OPERATOR, "retention over")
