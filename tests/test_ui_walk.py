@@ -71,7 +71,7 @@ def test_every_vertical_declares_visit_examples_and_demo_data_of_its_own_trade()
 
 
 def test_the_demo_seed_gives_a_dental_practice_dental_tags_and_sections(cast, db):
-    from clients.models import Client, CustomField, Tag
+    from clients.models import Client, ClientSettings, CustomField, Tag
     from tenants.management.commands.seed_demo import Command
 
     # given the dental demo business's declaration, seeded into tenant B's schema
@@ -90,6 +90,8 @@ def test_the_demo_seed_gives_a_dental_practice_dental_tags_and_sections(cast, db
         nervous = Client.objects.get(name="Ho Chun Kit 何俊傑")
         assert {t.name for t in nervous.tags.all()} == {"Nervous patient", "Payment plan"}
         assert nervous.flags == ["special_attention"]
+        # and numbers typed without +code are read as Hong Kong's, where the practice is
+        assert ClientSettings.objects.get().phone_region == "HK"
 
 
 @pytest.mark.clock("2026-12-02T04:00:00Z")

@@ -76,6 +76,7 @@ class DemoBusiness:
     language: str = "zh-hans"
     time_zone: str = "Asia/Shanghai"
     currency: str = "CNY"
+    phone_region: str = "CN"  # of numbers typed without +code
     staff: tuple[DemoStaff, ...] = ()
     # Clients, tags and custom-field sections of the business's own trade (no 敏感肌
     # tag at a dentist's), and history for the first clients, in its own language.

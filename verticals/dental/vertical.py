@@ -25,6 +25,7 @@ VERTICAL = Vertical(
             language="en",
             time_zone="Asia/Hong_Kong",
             currency="HKD",
+            phone_region="HK",
             staff=(
                 DemoStaff("Grace Ho", "owner", ("owner",)),
                 DemoStaff("Dr. Daniel Lam", "dentist", ("practitioner",)),

@@ -167,8 +167,14 @@ class Command(BaseCommand):
     def _demo_clients(self, demo) -> None:
         from datetime import date
 
-        from clients.services import ClientData, client_create, client_health_update
+        from clients.services import (
+            ClientData,
+            client_create,
+            client_health_update,
+            client_settings_update,
+        )
 
+        client_settings_update(phone_region=demo.phone_region)
         for demo_client in demo.clients:
             client = client_create(
                 data=ClientData(
