@@ -80,6 +80,9 @@ SHOW_PUBLIC_IF_NO_TENANT_FOUND = False
 TENANT_LIMIT_SET_CALLS = True
 # Spare, fully migrated schemas that signup hands out; a Celery task keeps the pool full.
 TENANT_SPARE_POOL_SIZE = env_int("TENANT_SPARE_POOL_SIZE", 3, minimum=0)
+# A closed business's data is kept this long (read-only, exportable by an operator) before
+# an operator may purge it.
+TENANT_CLOSURE_RETENTION_DAYS = env_int("TENANT_CLOSURE_RETENTION_DAYS", 90, minimum=1)
 
 MIDDLEWARE = [
     # First, so even the unknown-host 404 of the tenant middleware gets the headers.
