@@ -95,7 +95,7 @@ def _zone_choices(language: str, day: dt.date) -> tuple[tuple[str, str], ...]:
         except zoneinfo.ZoneInfoNotFoundError:
             continue
         city = name.rsplit("/", 1)[-1].replace("_", " ")
-        country = country_name(region, language)
+        country = country_name(region, language) or region
         if city == country_name(region, "en"):  # Hong Kong, Singapore: once is enough
             label = f"{country} ({offset})"
         else:
