@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import time
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -17,7 +16,7 @@ from decimal import Decimal
 from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models import Subquery
 from django.utils import timezone
 from django_tenants.utils import schema_context
@@ -26,13 +25,11 @@ from audit.models import AuditEntry, AuditSeal, ClientAuditKey
 
 GENESIS = "0" * 64
 # Any fixed number works: the lock lives in the current database and, because every
-# tenant has its own table, we key it by schema as well (see _try_seal_lock).
+# tenant has its own table, we key it by schema as well (see _seal_lock).
 _LOCK_NAMESPACE = 7_301_003
 SEAL_BATCH = 2000
-# How long a sealer that found another one at work waits before it looks again, and
-# how long it keeps looking before it leaves its entries to the next sealer (or the
-# periodic audit.seal task) rather than hold up its request.
-SEAL_RETRY_SECONDS = 0.002
+# How long a sealer waits for the lock before it leaves its entries to the next sealer
+# (or the periodic audit.seal task) rather than hold up its request.
 SEAL_PATIENCE_SECONDS = 5.0
 
 
@@ -83,18 +80,21 @@ def entry_digest(entry: AuditEntry, previous_hash: str) -> str:
     return hmac.new(_key(), payload.encode(), hashlib.sha256).hexdigest()
 
 
-def _try_seal_lock(*, own_transaction: bool) -> bool:
-    """Take the per-schema sealer lock if it is free, to be held to the end of the short
-    sealing transaction. When that transaction is the sealer's own, it also skips waiting
-    for its commit to reach the disk: a seal can always be made again from the entries,
-    which are durable, so a seal lost in a crash only means the next sealer chains those
-    entries, and the lock is never held across a disk flush."""
-    sql = "SELECT pg_try_advisory_xact_lock(%s, hashtext(current_schema()))"
+def _seal_lock(*, own_transaction: bool) -> None:
+    """Take the per-schema sealer lock, held to the end of the short sealing transaction,
+    waiting at most SEAL_PATIENCE_SECONDS for it (then OperationalError). When that
+    transaction is the sealer's own, it also skips waiting for its commit to reach the
+    disk: a seal can always be made again from the entries, which are durable, so a seal
+    lost in a crash only means the next sealer chains those entries, and the lock is never
+    held across a disk flush."""
+    settings_sql = "set_config('lock_timeout', %s, true)"
     if own_transaction:
-        sql += ", set_config('synchronous_commit', 'off', true)"
+        settings_sql += ", set_config('synchronous_commit', 'off', true)"
     with connection.cursor() as cursor:
-        cursor.execute(sql, [_LOCK_NAMESPACE])
-        return cursor.fetchone()[0]
+        cursor.execute(
+            f"SELECT {settings_sql}, pg_advisory_xact_lock(%s, hashtext(current_schema()))",
+            [f"{int(SEAL_PATIENCE_SECONDS * 1000)}ms", _LOCK_NAMESPACE],
+        )
 
 
 def _empty(value) -> bool:
@@ -292,31 +292,24 @@ def _unsealed(since: int):
 
 def seal(*, since: int = 0) -> int:
     """Chain every committed entry from id ``since`` on that has no seal yet, in id order,
-    after the newest seal; returns how many this call sealed. Never queues behind another
-    sealer: while one holds the lock, this one checks again shortly, and usually finds
-    that sealer took its entries too (busy moments seal in batches). The lock is held for
-    one read, one insert and a commit that does not wait for the disk."""
+    after the newest seal; returns how many this call sealed. The lock is held for one
+    read, one insert and a commit that does not wait for the disk; a sealer that waited
+    for it usually finds that the one before took its entries too (busy moments seal in
+    batches). One that cannot get the lock in time leaves its entries to the next sealer
+    (or the periodic audit.seal task) rather than hold up its request."""
     sealed = 0
     own_transaction = not connection.in_atomic_block
-    give_up = time.monotonic() + SEAL_PATIENCE_SECONDS
     while True:
-        with transaction.atomic():
-            if not _try_seal_lock(own_transaction=own_transaction):
-                batch = None
-            else:
+        try:
+            with transaction.atomic():
+                _seal_lock(own_transaction=own_transaction)
                 batch = _seal_batch(since)
-        if batch is None:
-            if time.monotonic() > give_up:
-                break
-            time.sleep(SEAL_RETRY_SECONDS)
-            if not _unsealed(since).exists():
-                break  # the sealer at work took them
-            continue
+        except OperationalError:
+            return sealed
         sealed += len(batch)
         if len(batch) < SEAL_BATCH:
-            break
+            return sealed
         since = batch[-1].pk + 1
-    return sealed
 
 
 def _seal_batch(since: int) -> list[AuditEntry]:
