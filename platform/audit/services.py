@@ -267,8 +267,9 @@ def record(
 
 def record_view(*, action: str, actor, client_id: int, object_type: str = "client") -> bool:
     """Record that ``actor`` looked at a client's health data or full ID, unless the same
-    user's same look at the same client is already recorded within AUDIT_VIEW_WINDOW
-    (reloading a profile and clicking through its tabs is one look). True when recorded."""
+    user's same look at the same client is already recorded within
+    AUDIT_VIEW_WINDOW_SECONDS (reloading a profile and clicking through its tabs is one
+    look). True when recorded."""
     since = timezone.now() - timedelta(seconds=settings.AUDIT_VIEW_WINDOW_SECONDS)
     seen = AuditEntry.objects.filter(
         client_id=client_id, actor_id=getattr(actor, "pk", None), action=action, at__gte=since
