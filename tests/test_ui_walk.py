@@ -178,3 +178,12 @@ def test_a_zone_chosen_before_zones_had_names_is_kept_by_the_settings_form(cast,
     page = owner_a.get("/settings/").content.decode()
     # then that zone is still the one chosen, not the first zone of the list
     assert '<option value="Asia/Chongqing" selected>Asia/Chongqing</option>' in page
+
+
+def test_no_page_of_the_portal_shell_shows_a_raw_zone_code(cast, owner_a):
+    # given: tenant A runs on Asia/Shanghai
+    # when: the owner opens the dashboard (top bar and the settings card both name the zone)
+    page = owner_a.get("/").content.decode()
+    # then: the zone reads by its name, never by its tz database code
+    assert "China — Shanghai" in page
+    assert "Asia/Shanghai" not in page
