@@ -56,9 +56,7 @@ def test_suspending_blocks_the_portal_and_logins_and_reactivating_restores_it(
     # and: tenant B is unaffected
     assert signed_in(cast.tenant_b, cast.host_b, cast.owner_b).get("/").status_code == 200
     # when
-    client.post(
-        f"/console/tenants/{cast.tenant_a.pk}/reactivate/", {"reactivate-reason": "paid"}
-    )
+    client.post(f"/console/tenants/{cast.tenant_a.pk}/reactivate/", {"reactivate-reason": "paid"})
     # then: no data was lost and logins work again
     with tenant_context(cast.tenant_a):
         from accounts.models import User
