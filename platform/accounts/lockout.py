@@ -46,14 +46,9 @@ def record_success(email: str) -> None:
 
 # Password reset requests send mail to whatever address is typed: limited per account
 # (the address typed, known or not, so the answer tells nothing) and per client address,
-# in the same cache counters. Settings may override the defaults.
-RESET_PER_ACCOUNT = 3
-RESET_WINDOW_SECONDS = 60 * 60
-
-
+# in the same cache counters (PASSWORD_RESET_LIMIT, PASSWORD_RESET_SECONDS).
 def _reset_limits() -> tuple[int, int]:
-    per_account = getattr(settings, "PASSWORD_RESET_LIMIT", RESET_PER_ACCOUNT)
-    return per_account, getattr(settings, "PASSWORD_RESET_SECONDS", RESET_WINDOW_SECONDS)
+    return settings.PASSWORD_RESET_LIMIT, settings.PASSWORD_RESET_SECONDS
 
 
 def reset_allowed(request: HttpRequest, email: str) -> bool:

@@ -193,6 +193,10 @@ AUTH_PASSWORD_VALIDATORS = [
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
 LOGIN_LOCKOUT_FAILURES = env_int("LOGIN_LOCKOUT_FAILURES", 5, minimum=1)
 LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 15 * 60, minimum=1)
+# Password reset requests per account within the window (per client address: four times
+# as many, the login lockout's factor).
+PASSWORD_RESET_LIMIT = env_int("PASSWORD_RESET_LIMIT", 3, minimum=1)
+PASSWORD_RESET_SECONDS = env_int("PASSWORD_RESET_SECONDS", 60 * 60, minimum=1)
 # Addresses behind this many reverse proxies are read from X-Forwarded-For; with 0 (the
 # default) the header is ignored, so a client cannot forge its address.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
