@@ -212,3 +212,43 @@ def test_the_client_list_is_one_card_per_client_on_a_phone(
         page.screenshot(path=str(ARTIFACTS / "client-list-phone.png"), full_page=True)
     finally:
         context.close()
+
+
+def test_follow_ups_on_a_phone_are_cards_that_keep_the_phone_number_on_one_line(
+    cast, live_server_url, browser, walk_clients, django_db_blocker
+):
+    from zoneinfo import ZoneInfo
+
+    from django.utils import timezone
+    from django_tenants.utils import tenant_context
+
+    from accounts.models import User
+    from tests.factories import ContactEntryFactory
+
+    # given: a follow-up of the owner's due today in the business's zone
+    with django_db_blocker.unblock(), tenant_context(cast.tenant_a):
+        owner = User.objects.get(email=cast.owner_a)
+        today = timezone.localdate(timezone=ZoneInfo(cast.tenant_a.time_zone))
+        ContactEntryFactory(
+            tenant=cast.tenant_a, client=walk_clients[0], staff=owner, next_follow_up=today
+        )
+    connection.set_schema_to_public()
+    port = live_server_url.rsplit(":", 1)[1]
+    base = f"http://{cast.host_a}:{port}"
+    context = browser.new_context(viewport=PHONE, locale="en-US")
+    page = context.new_page()
+    try:
+        _sign_in(page, base, cast.owner_a, cast.password)
+        # when the owner opens the dashboard on a phone
+        page.goto(base + "/")
+        # then the follow-up is a card: no column heads, nothing past the right edge, and
+        # the file number and phone under the client's name stay on one line
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        assert page.locator("table.follow-ups thead").is_hidden()
+        row = page.locator("table.follow-ups tbody tr", has_text="张三")
+        details = row.locator("td .muted.small").first
+        line = float(details.evaluate("e => getComputedStyle(e).lineHeight").rstrip("px"))
+        assert details.bounding_box()["height"] < 1.5 * line
+        assert row.locator("td.actions button").is_visible()
+    finally:
+        context.close()
