@@ -5,6 +5,8 @@ glyphs and the client list fits a phone."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import pytest
 from django.db import connection
 
@@ -60,6 +62,21 @@ def _used_fonts(page, selector: str) -> set[str]:
     node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
     fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
     return {font["familyName"] for font in fonts}
+
+
+@contextmanager
+def _owner_page(cast, live_server_url, browser, viewport=PHONE):
+    """A page signed in as tenant A's owner (English, phone width unless told), and the
+    portal's base URL."""
+    port = live_server_url.rsplit(":", 1)[1]
+    base = f"http://{cast.host_a}:{port}"
+    context = browser.new_context(viewport=viewport, locale="en-US")
+    page = context.new_page()
+    try:
+        _sign_in(page, base, cast.owner_a, cast.password)
+        yield page, base
+    finally:
+        context.close()
 
 
 @pytest.fixture
@@ -170,12 +187,7 @@ def test_behaviour_moved_out_of_inline_handlers_still_works(
 def test_english_text_is_drawn_with_latin_glyphs_and_chinese_with_the_cjk_face(
     cast, live_server_url, browser, walk_clients
 ):
-    port = live_server_url.rsplit(":", 1)[1]
-    base = f"http://{cast.host_a}:{port}"
-    context = browser.new_context(viewport=DESKTOP, locale="en-US")
-    page = context.new_page()
-    try:
-        _sign_in(page, base, cast.owner_a, cast.password)
+    with _owner_page(cast, live_server_url, browser, DESKTOP) as (page, base):
         # given an English page with a curly apostrophe in a client's name
         obrien = walk_clients[1]
         page.goto(f"{base}/clients/{obrien.pk}/")
@@ -186,19 +198,12 @@ def test_english_text_is_drawn_with_latin_glyphs_and_chinese_with_the_cjk_face(
         page.goto(f"{base}/clients/{walk_clients[0].pk}/")
         page.evaluate("document.fonts.ready")
         assert "Noto Sans SC" in " ".join(_used_fonts(page, "main h1"))
-    finally:
-        context.close()
 
 
 def test_the_client_list_is_one_card_per_client_on_a_phone(
     cast, live_server_url, browser, walk_clients
 ):
-    port = live_server_url.rsplit(":", 1)[1]
-    base = f"http://{cast.host_a}:{port}"
-    context = browser.new_context(viewport=PHONE, locale="en-US")
-    page = context.new_page()
-    try:
-        _sign_in(page, base, cast.owner_a, cast.password)
+    with _owner_page(cast, live_server_url, browser) as (page, base):
         # when the owner opens the client list on a phone
         page.goto(base + "/clients/")
         # then nothing runs off the right edge and each card shows name and phone
@@ -210,8 +215,6 @@ def test_the_client_list_is_one_card_per_client_on_a_phone(
         assert row.locator("td.cell-phone").is_visible()
         assert row.locator("td.cell-more").first.is_hidden()
         page.screenshot(path=str(ARTIFACTS / "client-list-phone.png"), full_page=True)
-    finally:
-        context.close()
 
 
 def test_follow_ups_on_a_phone_are_cards_that_keep_the_phone_number_on_one_line(
@@ -233,12 +236,7 @@ def test_follow_ups_on_a_phone_are_cards_that_keep_the_phone_number_on_one_line(
             tenant=cast.tenant_a, client=walk_clients[0], staff=owner, next_follow_up=today
         )
     connection.set_schema_to_public()
-    port = live_server_url.rsplit(":", 1)[1]
-    base = f"http://{cast.host_a}:{port}"
-    context = browser.new_context(viewport=PHONE, locale="en-US")
-    page = context.new_page()
-    try:
-        _sign_in(page, base, cast.owner_a, cast.password)
+    with _owner_page(cast, live_server_url, browser) as (page, base):
         # when the owner opens the dashboard on a phone
         page.goto(base + "/")
         # then the follow-up is a card: no column heads, nothing past the right edge, and
@@ -250,5 +248,3 @@ def test_follow_ups_on_a_phone_are_cards_that_keep_the_phone_number_on_one_line(
         line = float(details.evaluate("e => getComputedStyle(e).lineHeight").rstrip("px"))
         assert details.bounding_box()["height"] < 1.5 * line
         assert row.locator("td.actions button").is_visible()
-    finally:
-        context.close()
