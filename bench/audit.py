@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import os
-import signal
 import statistics
 import sys
 import threading
@@ -42,16 +41,6 @@ PROCESSES = 2 * (os.cpu_count() or 1)
 # Each configuration runs this many times, interleaved with the others, and reports its
 # median: on a shared machine other work comes and goes within a minute.
 ROUNDS = 3
-
-
-def _stop_on_sigterm() -> None:
-    """A SIGTERM (a CI or shell timeout) unwinds like Ctrl-C, so django_stack stops its
-    PostgreSQL and Redis instead of leaving them running."""
-
-    def stop(signum, frame):
-        raise SystemExit(128 + signum)
-
-    signal.signal(signal.SIGTERM, stop)
 
 
 def one_lock_record(real_record):
@@ -238,7 +227,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rtt-ms", type=float, default=0.5)
     options = parser.parse_args()
-    _stop_on_sigterm()
     with django_stack():
         result = main(options.rtt_ms)
     emit(result)
