@@ -137,6 +137,19 @@ def _fresh_state():
 
 
 @pytest.fixture
+def storage(settings, tmp_path):
+    """Uploaded files go to a folder of their own for the test (returned), not the bucket."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path)},
+        },
+    }
+    return tmp_path
+
+
+@pytest.fixture
 def public_client() -> Client:
     return Client(HTTP_HOST=settings.TENANT_BASE_DOMAIN)
 

@@ -2,16 +2,13 @@
 clinic's sheet as the clinic meant it (issue 8, section 3)."""
 
 import datetime as dt
-import io
 import random
 
-import pytest
 import time_machine
 from django.core.files.storage import default_storage
 from django.db import connection
 from django.utils import timezone
 from django_tenants.utils import tenant_context
-from openpyxl import Workbook
 
 from accounts.models import User
 from accounts.services import staff_create
@@ -21,39 +18,9 @@ from clients.services import ClientData, client_create, client_health_update
 from imports import selectors, tasks
 from imports.models import ImportJob, ImportRow, JobStatus
 from tests.conftest import signed_in
+from tests.sheets import upload, xlsx_file
 
 VALID_ID = "11010519491231002X"
-
-
-@pytest.fixture
-def storage(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path)},
-        },
-    }
-    return tmp_path
-
-
-def _xlsx(headers, rows, name="客户档案.xlsx") -> io.BytesIO:
-    book = Workbook()
-    sheet = book.active
-    sheet.append(headers)
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    buffer.seek(0)
-    buffer.name = name
-    return buffer
-
-
-def _upload(client, fileobj) -> int:
-    response = client.post("/clients/import/", {"file": fileobj})
-    assert response.status_code == 302, response.content.decode()[:500]
-    return int(response["Location"].rstrip("/").split("/")[-2])
 
 
 def _check(client, job_id, chosen=None):
@@ -149,7 +116,7 @@ def test_a_500_row_clinic_sheet_imports_nearly_every_row_reading_it_as_the_clini
     rows[0][5:10] = ["青霉素过敏", "", "高血压", "", "无"]
     rows[1][5:10] = ["否", "无", "没有", "N/A", "否"]
     rows[2][5:10] = ["是", "青霉素", "是", "哮喘", "双眼皮手术"]
-    job_id = _upload(owner_a, _xlsx(CLINIC_HEADERS, rows))
+    job_id = upload(owner_a, xlsx_file(CLINIC_HEADERS, rows))
     # when
     preview = _check(owner_a, job_id)
     # then: only the three rows with an impossible birth date have a problem
@@ -199,7 +166,7 @@ def test_an_imports_cells_are_encrypted_at_rest_and_gone_with_its_file_once_comm
     # given: a checked job holding an ID number and a drug allergy
     rows = [["周雅琪", "159 3333 4444", VALID_ID, "是", "磺胺类药物"]]
     headers = ["姓名", "联系电话", "身份证号", "是否有药物过敏史", "药物过敏"]
-    job_id = _upload(owner_a, _xlsx(headers, rows))
+    job_id = upload(owner_a, xlsx_file(headers, rows))
     _check(owner_a, job_id)
     with tenant_context(cast.tenant_a):
         path = ImportJob.objects.get(pk=job_id).file
@@ -228,9 +195,9 @@ def test_a_job_left_unfinished_is_cleared_by_the_periodic_task_after_the_set_tim
     settings.IMPORT_ABANDONED_AFTER_HOURS = 6
     headers, rows = ["姓名", "联系电话"], [["李静", "139 0000 1111"]]
     with time_machine.travel(timezone.now() - dt.timedelta(hours=7)):
-        old = _upload(owner_a, _xlsx(headers, rows))
+        old = upload(owner_a, xlsx_file(headers, rows))
         _check(owner_a, old)
-    fresh = _upload(owner_a, _xlsx(headers, rows))
+    fresh = upload(owner_a, xlsx_file(headers, rows))
     with tenant_context(cast.tenant_a):
         old_path = ImportJob.objects.get(pk=old).file
         # when: the hourly task runs in this tenant (tenants.fan_out sends it there)
@@ -253,7 +220,7 @@ def test_discarding_an_import_deletes_its_file_and_rows_at_once(
     cast, storage, front_desk_a, django_capture_on_commit_callbacks
 ):
     # given
-    job_id = _upload(front_desk_a, _xlsx(["姓名"], [["李静"]]))
+    job_id = upload(front_desk_a, xlsx_file(["姓名"], [["李静"]]))
     _check(front_desk_a, job_id)
     path = _job(cast.tenant_a, job_id).file
     # when
@@ -279,7 +246,7 @@ def test_erasing_a_client_reaches_the_rows_an_unfinished_import_holds_about_them
             data=ClientData({"name": "李静", "mobile": "+8613900001111"}), created_by=None
         )
     rows = [["李静", "139 0000 1111", "上海"], ["王芳", "139 0000 2222", "北京"]]
-    job_id = _upload(owner_a, _xlsx(["姓名", "联系电话", "住址"], rows))
+    job_id = upload(owner_a, xlsx_file(["姓名", "联系电话", "住址"], rows))
     _check(owner_a, job_id)
     with tenant_context(cast.tenant_a):
         path = ImportJob.objects.get(pk=job_id).file
@@ -313,7 +280,7 @@ def test_a_job_is_seen_and_committed_only_by_its_starter_or_an_owner(
             roles=["manager"],
         )
     manager = signed_in(cast.tenant_a, cast.host_a, "mgr@alpha.test")
-    job_id = _upload(front_desk_a, _xlsx(["姓名"], [["李静"]]))
+    job_id = upload(front_desk_a, xlsx_file(["姓名"], [["李静"]]))
     _check(front_desk_a, job_id)
     urls = [f"/clients/import/{job_id}/", f"/clients/import/{job_id}/mapping/"]
     posts = [f"/clients/import/{job_id}/{action}/" for action in ("commit", "settle", "discard")]
@@ -341,7 +308,7 @@ def test_health_and_visit_note_columns_are_imported_only_by_a_clinical_role(
     headers = ["姓名", "是否有药物过敏史", "药物过敏", "首次就诊日期", "效果评价"]
     rows = [["陈婷婷", "是", "磺胺类药物", "2024-03-01", "色斑淡化明显"]]
     # when: the front desk maps every column, health and clinical notes included
-    job_id = _upload(front_desk_a, _xlsx(headers, rows))
+    job_id = upload(front_desk_a, xlsx_file(headers, rows))
     mapping = front_desk_a.get(f"/clients/import/{job_id}/mapping/")
     chosen = {
         "col_0": "client.name",
@@ -363,7 +330,9 @@ def test_health_and_visit_note_columns_are_imported_only_by_a_clinical_role(
         assert not ClientHealth.objects.filter(client=client).exists()
         assert client.visits.get().efficacy == ""
     # an owner brings the same sheet in whole; the preview says health is written, not what
-    job_id = _upload(owner_a, _xlsx(headers, [["孙浩然", "是", "磺胺类药物", "2024-03-01", "好"]]))
+    job_id = upload(
+        owner_a, xlsx_file(headers, [["孙浩然", "是", "磺胺类药物", "2024-03-01", "好"]])
+    )
     preview = _check(owner_a, job_id)
     body = preview.content.decode()
     assert "磺胺" not in body and "health: written, values not shown here" in body
@@ -379,8 +348,8 @@ def test_merging_into_existing_files_needs_the_merge_permission(cast, storage, f
         existing = client_create(
             data=ClientData({"name": "李静", "mobile": "+8613900001111"}), created_by=None
         )
-    job_id = _upload(
-        front_desk_a, _xlsx(["姓名", "联系电话", "住址"], [["李静", "13900001111", "上海"]])
+    job_id = upload(
+        front_desk_a, xlsx_file(["姓名", "联系电话", "住址"], [["李静", "13900001111", "上海"]])
     )
     preview = _check(front_desk_a, job_id)
     (row,) = preview.context["duplicates"]
@@ -403,7 +372,7 @@ def test_an_import_merge_goes_through_the_client_rules_and_joins_what_differs(
         )
         client_health_update(client=existing, values={"drug_allergies": "青霉素"}, updated_by=None)
     headers = ["姓名", "联系电话", "住址", "药物过敏"]
-    job_id = _upload(owner_a, _xlsx(headers, [["李静", "13900001111", "上海", "头孢"]]))
+    job_id = upload(owner_a, xlsx_file(headers, [["李静", "13900001111", "上海", "头孢"]]))
     _check(owner_a, job_id)
     # when
     owner_a.post(f"/clients/import/{job_id}/commit/", {})
@@ -424,8 +393,8 @@ def test_an_import_does_not_write_into_a_file_erased_after_the_check(cast, stora
         existing = client_create(
             data=ClientData({"name": "李静", "mobile": "+8613900001111"}), created_by=None
         )
-    job_id = _upload(
-        owner_a, _xlsx(["姓名", "联系电话", "住址"], [["李静", "13900001111", "上海"]])
+    job_id = upload(
+        owner_a, xlsx_file(["姓名", "联系电话", "住址"], [["李静", "13900001111", "上海"]])
     )
     _check(owner_a, job_id)
     with tenant_context(cast.tenant_a):
@@ -445,7 +414,7 @@ def test_a_failed_commit_names_the_sheet_row_in_the_users_language(cast, storage
     with tenant_context(cast.tenant_a):
         User.objects.filter(email=cast.owner_a).update(language="zh-hans")
     rows = [["A-100", "李静"], ["A-101", "王芳"], ["A-102", "张伟"]]
-    job_id = _upload(owner_a, _xlsx(["档案编号", "姓名"], rows))
+    job_id = upload(owner_a, xlsx_file(["档案编号", "姓名"], rows))
     _check(owner_a, job_id)
     with tenant_context(cast.tenant_a):
         client = client_create(data=ClientData({"name": "赵敏"}), created_by=None)
@@ -470,7 +439,7 @@ def test_rows_sharing_a_problem_are_one_group_settled_at_once_and_the_rest_paged
     # given: 40 rows with the same impossible date, 2 with a problem of their own
     rows = [[f"客户{n}", f"1390000{n:04d}", "1990-13-45"] for n in range(40)]
     rows += [["王芳", "12345", "1990-01-01"], ["", "13911112222", "1990-01-01"]]
-    job_id = _upload(owner_a, _xlsx(["姓名", "联系电话", "出生日期"], rows))
+    job_id = upload(owner_a, xlsx_file(["姓名", "联系电话", "出生日期"], rows))
     preview = _check(owner_a, job_id)
     # then: one group with its count; the page lists only the rows outside it
     (group,) = preview.context["groups"]
@@ -494,7 +463,7 @@ def test_rows_sharing_a_problem_are_one_group_settled_at_once_and_the_rest_paged
 def test_a_group_can_be_kept_in_the_notes_or_skipped_without_ticking_skip(cast, storage, owner_a):
     # given
     rows = [[f"客户{n}", "1990-13-45", "x" if n < 3 else ""] for n in range(6)]
-    job_id = _upload(owner_a, _xlsx(["姓名", "出生日期", "性别"], rows))
+    job_id = upload(owner_a, xlsx_file(["姓名", "出生日期", "性别"], rows))
     preview = _check(owner_a, job_id)
     groups = {g.column: g for g in preview.context["groups"]}
     # when: the dates go to the notes, the unreadable genders' rows are skipped
@@ -517,7 +486,7 @@ def test_the_rows_outside_the_groups_are_paged(cast, storage, owner_a, monkeypat
     # given: every problem its own (no group), 120 of them
     monkeypatch.setattr(selectors, "GROUP_MIN", 10_000)
     rows = [[f"客户{n}", "1990-13-45"] for n in range(120)]
-    job_id = _upload(owner_a, _xlsx(["姓名", "出生日期"], rows))
+    job_id = upload(owner_a, xlsx_file(["姓名", "出生日期"], rows))
     _check(owner_a, job_id)
     # when
     first = owner_a.get(f"/clients/import/{job_id}/")
@@ -530,7 +499,7 @@ def test_the_rows_outside_the_groups_are_paged(cast, storage, owner_a, monkeypat
 
 def test_an_unreadable_health_cell_is_reported_without_its_value(cast, storage, owner_a):
     # given
-    job_id = _upload(owner_a, _xlsx(["姓名", "是否有药物过敏史"], [["李静", "也许"]]))
+    job_id = upload(owner_a, xlsx_file(["姓名", "是否有药物过敏史"], [["李静", "也许"]]))
     # when
     preview = _check(owner_a, job_id)
     # then

@@ -5,15 +5,15 @@ import io
 from datetime import date, datetime
 from decimal import Decimal
 
-import pytest
 from django_tenants.utils import tenant_context
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from audit.models import AuditEntry
 from clients.models import Client, ClientHealth
 from clients.services import ClientData, client_create, client_health_update
 from imports import services, tasks
 from imports.models import ImportJob, JobStatus
+from tests.sheets import upload, xlsx_file
 from visits.models import Visit
 
 VALID_ID = "11010519491231002X"
@@ -92,37 +92,6 @@ ROWS = [
 ]
 
 
-@pytest.fixture
-def storage(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path)},
-        },
-    }
-    return tmp_path
-
-
-def _xlsx(headers=HEADERS, rows=ROWS) -> io.BytesIO:
-    book = Workbook()
-    sheet = book.active
-    sheet.append(headers)
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    buffer.seek(0)
-    buffer.name = "客户档案.xlsx"
-    return buffer
-
-
-def _upload(client, fileobj):
-    response = client.post("/clients/import/", {"file": fileobj})
-    assert response.status_code == 302, response.content.decode()[:500]
-    return int(response["Location"].rstrip("/").split("/")[-2])
-
-
 def _map_and_check(client, job_id):
     page = client.get(f"/clients/import/{job_id}/mapping/")
     data = {f"col_{index}": chosen for index, _h, _s, chosen in page.context["columns"]}
@@ -139,7 +108,7 @@ def _clients(tenant):
 def test_a_messy_sheet_reports_every_bad_row_and_imports_nothing_until_they_are_skipped(
     cast, storage, front_desk_a, owner_a
 ):
-    job_id = _upload(front_desk_a, _xlsx())
+    job_id = upload(front_desk_a, xlsx_file(HEADERS, ROWS))
     mapping_page, preview = _map_and_check(front_desk_a, job_id)
     # Chinese headers were recognised.
     chosen = {header: target for _i, header, _s, target in mapping_page.context["columns"]}
@@ -216,7 +185,7 @@ def test_health_columns_import_for_clinical_staff_and_gbk_csv_is_read(cast, stor
     writer.writerow(["陈婷婷", "15800002222", "有", "磺胺类药物", "1996年1月30日"])
     fileobj = io.BytesIO(text.getvalue().encode("gbk"))
     fileobj.name = "clients.csv"
-    job_id = _upload(owner_a, fileobj)
+    job_id = upload(owner_a, fileobj)
     mapping_page, preview = _map_and_check(owner_a, job_id)
     assert preview.context["job"].good_rows == 1
     owner_a.post(f"/clients/import/{job_id}/commit/", {})
@@ -238,7 +207,9 @@ def test_duplicates_of_existing_files_merge_skip_or_create_as_chosen(cast, stora
         ["李静", "139 0000 1111", "北京", "", ""],
         ["周雅琪", "159 3333 4444", "", VALID_ID, ""],
     ]
-    job_id = _upload(owner_a, _xlsx(["姓名", "联系电话", "住址", "身份证号", "首次就诊日期"], rows))
+    job_id = upload(
+        owner_a, xlsx_file(["姓名", "联系电话", "住址", "身份证号", "首次就诊日期"], rows)
+    )
     _page, preview = _map_and_check(owner_a, job_id)
     dup = {row.row_number: row for row in preview.context["duplicates"]}
     assert dup[2].duplicate_of == existing.pk and dup[2].action == "merge"
@@ -254,7 +225,7 @@ def test_duplicates_of_existing_files_merge_skip_or_create_as_chosen(cast, stora
 
 
 def test_a_failure_during_the_commit_leaves_nothing_behind(cast, storage, owner_a, monkeypatch):
-    job_id = _upload(owner_a, _xlsx(rows=ROWS[:3]))
+    job_id = upload(owner_a, xlsx_file(HEADERS, ROWS[:3]))
     _map_and_check(owner_a, job_id)
 
     real = services.copy_insert
@@ -280,7 +251,7 @@ def test_large_files_run_in_the_worker_tasks(
     monkeypatch.setattr(services.jobs, "BACKGROUND_BYTES", 0)
     monkeypatch.setattr(tasks.check, "delay", tasks.check.run)
     monkeypatch.setattr(tasks.commit, "delay", tasks.commit.run)
-    job_id = _upload(owner_a, _xlsx(rows=ROWS[:2]))
+    job_id = upload(owner_a, xlsx_file(HEADERS, ROWS[:2]))
     with django_capture_on_commit_callbacks(execute=True) as queued:
         owner_a.post(
             f"/clients/import/{job_id}/mapping/", {"col_0": "client.name", "col_3": "client.mobile"}
@@ -303,7 +274,7 @@ def test_large_files_run_in_the_worker_tasks(
 
 
 def test_tenant_b_cannot_reach_tenant_as_import_or_its_file(cast, storage, owner_a, owner_b):
-    job_id = _upload(owner_a, _xlsx(rows=ROWS[:1]))
+    job_id = upload(owner_a, xlsx_file(HEADERS, ROWS[:1]))
     with tenant_context(cast.tenant_a):
         path = ImportJob.objects.get(pk=job_id).file
     assert path.startswith(f"tenants/{cast.tenant_a.schema_name}/imports/")
@@ -357,9 +328,9 @@ def test_export_follows_the_list_and_the_users_rights(cast, owner_a, owner_b, fr
 def test_the_import_pages_keep_a_constant_number_of_queries(
     cast, storage, owner_a, django_assert_max_num_queries
 ):
-    small = _upload(owner_a, _xlsx(rows=ROWS[:2]))
+    small = upload(owner_a, xlsx_file(HEADERS, ROWS[:2]))
     _map_and_check(owner_a, small)
-    big = _upload(owner_a, _xlsx(rows=ROWS * 20))
+    big = upload(owner_a, xlsx_file(HEADERS, ROWS * 20))
     _map_and_check(owner_a, big)
     with django_assert_max_num_queries(12):
         owner_a.get(f"/clients/import/{small}/")
