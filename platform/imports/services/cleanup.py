@@ -23,6 +23,11 @@ def job_forget(job: ImportJob) -> None:
     """Delete the job's personal data, keeping its counts (inside the caller's
     transaction; the file goes once it commits)."""
     job.rows.all().delete()
+    _drop_file(job)
+
+
+def _drop_file(job: ImportJob) -> None:
+    """Delete the job's first rows and, once the caller's transaction commits, its file."""
     ImportJob.objects.filter(pk=job.pk).update(samples=[], file="")
     path = job.file
     if path:
@@ -91,33 +96,27 @@ def _holds(values: dict, client) -> bool:
     )
 
 
+def _rows_about(client):
+    """(job, row) for each row of an unfinished job that holds this client."""
+    for job in ImportJob.objects.exclude(status__in=FINISHED):
+        for row in job.rows.only("pk", "row_number", "values", "duplicate_of"):
+            if row.duplicate_of == client.pk or _holds(row.values, client):
+                yield job, row
+
+
 def client_erase(client) -> None:
     """``clients.related`` erase: every unfinished job's rows about this client go, and
     with them the job's first rows and uploaded file, which hold the client too (the
     job can still be committed without them, but not checked again)."""
-    touched = set()
-    for job in ImportJob.objects.exclude(status__in=FINISHED):
-        rows = [
-            r.pk
-            for r in job.rows.only("pk", "values", "duplicate_of")
-            if r.duplicate_of == client.pk or _holds(r.values, client)
-        ]
-        if rows:
-            job.rows.filter(pk__in=rows).delete()
-            touched.add(job.pk)
-    for job in ImportJob.objects.filter(pk__in=touched):
-        path = job.file
-        ImportJob.objects.filter(pk=job.pk).update(samples=[], file="")
-        if path:
-            transaction.on_commit(lambda path=path: default_storage.delete(path))
+    touched: dict[int, tuple[ImportJob, list[int]]] = {}
+    for job, row in _rows_about(client):
+        touched.setdefault(job.pk, (job, []))[1].append(row.pk)
+    for job, rows in touched.values():
+        job.rows.filter(pk__in=rows).delete()
+        _drop_file(job)
 
 
 def client_export(client, *, user) -> list:
     """``clients.related`` export: which unfinished imports hold a row about the client
     (the rows' contents are the file's, exported by its own handler)."""
-    found = []
-    for job in ImportJob.objects.exclude(status__in=FINISHED):
-        for row in job.rows.only("pk", "row_number", "values", "duplicate_of"):
-            if row.duplicate_of == client.pk or _holds(row.values, client):
-                found.append({"import": job.pk, "row": row.row_number})
-    return found
+    return [{"import": job.pk, "row": row.row_number} for job, row in _rows_about(client)]
