@@ -42,8 +42,6 @@ _CLIENT_TEXT = client_fields.TEXT
 
 def _client_values(values: dict) -> dict:
     out = {name: values[f"client.{name}"] for name in _CLIENT_TEXT if f"client.{name}" in values}
-    if "client.mobile" in values:
-        out["mobile"] = values["client.mobile"]
     if "client.other_phones" in values:
         out["other_phones"] = values["client.other_phones"]
     if "client.date_of_birth" in values:
