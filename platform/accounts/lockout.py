@@ -26,18 +26,24 @@ def _address_key(request: HttpRequest) -> str:
     return f"login-fail:addr:{client_ip(request)}"
 
 
-def is_locked(request: HttpRequest, email: str) -> bool:
-    limit = settings.LOGIN_LOCKOUT_FAILURES
+def _over_limit(account_key: str, address_key: str, limit: int) -> bool:
     return (
-        ratelimit.count(_account_key(email)) >= limit
-        or ratelimit.count(_address_key(request)) >= limit * ADDRESS_FACTOR
+        ratelimit.count(account_key) >= limit
+        or ratelimit.count(address_key) >= limit * ADDRESS_FACTOR
     )
 
 
+def _hit(account_key: str, address_key: str, window: int) -> None:
+    ratelimit.hit(account_key, window_seconds=window)
+    ratelimit.hit(address_key, window_seconds=window)
+
+
+def is_locked(request: HttpRequest, email: str) -> bool:
+    return _over_limit(_account_key(email), _address_key(request), settings.LOGIN_LOCKOUT_FAILURES)
+
+
 def record_failure(request: HttpRequest, email: str) -> None:
-    window = settings.LOGIN_LOCKOUT_SECONDS
-    ratelimit.hit(_account_key(email), window_seconds=window)
-    ratelimit.hit(_address_key(request), window_seconds=window)
+    _hit(_account_key(email), _address_key(request), settings.LOGIN_LOCKOUT_SECONDS)
 
 
 def record_success(email: str) -> None:
@@ -47,21 +53,12 @@ def record_success(email: str) -> None:
 # Password reset requests send mail to whatever address is typed: limited per account
 # (the address typed, known or not, so the answer tells nothing) and per client address,
 # in the same cache counters (PASSWORD_RESET_LIMIT, PASSWORD_RESET_SECONDS).
-def _reset_limits() -> tuple[int, int]:
-    return settings.PASSWORD_RESET_LIMIT, settings.PASSWORD_RESET_SECONDS
-
-
 def reset_allowed(request: HttpRequest, email: str) -> bool:
     """Count one password reset request; False once the account or the address has
     asked too often within the window (the request is then not sent)."""
-    per_account, window = _reset_limits()
     account_key = f"reset:account:{email.strip().lower()}"
     address_key = f"reset:addr:{client_ip(request)}"
-    if (
-        ratelimit.count(account_key) >= per_account
-        or ratelimit.count(address_key) >= per_account * ADDRESS_FACTOR
-    ):
+    if _over_limit(account_key, address_key, settings.PASSWORD_RESET_LIMIT):
         return False
-    ratelimit.hit(account_key, window_seconds=window)
-    ratelimit.hit(address_key, window_seconds=window)
+    _hit(account_key, address_key, settings.PASSWORD_RESET_SECONDS)
     return True
