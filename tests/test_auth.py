@@ -108,10 +108,23 @@ def test_two_factor_login_asks_for_the_code_after_the_password(cast, db):
     assert client.get("/").status_code == 200
 
 
+def test_the_two_factor_qr_code_carries_no_business_or_user_text_as_markup(cast, practitioner_a):
+    from tenants.models import Tenant
+
+    # given: a business whose name is markup (its name goes into the authenticator's label)
+    Tenant.objects.filter(pk=cast.tenant_a.pk).update(name='<script>alert("x")</script> & Co')
+    # when the practitioner opens the two-factor set-up
+    page = practitioner_a.get("/accounts/me/").content.decode()
+    # then the QR code is an image from a data: URI, and the name appears only escaped
+    assert re.search(r'<div class="qr"><img src="data:image/svg\+xml[^"<>]*" alt="', page)
+    assert '<div class="qr"><svg' not in page
+    assert '<script>alert("x")' not in page
+
+
 def test_setting_up_two_factor_from_the_account_page(cast, practitioner_a):
     # given: the page shows a QR code and the secret
     page = practitioner_a.get("/accounts/me/")
-    assert "<svg" in page.content.decode()
+    assert 'src="data:image/svg+xml' in page.content.decode()
     secret = practitioner_a.session["accounts.totp_setup_secret"]
     # when
     response = practitioner_a.post(
