@@ -9,14 +9,11 @@ from django_tenants.utils import tenant_context
 from audit import services as audit
 from audit.models import AuditEntry, AuditSeal
 from audit.services import record, seal, verify_chain
-from clients.services import ClientData, client_create, client_update
+from clients.services import ClientData, client_update
+from tests.factories import ClientFactory
 
-
-def _client(**values):
-    return client_create(
-        data=ClientData({"name": "链条客户", "mobile": "+8613812345678", **values}),
-        created_by=None,
-    )
+# The client whose changes fill the trail: a name and a phone, so a create records both.
+CHAINED = {"name": "链条客户", "mobile": "+8613812345678"}
 
 
 def _tamper(sql, params=()):
@@ -39,7 +36,7 @@ def test_an_audited_write_does_not_wait_for_another_transactions_chain_lock(cast
                 [audit._LOCK_NAMESPACE, cast.tenant_a.schema_name],
             )
         with tenant_context(cast.tenant_a):
-            client = _client()
+            client = ClientFactory(**CHAINED)
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL lock_timeout = '2s'")
             # when a client file is changed and audited in this transaction
@@ -61,7 +58,7 @@ def test_a_transactions_entries_are_sealed_once_after_it_commits(
             django_capture_on_commit_callbacks(execute=True) as callbacks,
             transaction.atomic(),
         ):
-            client = _client()
+            client = ClientFactory(**CHAINED)
             for n in range(3):
                 client_update(client=client, data=ClientData({"occupation": f"职业{n}"}))
             ids = list(AuditEntry.objects.filter(client_id=client.pk).values_list("id", flat=True))
@@ -100,7 +97,7 @@ def test_an_entry_that_commits_after_a_later_id_is_chained_after_it(cast, db):
 
 def test_seals_cannot_be_updated_or_deleted(cast, db):
     with tenant_context(cast.tenant_a):
-        _client()
+        ClientFactory(**CHAINED)
         seal()
         last = AuditSeal.objects.order_by("-position").first()
         for sql in (
@@ -113,7 +110,7 @@ def test_seals_cannot_be_updated_or_deleted(cast, db):
 
 
 def _three_updates():
-    client = _client()
+    client = ClientFactory(**CHAINED)
     for n in range(3):
         client_update(client=client, data=ClientData({"occupation": f"职业{n}"}))
     assert verify_chain()[1] is None
@@ -165,7 +162,7 @@ def test_entries_left_unsealed_by_a_dead_writer_are_sealed_by_audit_seal(cast, d
     # given entries whose after-commit sealer never ran (the process died)
     with tenant_context(cast.tenant_a):
         seal()
-        client = _client()
+        client = ClientFactory(**CHAINED)
         waiting = AuditEntry.objects.filter(client_id=client.pk).values_list("id", flat=True)
         assert not AuditSeal.objects.filter(entry_id__in=list(waiting)).exists()
     # when the periodic sealer runs
@@ -189,7 +186,7 @@ def test_a_sealer_that_cannot_get_the_lock_leaves_its_entries_to_the_next_one(
         with other.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_lock(%s, hashtext(%s))", lock)
         with tenant_context(cast.tenant_a):
-            client = _client()
+            client = ClientFactory(**CHAINED)
             entry = AuditEntry.objects.get(client_id=client.pk)
             # when the sealer runs, it gives up instead of holding up the request
             assert seal() == 0

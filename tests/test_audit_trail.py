@@ -10,16 +10,14 @@ from django_tenants.utils import tenant_context
 
 from audit.models import AuditEntry
 from audit.services import changes_of
-from clients.services import ClientData, client_create, client_health_update, client_update
+from clients.services import ClientData, client_health_update, client_update
+from tests.factories import ClientFactory
 
 NOON = datetime(2026, 12, 2, 4, 0, tzinfo=UTC)
 
 
-def _client(**values):
-    return client_create(
-        data=ClientData({"name": "变更客户", "mobile": "+8613812345678", **values}),
-        created_by=None,
-    )
+# The client whose changes are read back: a name and a phone, so a create records both.
+CHANGED = {"name": "变更客户", "mobile": "+8613812345678"}
 
 
 def test_a_new_client_lists_only_the_fields_that_have_a_value(cast, db, owner_a):
@@ -41,18 +39,11 @@ def test_a_new_client_lists_only_the_fields_that_have_a_value(cast, db, owner_a)
 def test_an_update_lists_only_the_fields_whose_value_changed(cast, db):
     with tenant_context(cast.tenant_a):
         # given a file with an empty address
-        client = _client(occupation="教师")
+        client = ClientFactory(**CHANGED, occupation="教师")
         # when the form saves every field but only the occupation differs
         client_update(
             client=client,
-            data=ClientData(
-                {
-                    "name": "变更客户",
-                    "mobile": "+8613812345678",
-                    "occupation": "医生",
-                    "address": "",
-                }
-            ),
+            data=ClientData({**CHANGED, "occupation": "医生", "address": ""}),
         )
         # then only the occupation is recorded
         entry = AuditEntry.objects.filter(client_id=client.pk, action="update").get()
@@ -63,7 +54,7 @@ def test_an_update_lists_only_the_fields_whose_value_changed(cast, db):
 def test_changing_one_health_field_records_only_that_field_and_no_change_records_nothing(cast, db):
     with tenant_context(cast.tenant_a):
         # given a health record saved once
-        client = _client()
+        client = ClientFactory(**CHANGED)
         values = {"drug_allergies": "青霉素", "notes": ""}
         client_health_update(client=client, values=values, updated_by=None)
         first = AuditEntry.objects.filter(client_id=client.pk, object_type="health").get()
@@ -88,7 +79,7 @@ def test_repeated_views_of_one_clients_health_by_one_user_in_the_window_are_one_
     cast, db, practitioner_a, owner_a
 ):
     with tenant_context(cast.tenant_a):
-        client = _client()
+        client = ClientFactory(**CHANGED)
 
     def views():
         with tenant_context(cast.tenant_a):
@@ -119,10 +110,10 @@ def test_the_trail_filters_by_client_file_record_kind_and_date(cast, db, owner_a
     # given two clients with changes on different days
     with tenant_context(cast.tenant_a):
         with time_machine.travel(datetime(2026, 11, 2, 4, 0, tzinfo=UTC)):
-            first = _client()
+            first = ClientFactory(**CHANGED)
             client_update(client=first, data=ClientData({"occupation": "教师"}))
         with time_machine.travel(datetime(2026, 11, 20, 4, 0, tzinfo=UTC)):
-            second = _client(name="另一位")
+            second = ClientFactory(name="另一位", mobile="+8613812345678")
             client_health_update(client=second, values={"notes": "随访"}, updated_by=None)
     # when the owner filters by the first client's file number
     page = owner_a.get("/audit/", {"file_number": first.file_number}).content.decode()
@@ -155,7 +146,7 @@ def test_a_date_range_that_ends_before_it_starts_is_refused_beside_the_field(
     with tenant_context(cast.tenant_a):
         from accounts.models import User
 
-        client = _client()
+        client = ClientFactory(**CHANGED)
         User.objects.filter(email=cast.owner_a).update(language=language)
     # when the owner asks for a range that ends before it starts
     response = owner_a.get("/audit/", {"start": "2026-12-01", "end": "2026-11-01"})
