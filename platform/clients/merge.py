@@ -23,8 +23,9 @@ from audit.services import note, record
 from clients import fields as client_fields
 from clients import related
 from clients.errors import ClientErrorCode
-from clients.fill import HEALTH_FLAGS, HEALTH_TEXT_FIELDS, client_fill
+from clients.fill import client_fill
 from clients.models import Client, ClientHealth
+from clients.services import HEALTH_FIELDS
 
 
 def _empty(value) -> bool:
@@ -54,9 +55,7 @@ def _health_of(client: Client) -> dict:
     health = ClientHealth.objects.filter(client=client).first()
     if health is None:
         return {}
-    return {
-        name: getattr(health, name) for name in (*HEALTH_TEXT_FIELDS, *HEALTH_FLAGS, "pregnancy")
-    }
+    return {name: getattr(health, name) for name in HEALTH_FIELDS}
 
 
 def _move_related(kept: Client, merged: Client) -> list[str]:
