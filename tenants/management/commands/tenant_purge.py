@@ -34,15 +34,17 @@ class Command(BaseCommand):
         domain = Domain.objects.filter(domain=tenant_domain_for(subdomain)).first()
         if domain is None:
             raise CommandError(f"No business at {tenant_domain_for(subdomain)}.")
-        user = get_user_model().objects.filter(
-            email=(operator or "").strip().lower(), is_superuser=True, is_active=True
+        user = (
+            get_user_model()
+            .objects.filter(
+                email=(operator or "").strip().lower(), is_superuser=True, is_active=True
+            )
+            .first()
         )
-        if not user.exists():
+        if user is None:
             raise CommandError("--operator must name an active platform operator.")
         try:
-            tenant_purge(
-                tenant=domain.tenant, operator=user.get(), reason=reason, confirmation=confirm
-            )
+            tenant_purge(tenant=domain.tenant, operator=user, reason=reason, confirmation=confirm)
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc
         self.stdout.write(f"purged {domain.domain}")
