@@ -15,9 +15,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+# Ahead of this folder, which Python puts first: bench/audit.py must not stand in for the
+# audit app, even when PYTHONPATH (as make sets it) already names these folders.
 for entry in (ROOT / "platform", ROOT):
-    if str(entry) not in sys.path:
-        sys.path.insert(0, str(entry))
+    if str(entry) in sys.path:
+        sys.path.remove(str(entry))
+    sys.path.insert(0, str(entry))
 
 
 @contextlib.contextmanager
