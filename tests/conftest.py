@@ -169,6 +169,14 @@ def signed_in(tenant, host: str, email: str) -> Client:
     return client
 
 
+def staff_member(tenant, email: str):
+    """The user ``email`` of ``tenant``, read in that tenant's schema."""
+    from accounts.models import User
+
+    with tenant_context(tenant):
+        return User.objects.get(email=email)
+
+
 @pytest.fixture
 def owner_a(cast, db) -> Client:
     return signed_in(cast.tenant_a, cast.host_a, cast.owner_a)

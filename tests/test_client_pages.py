@@ -16,6 +16,7 @@ from clients.models import Client, ClientHealth
 from contactlog.models import ContactEntry
 from privacy.models import ConsentRecord
 from privacy.services import client_erase
+from tests.conftest import staff_member
 from tests.factories import ClientFactory
 
 # Visits and contacts below are dated 1 March 2026: they may not lie in the future.
@@ -69,13 +70,6 @@ def _writes(staff_pk: int) -> list[tuple[str, dict]]:
     ]
 
 
-def _owner_pk(tenant, email) -> int:
-    from accounts.models import User
-
-    with tenant_context(tenant):
-        return User.objects.get(email=email).pk
-
-
 def _text(response) -> str:
     """What the user reads on the page: the HTML, the JSON export or the PDF's text."""
     if response["Content-Type"].startswith("application/pdf"):
@@ -109,7 +103,7 @@ def test_every_write_to_an_erased_file_is_refused_beside_the_form(cast, owner_a)
     with tenant_context(cast.tenant_a):
         client_erase(client=client, actor=None)
     # when
-    for path, data in _writes(_owner_pk(cast.tenant_a, cast.owner_a)):
+    for path, data in _writes(staff_member(cast.tenant_a, cast.owner_a).pk):
         response = owner_a.post(path.format(pk=client.pk), data)
         # then
         assert response.status_code == 400, path
@@ -132,7 +126,7 @@ def test_an_id_that_only_another_tenant_holds_is_not_found_on_every_client_page(
     # when / then
     for path in READ_PAGES + FORM_PAGES + LIVE_ONLY_PAGES:
         assert owner_b.get(path.format(pk=client.pk)).status_code == 404, path
-    for path, data in _writes(_owner_pk(cast.tenant_b, cast.owner_b)):
+    for path, data in _writes(staff_member(cast.tenant_b, cast.owner_b).pk):
         assert owner_b.post(path.format(pk=client.pk), data).status_code == 404, path
     erase = owner_b.post(
         f"/clients/{client.pk}/privacy/erase/", {"file_number": client.file_number}

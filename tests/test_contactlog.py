@@ -5,11 +5,11 @@ import pytest
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from accounts.models import User
 from audit.models import AuditEntry
 from audit.services import changes_of
 from clients.models import Client
 from contactlog.models import ContactEntry
+from tests.conftest import staff_member
 from tests.factories import ClientFactory, ContactEntryFactory
 from visits.services import visit_create
 
@@ -20,15 +20,10 @@ pytestmark = pytest.mark.clock(dt.datetime(2026, 3, 20, 4, 0, tzinfo=dt.UTC))
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-def _staff(tenant, email) -> User:
-    with tenant_context(tenant):
-        return User.objects.get(email=email)
-
-
 def test_logging_a_contact_from_the_tab_defaults_to_me_and_is_audited(cast, front_desk_a):
     # given
     client = ClientFactory(tenant=cast.tenant_a)
-    desk = _staff(cast.tenant_a, cast.front_desk_a)
+    desk = staff_member(cast.tenant_a, cast.front_desk_a)
     tab = front_desk_a.get(f"/clients/{client.pk}/contacts/")
     form = tab.context["contact_form"]
     assert form["staff"].value() == desk.pk
@@ -60,7 +55,7 @@ def test_logging_a_contact_from_the_tab_defaults_to_me_and_is_audited(cast, fron
 
 def test_bad_contact_input_is_refused_beside_the_field(cast, front_desk_a):
     client = ClientFactory(tenant=cast.tenant_a)
-    desk = _staff(cast.tenant_a, cast.front_desk_a)
+    desk = staff_member(cast.tenant_a, cast.front_desk_a)
     response = front_desk_a.post(
         f"/contacts/client/{client.pk}/new/",
         {
@@ -85,7 +80,7 @@ def test_edit_and_delete_are_for_the_author_and_managers_and_are_audited(
 ):
     # given: the practitioner's entry
     client = ClientFactory(tenant=cast.tenant_a)
-    doctor = _staff(cast.tenant_a, cast.practitioner_a)
+    doctor = staff_member(cast.tenant_a, cast.practitioner_a)
     entry = ContactEntryFactory(tenant=cast.tenant_a, client=client, staff=doctor)
     # then: front desk may neither edit nor delete it
     assert front_desk_a.get(f"/contacts/{entry.pk}/edit/").status_code == 404
@@ -120,7 +115,7 @@ def test_edit_and_delete_are_for_the_author_and_managers_and_are_audited(
 def test_follow_ups_are_due_by_the_tenants_date_not_utc(cast, practitioner_a):
     # given: 17:00 UTC on 10 March is 01:00 on 11 March in Shanghai
     client = ClientFactory(tenant=cast.tenant_a)
-    doctor = _staff(cast.tenant_a, cast.practitioner_a)
+    doctor = staff_member(cast.tenant_a, cast.practitioner_a)
     when = dt.datetime(2026, 3, 1, 10, 0, tzinfo=SHANGHAI)
     overdue = ContactEntryFactory(
         tenant=cast.tenant_a,
@@ -161,8 +156,8 @@ def test_the_list_shows_my_follow_ups_and_only_managers_see_everyones(
 ):
     # given
     client = ClientFactory(tenant=cast.tenant_a)
-    doctor = _staff(cast.tenant_a, cast.practitioner_a)
-    desk = _staff(cast.tenant_a, cast.front_desk_a)
+    doctor = staff_member(cast.tenant_a, cast.practitioner_a)
+    desk = staff_member(cast.tenant_a, cast.front_desk_a)
     today = timezone.localdate(timezone=SHANGHAI)
     mine = ContactEntryFactory(
         tenant=cast.tenant_a, client=client, staff=doctor, summary="医生的", next_follow_up=today
@@ -184,7 +179,7 @@ def test_the_list_shows_my_follow_ups_and_only_managers_see_everyones(
 def test_completing_a_follow_up_from_the_list_with_htmx(cast, practitioner_a):
     # given
     client = ClientFactory(tenant=cast.tenant_a)
-    doctor = _staff(cast.tenant_a, cast.practitioner_a)
+    doctor = staff_member(cast.tenant_a, cast.practitioner_a)
     entry = ContactEntryFactory(
         tenant=cast.tenant_a,
         client=client,
@@ -211,7 +206,7 @@ def test_completing_a_follow_up_from_the_list_with_htmx(cast, practitioner_a):
 def test_the_dashboard_shows_my_due_and_overdue_follow_ups(cast, practitioner_a, front_desk_a):
     # given
     client = ClientFactory(tenant=cast.tenant_a, name="周雅琪")
-    doctor = _staff(cast.tenant_a, cast.practitioner_a)
+    doctor = staff_member(cast.tenant_a, cast.practitioner_a)
     today = timezone.localdate(timezone=SHANGHAI)
     ContactEntryFactory(
         tenant=cast.tenant_a, client=client, staff=doctor, summary="复诊提醒", next_follow_up=today
@@ -243,7 +238,7 @@ def test_the_dashboard_shows_my_due_and_overdue_follow_ups(cast, practitioner_a,
 def test_the_timeline_holds_visits_and_contacts_newest_first(cast, owner_a):
     # given
     client = ClientFactory(tenant=cast.tenant_a)
-    owner = _staff(cast.tenant_a, cast.owner_a)
+    owner = staff_member(cast.tenant_a, cast.owner_a)
     with tenant_context(cast.tenant_a):
         visit_create(
             client=client, values={"visited_on": dt.date(2026, 2, 1), "treatment_items": ["水光针"]}
@@ -307,7 +302,7 @@ def test_export_and_erase_blank_what_was_said_and_keep_the_dates(cast, db):
     from clients import related
 
     client = ClientFactory(tenant=cast.tenant_a)
-    owner = _staff(cast.tenant_a, cast.owner_a)
+    owner = staff_member(cast.tenant_a, cast.owner_a)
     ContactEntryFactory(
         tenant=cast.tenant_a,
         client=client,
@@ -329,7 +324,7 @@ def test_pages_keep_a_constant_number_of_queries(
     cast, practitioner_a, django_assert_max_num_queries
 ):
     client = ClientFactory(tenant=cast.tenant_a)
-    doctor = _staff(cast.tenant_a, cast.practitioner_a)
+    doctor = staff_member(cast.tenant_a, cast.practitioner_a)
     today = timezone.localdate(timezone=SHANGHAI)
 
     def add(n):

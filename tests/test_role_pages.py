@@ -9,12 +9,7 @@ from accounts import roles
 from accounts.models import User
 from accounts.roles import Capability
 from accounts.services import staff_create
-from tests.conftest import PASSWORD, signed_in
-
-
-def _pk(cast, email) -> int:
-    with tenant_context(cast.tenant_a):
-        return User.objects.get(email=email).pk
+from tests.conftest import PASSWORD, signed_in, staff_member
 
 
 @pytest.mark.parametrize("path", ["/accounts/staff/", "/settings/", "/accounts/roles/"])
@@ -51,7 +46,7 @@ def test_the_not_available_page_is_in_chinese_for_a_chinese_user(cast, db):
 
 
 def test_a_forbidden_role_learns_nothing_about_which_objects_exist(cast, front_desk_a):
-    existing = front_desk_a.get(f"/accounts/staff/{_pk(cast, cast.owner_a)}/")
+    existing = front_desk_a.get(f"/accounts/staff/{staff_member(cast.tenant_a, cast.owner_a).pk}/")
     missing = front_desk_a.get("/accounts/staff/999999/")
     assert existing.status_code == missing.status_code == 403
 
@@ -62,7 +57,9 @@ def test_missing_and_other_tenants_objects_still_answer_404(cast, owner_a, owner
         ids_in_b = set(User.objects.values_list("pk", flat=True))
     only_in_a = next(
         pk
-        for pk in (_pk(cast, e) for e in (cast.front_desk_a, cast.practitioner_a))
+        for pk in (
+            staff_member(cast.tenant_a, e).pk for e in (cast.front_desk_a, cast.practitioner_a)
+        )
         if pk not in ids_in_b
     )
     # then

@@ -14,7 +14,7 @@ from accounts import services
 from accounts.models import Invitation, StaffPolicy, User
 from contactlog.models import ContactEntry
 from contactlog.services import contact_follow_up_done
-from tests.conftest import PASSWORD, portal_client, signed_in
+from tests.conftest import PASSWORD, portal_client, signed_in, staff_member
 from tests.factories import ClientFactory, ContactEntryFactory
 
 MANAGER = "mia@alpha.test"
@@ -28,11 +28,6 @@ def _staff(cast, email, roles, *, active=True) -> User:
         if not active:
             User.objects.filter(pk=user.pk).update(is_active=False)
         return user
-
-
-def _user(cast, email) -> User:
-    with tenant_context(cast.tenant_a):
-        return User.objects.get(email=email)
 
 
 def _allow_clinical(cast, allowed=True) -> None:
@@ -102,8 +97,8 @@ def test_the_invite_form_offers_a_manager_only_the_roles_they_may_give(cast, man
 
 
 def test_a_managers_staff_page_offers_only_the_roles_they_may_give(cast, manager_a):
-    desk = manager_a.get(f"/accounts/staff/{_user(cast, cast.front_desk_a).pk}/")
-    owner = manager_a.get(f"/accounts/staff/{_user(cast, cast.owner_a).pk}/")
+    desk = manager_a.get(f"/accounts/staff/{staff_member(cast.tenant_a, cast.front_desk_a).pk}/")
+    owner = manager_a.get(f"/accounts/staff/{staff_member(cast.tenant_a, cast.owner_a).pk}/")
     offered = {value for value, _label in desk.context["form"].fields["roles"].choices}
     assert offered == {"manager", "front_desk", "marketing"}
     assert 'name="roles"' not in owner.content.decode()
@@ -113,7 +108,7 @@ def test_a_managers_staff_page_offers_only_the_roles_they_may_give(cast, manager
 def test_a_manager_cannot_give_themselves_the_practitioner_role(cast, manager_a):
     # given: even where managers may give clinical roles to others
     _allow_clinical(cast)
-    me = _user(cast, MANAGER)
+    me = staff_member(cast.tenant_a, MANAGER)
     # when
     response = _set_roles(manager_a, me, ["manager", "practitioner"])
     # then
@@ -126,7 +121,7 @@ def test_a_manager_cannot_give_themselves_the_practitioner_role(cast, manager_a)
 
 
 def test_changing_ones_own_roles_to_open_less_is_allowed(cast, manager_a):
-    me = _user(cast, MANAGER)
+    me = staff_member(cast.tenant_a, MANAGER)
     response = _set_roles(manager_a, me, ["front_desk"])
     assert response.status_code == 302
     with tenant_context(cast.tenant_a):
@@ -135,12 +130,14 @@ def test_changing_ones_own_roles_to_open_less_is_allowed(cast, manager_a):
 
 
 def test_a_manager_cannot_change_an_owners_or_a_practitioners_roles(cast, manager_a):
-    owner = _user(cast, cast.owner_a)
-    doctor = _user(cast, cast.practitioner_a)
+    owner = staff_member(cast.tenant_a, cast.owner_a)
+    doctor = staff_member(cast.tenant_a, cast.practitioner_a)
     # when
     demote = _set_roles(manager_a, owner, ["front_desk"])
     retrain = _set_roles(manager_a, doctor, ["front_desk"])
-    promote = _set_roles(manager_a, _user(cast, cast.front_desk_a), ["practitioner"])
+    promote = _set_roles(
+        manager_a, staff_member(cast.tenant_a, cast.front_desk_a), ["practitioner"]
+    )
     # then
     assert demote.status_code == retrain.status_code == promote.status_code == 400
     assert "You cannot give or take away these roles" in retrain.content.decode()
@@ -155,7 +152,7 @@ def test_a_manager_cannot_deactivate_an_owner_or_a_practitioner(cast, manager_a,
     # given: a second owner, so the last-owner rule is not what stops it
     _staff(cast, "second-owner@alpha.test", ["owner"])
     email = "second-owner@alpha.test" if target == "owner" else cast.practitioner_a
-    member = _user(cast, email)
+    member = staff_member(cast.tenant_a, email)
     # when
     response = manager_a.post(f"/accounts/staff/{member.pk}/", {"action": "deactivate"})
     # then
@@ -169,7 +166,7 @@ def test_a_manager_cannot_deactivate_an_owner_or_a_practitioner(cast, manager_a,
 
 
 def test_a_manager_deactivates_and_reactivates_the_front_desk(cast, manager_a):
-    desk = _user(cast, cast.front_desk_a)
+    desk = staff_member(cast.tenant_a, cast.front_desk_a)
     assert (
         manager_a.post(f"/accounts/staff/{desk.pk}/", {"action": "deactivate"}).status_code == 302
     )
@@ -216,7 +213,7 @@ def test_a_manager_cannot_withdraw_an_owners_invitation_of_a_practitioner(cast, 
 
 
 def test_the_front_desk_can_change_nobodys_roles(cast, front_desk_a):
-    desk = _user(cast, cast.front_desk_a)
+    desk = staff_member(cast.tenant_a, cast.front_desk_a)
     response = _set_roles(front_desk_a, desk, ["owner"])
     assert response.status_code == 403
     with tenant_context(cast.tenant_a):
@@ -233,8 +230,8 @@ def test_when_the_owner_allows_it_a_manager_gives_and_takes_clinical_roles(
     assert response.status_code == 302
     with tenant_context(cast.tenant_a):
         assert StaffPolicy.objects.get().managers_grant_clinical_roles
-    desk = _user(cast, cast.front_desk_a)
-    doctor = _user(cast, cast.practitioner_a)
+    desk = staff_member(cast.tenant_a, cast.front_desk_a)
+    doctor = staff_member(cast.tenant_a, cast.practitioner_a)
     # when
     invited = _invite(manager_a, "nurse@alpha.test", ["practitioner"])
     promoted = _set_roles(manager_a, desk, ["practitioner"])
@@ -290,7 +287,7 @@ def test_a_managers_invitation_stops_working_once_they_may_no_longer_give_its_ro
 
 
 def test_an_owner_gives_every_role_and_owners_are_spelled_is_owner(cast, db):
-    owner = _user(cast, cast.owner_a)
+    owner = staff_member(cast.tenant_a, cast.owner_a)
     with tenant_context(cast.tenant_a):
         assert services.roles_grantable_by(owner) == {
             "owner",
@@ -299,7 +296,7 @@ def test_an_owner_gives_every_role_and_owners_are_spelled_is_owner(cast, db):
             "front_desk",
             "marketing",
         }
-    assert owner.is_owner and not _user(cast, cast.practitioner_a).is_owner
+    assert owner.is_owner and not staff_member(cast.tenant_a, cast.practitioner_a).is_owner
     owner.is_active = False
     assert not owner.is_owner
     with pytest.raises(TypeError):
@@ -311,7 +308,7 @@ def test_an_owner_gives_every_role_and_owners_are_spelled_is_owner(cast, db):
 
 def test_the_front_desk_cannot_complete_a_practitioners_follow_up(cast, front_desk_a, owner_a):
     # given
-    doctor = _user(cast, cast.practitioner_a)
+    doctor = staff_member(cast.tenant_a, cast.practitioner_a)
     entry = ContactEntryFactory(
         tenant=cast.tenant_a,
         client=ClientFactory(tenant=cast.tenant_a),
@@ -332,7 +329,7 @@ def test_the_front_desk_cannot_complete_a_practitioners_follow_up(cast, front_de
     assert owner_a.post(f"/contacts/{entry.pk}/done/").status_code == 302
     with tenant_context(cast.tenant_a):
         entry.refresh_from_db()
-        assert entry.follow_up_done_by_id == _user(cast, cast.owner_a).pk
+        assert entry.follow_up_done_by_id == staff_member(cast.tenant_a, cast.owner_a).pk
 
 
 # Password reset is limited like login.

@@ -8,7 +8,7 @@ from accounts.models import User
 from accounts.services import staff_create
 from audit.models import AuditEntry
 from clients.models import Client
-from tests.conftest import signed_in
+from tests.conftest import signed_in, staff_member
 from tests.factories import ClientFactory, VisitFactory
 from visits.models import Visit
 from visits.services import visit_create, visit_delete, visit_update
@@ -45,11 +45,6 @@ def test_visits_keep_the_clients_first_and_last_visit_count_and_spend(cast, db):
             date(2026, 3, 1),
             Decimal("600"),
         )
-
-
-def _staff(tenant, email) -> User:
-    with tenant_context(tenant):
-        return User.objects.get(email=email)
 
 
 def test_the_visits_tab_lists_visits_newest_first_with_the_clients_figures(cast, owner_a):
@@ -147,7 +142,7 @@ def test_recording_a_visit_splits_items_and_updates_the_figures_and_the_audit_tr
 ):
     # given
     client = ClientFactory(tenant=cast.tenant_a)
-    doctor = _staff(cast.tenant_a, cast.practitioner_a)
+    doctor = staff_member(cast.tenant_a, cast.practitioner_a)
     # when
     response = practitioner_a.post(
         f"/visits/client/{client.pk}/new/",
@@ -267,7 +262,7 @@ def test_the_visits_tab_keeps_a_constant_number_of_queries(
     cast, practitioner_a, django_assert_max_num_queries
 ):
     client = ClientFactory(tenant=cast.tenant_a)
-    doctor = _staff(cast.tenant_a, cast.practitioner_a)
+    doctor = staff_member(cast.tenant_a, cast.practitioner_a)
     VisitFactory(
         tenant=cast.tenant_a, client=client, visited_on=date(2026, 1, 1), practitioner=doctor
     )
@@ -296,7 +291,7 @@ def test_export_and_erase_keep_dates_and_amounts(cast, db):
     )
     handler = next(h for h in related.handlers() if h.key == "visits")
     with tenant_context(cast.tenant_a):
-        exported = handler.export(client, user=_staff(cast.tenant_a, cast.owner_a))
+        exported = handler.export(client, user=staff_member(cast.tenant_a, cast.owner_a))
         assert exported[0]["efficacy"] == "良好" and exported[0]["amount"] == "500.00"
         handler.erase(client)
         visit = Visit.objects.get(client=client)
