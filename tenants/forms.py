@@ -5,8 +5,7 @@ from django.conf import settings
 from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 
-from core.places import SearchableSelect
-from portal.forms import time_zone_choices
+from core.places import SearchableSelect, time_zone_choices
 from tenants.models import BusinessType, Currency, subdomain_validator
 from tenants.services import RESERVED_SUBDOMAINS, subdomain_is_taken
 
