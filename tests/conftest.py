@@ -17,6 +17,7 @@ from django.test import Client
 from django_tenants.utils import schema_context, tenant_context
 
 PASSWORD = "Correct-Horse-Battery-9"
+OPERATOR = "op@platform.test"
 
 
 @dataclass(frozen=True)
@@ -156,6 +157,18 @@ def public_client() -> Client:
 
 def portal_client(host: str) -> Client:
     return Client(HTTP_HOST=host)
+
+
+def operator_signed_in(client: Client) -> Client:
+    """``client`` (of the public host) signed in as the platform operator, made on first use."""
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects
+    operator = users.filter(email=OPERATOR).first()
+    if operator is None:
+        operator = users.create_superuser(OPERATOR, "Op-Pass-2026-x", full_name="Op")
+    client.force_login(operator)
+    return client
 
 
 def signed_in(tenant, host: str, email: str) -> Client:

@@ -2,17 +2,11 @@ from django.contrib.auth import get_user_model
 from django_tenants.utils import tenant_context
 
 from tenants.models import Tenant, TenantStatus
-from tests.conftest import portal_client, signed_in
-
-
-def _operator_client(public_client):
-    get_user_model().objects.create_superuser("op@platform.test", "Op-Pass-2026-x", full_name="Op")
-    public_client.force_login(get_user_model().objects.get(email="op@platform.test"))
-    return public_client
+from tests.conftest import operator_signed_in, portal_client, signed_in
 
 
 def test_operator_console_lists_tenants_with_type_date_status_and_staff(cast, db, public_client):
-    client = _operator_client(public_client)
+    client = operator_signed_in(public_client)
     response = client.get("/console/")
     html = response.content.decode()
     assert response.status_code == 200
@@ -39,7 +33,7 @@ def test_suspending_blocks_the_portal_and_logins_and_reactivating_restores_it(
     cast, db, public_client, owner_a
 ):
     # given
-    client = _operator_client(public_client)
+    client = operator_signed_in(public_client)
     # when
     client.post(
         f"/console/tenants/{cast.tenant_a.pk}/suspend/",
@@ -73,7 +67,7 @@ def test_the_console_costs_the_same_queries_for_many_tenants(
 ):
     from tenants.services import tenant_signup
 
-    client = _operator_client(public_client)
+    client = operator_signed_in(public_client)
     with django_assert_max_num_queries(10):
         client.get("/console/")
     for n in range(4):
@@ -94,5 +88,5 @@ def test_the_console_costs_the_same_queries_for_many_tenants(
 
 
 def test_django_admin_serves_the_public_schema(cast, db, public_client):
-    client = _operator_client(public_client)
+    client = operator_signed_in(public_client)
     assert client.get("/admin/tenants/tenant/").status_code == 200

@@ -16,18 +16,8 @@ from django.utils import timezone
 from django_tenants.utils import schema_exists
 
 from tenants.models import OperatorAction, OperatorActionKind, Tenant, TenantStatus
-from tests.conftest import signed_in
+from tests.conftest import OPERATOR, operator_signed_in, signed_in
 from tests.factories import ClientFactory
-
-OPERATOR = "op@platform.test"
-
-
-def _operator(public_client):
-    get_user_model().objects.filter(email=OPERATOR).first() or (
-        get_user_model().objects.create_superuser(OPERATOR, "Op-Pass-2026-x", full_name="Op")
-    )
-    public_client.force_login(get_user_model().objects.get(email=OPERATOR))
-    return public_client
 
 
 def _act(client, tenant, action, **fields):
@@ -39,7 +29,7 @@ def test_deleting_a_tenant_row_keeps_its_schema_and_the_admin_offers_no_delete(
     cast, db, public_client
 ):
     # given
-    client = _operator(public_client)
+    client = operator_signed_in(public_client)
     schema = cast.tenant_b.schema_name
     # when: the admin's delete page is asked for
     page = client.get(f"/admin/tenants/tenant/{cast.tenant_b.pk}/delete/")
@@ -57,7 +47,7 @@ def test_deleting_a_tenant_row_keeps_its_schema_and_the_admin_offers_no_delete(
 
 def test_an_admin_edit_cannot_change_a_tenants_status(cast, db, public_client):
     # given
-    client = _operator(public_client)
+    client = operator_signed_in(public_client)
     tenant = cast.tenant_b
     # when: a hand-made POST names the status
     client.post(
@@ -81,7 +71,7 @@ def test_an_admin_edit_cannot_change_a_tenants_status(cast, db, public_client):
 
 def test_suspending_asks_for_a_confirmation_and_a_reason(cast, db, public_client, owner_a):
     # given
-    client = _operator(public_client)
+    client = operator_signed_in(public_client)
     # when: no confirmation, then no reason
     unconfirmed = _act(client, cast.tenant_a, "suspend", reason="unpaid")
     unreasoned = _act(client, cast.tenant_a, "suspend", reason=" ", confirm="on")
@@ -105,7 +95,7 @@ def test_closing_takes_the_typed_address_and_keeps_the_data_for_the_retention_pe
 ):
     # given
     settings.TENANT_CLOSURE_RETENTION_DAYS = 90
-    client = _operator(public_client)
+    client = operator_signed_in(public_client)
     # when: the wrong address is typed, or none
     wrong = _act(client, cast.tenant_a, "close", reason="moved away", confirmation="beta")
     empty = _act(client, cast.tenant_a, "close", reason="moved away", confirmation="")
@@ -134,7 +124,7 @@ def test_a_closed_business_is_purged_only_after_retention_and_with_the_typed_add
 ):
     # given: tenant B closed
     settings.TENANT_CLOSURE_RETENTION_DAYS = 30
-    client = _operator(public_client)
+    client = operator_signed_in(public_client)
     tenant = cast.tenant_b
     schema = tenant.schema_name
     _act(client, tenant, "close", reason="closing down", confirmation="beta")
@@ -145,7 +135,7 @@ def test_a_closed_business_is_purged_only_after_retention_and_with_the_typed_add
     assert schema_exists(schema)
     assert Tenant.objects.get(pk=tenant.pk).status == TenantStatus.CLOSED
     with time_machine.travel(timezone.now() + timedelta(days=31), tick=False):
-        client = _operator(public_client)
+        client = operator_signed_in(public_client)
         # when: after it, with the wrong address
         wrong = _act(client, tenant, "purge", reason="retention over", confirmation="alpha")
         assert wrong.status_code == 400 and schema_exists(schema)
@@ -166,7 +156,7 @@ def test_a_closed_business_is_purged_only_after_retention_and_with_the_typed_add
 
 def test_an_active_business_cannot_be_purged(cast, db, public_client):
     # given
-    client = _operator(public_client)
+    client = operator_signed_in(public_client)
     # when
     response = _act(client, cast.tenant_b, "purge", reason="oops", confirmation="beta")
     # then
@@ -180,7 +170,7 @@ def test_a_closed_business_can_be_exported_and_reopened_within_retention(cast, d
     ClientFactory(tenant=cast.tenant_a, name="Alice Alpha")
     ClientFactory(tenant=cast.tenant_b, name="Bert Beta")
     connection.set_schema_to_public()
-    client = _operator(public_client)
+    client = operator_signed_in(public_client)
     _act(client, cast.tenant_a, "close", reason="closing", confirmation="alpha.localhost")
     # when
     response = client.post(f"/console/tenants/{cast.tenant_a.pk}/export/")
@@ -219,7 +209,7 @@ def test_tenant_actions_are_for_operators_only(cast, db, public_client, owner_a)
 @pytest.mark.parametrize("language", ["en", "zh-hans"])
 def test_the_console_page_of_a_business_is_translated(cast, db, public_client, language):
     # given
-    client = _operator(public_client)
+    client = operator_signed_in(public_client)
     client.post("/language/", {"language": language})
     # when
     html = client.get(f"/console/tenants/{cast.tenant_b.pk}/").content.decode()
@@ -233,7 +223,7 @@ def test_the_purge_command_follows_the_same_rules_and_log(cast, db, public_clien
 
     # given: tenant B closed, an operator
     settings.TENANT_CLOSURE_RETENTION_DAYS = 30
-    client = _operator(public_client)
+    client = operator_signed_in(public_client)
     _act(client, cast.tenant_b, "close", reason="closing down", confirmation="beta")
     schema = cast.tenant_b.schema_name
     args = ["beta", "--operator", OPERATOR, "--reason", "retention over"]
