@@ -11,17 +11,9 @@ import pytest
 from django.utils import translation
 from django_tenants.utils import tenant_context
 
-from tests.factories import ClientFactory
+from tests.factories import ClientFactory, VisitFactory
 from verticals import registry
 from visits.models import Visit
-from visits.services import visit_create
-
-
-def _visit(tenant, client, items):
-    with tenant_context(tenant):
-        return visit_create(
-            client=client, values={"visited_on": date(2026, 3, 9), "treatment_items": items}
-        )
 
 
 def test_english_pages_join_visit_items_with_commas_and_chinese_ones_with_the_dun_hao(
@@ -29,7 +21,12 @@ def test_english_pages_join_visit_items_with_commas_and_chinese_ones_with_the_du
 ):
     # given a visit of two items
     client = ClientFactory(tenant=cast.tenant_a, name="张三")
-    _visit(cast.tenant_a, client, ["Peel", "Facial"])
+    VisitFactory(
+        tenant=cast.tenant_a,
+        client=client,
+        visited_on=date(2026, 3, 9),
+        treatment_items=["Peel", "Facial"],
+    )
     # when the owner reads the visits tab in English, then in Chinese
     english = owner_a.get(f"/clients/{client.pk}/visits/").content.decode()
     owner_a.post("/accounts/language/", {"language": "zh-hans", "next": "/"})
@@ -98,7 +95,9 @@ def test_the_demo_seed_gives_a_dental_practice_dental_tags_and_sections(cast, db
 def test_dates_read_the_same_in_the_top_bar_and_in_tables(cast, owner_a):
     # given a client who last came on a known day
     client = ClientFactory(tenant=cast.tenant_a, name="张三")
-    _visit(cast.tenant_a, client, ["Peel"])
+    VisitFactory(
+        tenant=cast.tenant_a, client=client, visited_on=date(2026, 3, 9), treatment_items=["Peel"]
+    )
     # when the owner opens the client list in English
     page = owner_a.get("/clients/").content.decode()
     # then the top bar's today and the table's last visit share one format
