@@ -15,12 +15,12 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 
 from accounts.errors import AccountErrorCode
 from accounts.models import Invitation, LoginToken, StaffPolicy, User, UserSession, hash_token
 from accounts.roles import ROLE_CAPABILITIES, Capability, Role, capabilities_for
 from core.http import client_ip
+from core.text import list_join
 
 INVITATION_DAYS = 7
 LOGIN_TOKEN_SECONDS = 120
@@ -145,8 +145,7 @@ def roles_grantable_by(actor: User) -> frozenset[str]:
 
 
 def _role_names(roles) -> str:
-    separator = pgettext("list separator", ", ")
-    return separator.join(str(Role(role).label) for role in Role.values if role in set(roles))
+    return list_join(Role(role).label for role in Role.values if role in set(roles))
 
 
 def _check_grantable(actor: User, roles, *, field: str | None = "roles") -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from django.utils.translation import get_language
+from django.utils.translation import pgettext
 
 # C0 and C1 control characters (NUL included): never part of what anyone searches for,
 # and PostgreSQL refuses NUL in a text parameter outright.
@@ -19,6 +19,5 @@ def search_query(raw: str | None) -> str:
 
 def list_join(items) -> str:
     """Items of a list as a sentence of the page's language: 水光针、光子嫩肤 in Chinese,
-    "Scale and polish, Check-up" in English."""
-    separator = "、" if (get_language() or "").startswith("zh") else ", "
-    return separator.join(str(item) for item in items)
+    "Scale and polish, Check-up" in English (the catalogue's "list separator")."""
+    return pgettext("list separator", ", ").join(str(item) for item in items)
