@@ -18,6 +18,7 @@ from clients.services import ClientData, client_create, client_health_update
 from imports import selectors, tasks
 from imports.models import ImportJob, ImportRow, JobStatus
 from tests.conftest import signed_in
+from tests.factories import ClientFactory
 from tests.sheets import upload, xlsx_file
 
 VALID_ID = "11010519491231002X"
@@ -241,10 +242,7 @@ def test_erasing_a_client_reaches_the_rows_an_unfinished_import_holds_about_them
     # given: a checked import with a row about a client on file, and one about someone else
     from privacy.services import client_erase
 
-    with tenant_context(cast.tenant_a):
-        client = client_create(
-            data=ClientData({"name": "李静", "mobile": "+8613900001111"}), created_by=None
-        )
+    client = ClientFactory(tenant=cast.tenant_a, name="李静", mobile="+8613900001111")
     rows = [["李静", "139 0000 1111", "上海"], ["王芳", "139 0000 2222", "北京"]]
     job_id = upload(owner_a, xlsx_file(["姓名", "联系电话", "住址"], rows))
     _check(owner_a, job_id)
@@ -344,10 +342,7 @@ def test_health_and_visit_note_columns_are_imported_only_by_a_clinical_role(
 
 def test_merging_into_existing_files_needs_the_merge_permission(cast, storage, front_desk_a):
     # given: a file on record, and a sheet row with the same mobile
-    with tenant_context(cast.tenant_a):
-        existing = client_create(
-            data=ClientData({"name": "李静", "mobile": "+8613900001111"}), created_by=None
-        )
+    existing = ClientFactory(tenant=cast.tenant_a, name="李静", mobile="+8613900001111")
     job_id = upload(
         front_desk_a, xlsx_file(["姓名", "联系电话", "住址"], [["李静", "13900001111", "上海"]])
     )
@@ -366,10 +361,8 @@ def test_an_import_merge_goes_through_the_client_rules_and_joins_what_differs(
     cast, storage, owner_a
 ):
     # given: a file with an allergy on record, and a row that brings another one
+    existing = ClientFactory(tenant=cast.tenant_a, name="李静", mobile="+8613900001111")
     with tenant_context(cast.tenant_a):
-        existing = client_create(
-            data=ClientData({"name": "李静", "mobile": "+8613900001111"}), created_by=None
-        )
         client_health_update(client=existing, values={"drug_allergies": "青霉素"}, updated_by=None)
     headers = ["姓名", "联系电话", "住址", "药物过敏"]
     job_id = upload(owner_a, xlsx_file(headers, [["李静", "13900001111", "上海", "头孢"]]))
@@ -389,10 +382,7 @@ def test_an_import_merge_goes_through_the_client_rules_and_joins_what_differs(
 
 def test_an_import_does_not_write_into_a_file_erased_after_the_check(cast, storage, owner_a):
     # given: a row matching a file, which is erased between the check and the commit
-    with tenant_context(cast.tenant_a):
-        existing = client_create(
-            data=ClientData({"name": "李静", "mobile": "+8613900001111"}), created_by=None
-        )
+    existing = ClientFactory(tenant=cast.tenant_a, name="李静", mobile="+8613900001111")
     job_id = upload(
         owner_a, xlsx_file(["姓名", "联系电话", "住址"], [["李静", "13900001111", "上海"]])
     )
