@@ -321,15 +321,8 @@ def _jpeg_with_exif() -> io.BytesIO:
 
 
 def test_a_photo_is_stored_privately_per_tenant_without_exif(
-    cast, owner_a, owner_b, settings, tmp_path
+    cast, owner_a, owner_b, storage, tmp_path
 ):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path)},
-        },
-    }
     response = owner_a.post("/clients/new/", {**FULL_FORM, "photo_upload": _jpeg_with_exif()})
     assert response.status_code == 302
     with tenant_context(cast.tenant_a):

@@ -95,19 +95,12 @@ def test_lockout_on_a_does_not_lock_the_same_email_on_b(cast, db, settings):
     assert on_b.status_code == 400
 
 
-def test_the_logo_of_a_is_not_served_on_b(cast, db, tmp_path, settings):
+def test_the_logo_of_a_is_not_served_on_b(cast, db, storage):
     from django.core.files.base import ContentFile
     from django.core.files.storage import default_storage
 
     from tenants.services import tenant_settings_update
 
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path)},
-        },
-    }
     path = default_storage.save(
         f"tenants/{cast.tenant_a.schema_name}/branding/logo.png", ContentFile(b"\x89PNG fake")
     )

@@ -36,15 +36,7 @@ def _settings_form(**changes) -> dict:
     return {k: v for k, v in data.items() if v is not None}
 
 
-def test_owner_saves_business_settings_with_hours_and_logo(cast, owner_a, settings, tmp_path):
-    # given
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path)},
-        },
-    }
+def test_owner_saves_business_settings_with_hours_and_logo(cast, owner_a, storage, tmp_path):
     # when
     response = owner_a.post("/settings/", {**_settings_form(), "logo": _png()})
     # then

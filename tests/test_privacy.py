@@ -250,16 +250,9 @@ def _rows_containing(schema: str, needle: str) -> list[str]:
 
 
 def test_erasure_leaves_no_personal_data_in_any_table_and_keeps_the_totals(
-    cast, owner_a, settings, tmp_path, django_capture_on_commit_callbacks
+    cast, owner_a, storage, tmp_path, django_capture_on_commit_callbacks
 ):
     # given
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path)},
-        },
-    }
     client = _client_with_everything(cast)
     with tenant_context(cast.tenant_a):
         Client.objects.filter(pk=client.pk).update(
