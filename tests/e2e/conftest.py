@@ -83,3 +83,12 @@ def page(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+def sign_in(page, base: str, email: str, password: str) -> None:
+    """Sign ``page`` in at ``base`` (a tenant's portal) through the login form."""
+    page.goto(f"{base}/accounts/login/")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", password)
+    page.locator("form button").first.click()
+    page.wait_for_load_state()

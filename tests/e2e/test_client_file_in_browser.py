@@ -8,7 +8,7 @@ from django.db import connection
 from openpyxl import Workbook
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -62,24 +62,9 @@ def _sheet(path):
     book.save(path)
 
 
-def _sign_in(page, base, email, password):
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", password)
-    page.locator("form button").first.click()
-    page.wait_for_load_state()
-
-
 def test_front_desk_imports_finds_and_a_practitioner_sees_warnings_and_history(
-    cast, live_server_url, browser, django_db_blocker, settings, tmp_path
+    cast, live_server_url, browser, django_db_blocker, storage, tmp_path
 ):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path)},
-        },
-    }
     port = live_server_url.rsplit(":", 1)[1]
     base = f"http://{cast.host_a}:{port}"
     sheet = tmp_path / "我们的客户.xlsx"
@@ -90,7 +75,7 @@ def test_front_desk_imports_finds_and_a_practitioner_sees_warnings_and_history(
     doctor = browser.new_context(viewport={"width": 1280, "height": 900})
     try:
         page = owner.new_page()
-        _sign_in(page, base, cast.owner_a, cast.password)
+        sign_in(page, base, cast.owner_a, cast.password)
         page.goto(f"{base}/clients/")
         page.get_by_role("link", name="Import").click()
         page.set_input_files("input[type=file]", str(sheet))
@@ -109,7 +94,7 @@ def test_front_desk_imports_finds_and_a_practitioner_sees_warnings_and_history(
         assert "Import finished" in page.inner_text("main")
         # The front desk finds her in one keystroke sequence: her initials.
         page = desk.new_page()
-        _sign_in(page, base, cast.front_desk_a, cast.password)
+        sign_in(page, base, cast.front_desk_a, cast.password)
         page.goto(f"{base}/clients/")
         page.fill("#client-q", "oyj")
         # (expect, not wait_for_function: the CSP forbids the eval that one needs)
@@ -122,7 +107,7 @@ def test_front_desk_imports_finds_and_a_practitioner_sees_warnings_and_history(
         assert "青霉素" not in page.content()
 
         page = doctor.new_page()
-        _sign_in(page, base, cast.practitioner_a, cast.password)
+        sign_in(page, base, cast.practitioner_a, cast.password)
         page.goto(f"{base}/clients/?q=欧阳")
         page.get_by_role("link", name="欧阳静怡").click()
         alert = page.get_by_role("alert").first.inner_text()
