@@ -10,7 +10,7 @@ from contextlib import contextmanager
 import pytest
 from django.db import connection
 
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, sign_in
 from tests.factories import ClientFactory
 
 pytestmark = pytest.mark.e2e
@@ -45,14 +45,6 @@ def _watch(page) -> list[str]:
     return problems
 
 
-def _sign_in(page, base: str, email: str, password: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", password)
-    page.locator("form button").first.click()
-    page.wait_for_load_state()
-
-
 def _used_fonts(page, selector: str) -> set[str]:
     """The fonts Chromium really drew the element's text with (not the CSS list)."""
     cdp = page.context.new_cdp_session(page)
@@ -73,7 +65,7 @@ def _owner_page(cast, live_server_url, browser, viewport=PHONE):
     context = browser.new_context(viewport=viewport, locale="en-US")
     page = context.new_page()
     try:
-        _sign_in(page, base, cast.owner_a, cast.password)
+        sign_in(page, base, cast.owner_a, cast.password)
         yield page, base
     finally:
         context.close()
@@ -140,7 +132,7 @@ def test_no_page_breaks_the_policy_at_either_width(
             # given the public site and the owner's portal
             for path in ("/", "/signup/", "/console/login/"):
                 assert page.goto(public + path).ok
-            _sign_in(page, base, cast.owner_a, cast.password)
+            sign_in(page, base, cast.owner_a, cast.password)
             pages = [*PORTAL_PAGES, *(f"/clients/{c.pk}/" for c in walk_clients)]
             # when every page is opened
             for path in pages:
@@ -164,7 +156,7 @@ def test_behaviour_moved_out_of_inline_handlers_still_works(
     page = context.new_page()
     problems = _watch(page)
     try:
-        _sign_in(page, base, cast.owner_a, cast.password)
+        sign_in(page, base, cast.owner_a, cast.password)
         # the live search (htmx) narrows the list as one types
         page.goto(base + "/clients/")
         page.fill("#client-q", "zs")
