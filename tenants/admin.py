@@ -4,17 +4,10 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from tenants.models import Domain, OperatorAction, Tenant
+from tenants.services import STATUS_FIELDS
 
 # Status, closing and purging go through the operator console's services (typed
-# confirmation, reason, operator log); the admin only shows them.
-STATUS_FIELDS = (
-    "status",
-    "suspended_at",
-    "suspension_reason",
-    "closed_at",
-    "closure_reason",
-    "purge_after",
-)
+# confirmation, reason, operator log); the admin only shows them (STATUS_FIELDS).
 
 
 class DomainInline(admin.TabularInline):

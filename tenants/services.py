@@ -104,6 +104,16 @@ def tenant_spare_create() -> Tenant:
     return tenant
 
 
+# A business's status and what came with it; written only by the services below (the admin
+# shows them read-only).
+STATUS_FIELDS = (
+    "status",
+    "suspended_at",
+    "suspension_reason",
+    "closed_at",
+    "closure_reason",
+    "purge_after",
+)
 SPARE_POOL_LOCK = 7_301_001  # pg advisory lock key: one refill at a time
 
 
@@ -298,16 +308,7 @@ def tenant_reactivate(*, tenant: Tenant, operator, reason: str) -> Tenant:
     tenant.closed_at = None
     tenant.closure_reason = ""
     tenant.purge_after = None
-    tenant.save(
-        update_fields=[
-            "status",
-            "suspended_at",
-            "suspension_reason",
-            "closed_at",
-            "closure_reason",
-            "purge_after",
-        ]
-    )
+    tenant.save(update_fields=list(STATUS_FIELDS))
     operator_action_record(
         tenant=tenant, kind=OperatorActionKind.REACTIVATE, operator=operator, reason=reason
     )
