@@ -6,6 +6,7 @@ urlpatterns = [
     path("clients/", include("imports.urls")),
     path("clients/", include("clients.urls")),
     path("visits/", include("visits.urls")),
+    path("appointments/", include("scheduling.urls")),
     path("", include("contactlog.urls")),
     path("clients/", include("privacy.urls")),
     path("", include("portal.urls")),

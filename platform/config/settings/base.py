@@ -53,6 +53,7 @@ TENANT_APPS = [
     "portal",
     "clients",
     "visits",
+    "scheduling",
     "contactlog",
     "audit",
     "imports",
