@@ -173,6 +173,7 @@ def tenant_signup(
     """Turn a spare schema (or, with none left, a new one) into a working business with
     its owner. All or nothing: a failure leaves no tenant, domain, schema or user."""
     from accounts.services import login_token_issue, owner_create
+    from scheduling.setup import starting_menu_seed
 
     if connection.schema_name != settings.PUBLIC_SCHEMA_NAME:
         raise ProvisioningError("Signup runs in the public schema.")
@@ -211,6 +212,8 @@ def tenant_signup(
                 password=owner_password,
                 language=language,
             )
+            # The business type's starting service menu and hours, which the owner edits.
+            starting_menu_seed(business_type=business_type, owner=owner)
             token = login_token_issue(user=owner)
         transaction.on_commit(_queue_pool_refill)
     return SignupResult(tenant=tenant, domain=domain, owner_id=owner.pk, login_token=token)

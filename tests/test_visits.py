@@ -8,6 +8,7 @@ from accounts.models import User
 from accounts.services import staff_create
 from audit.models import AuditEntry
 from clients.models import Client
+from scheduling import setup as scheduling_setup
 from tests.conftest import signed_in, staff_member
 from tests.factories import ClientFactory, VisitFactory
 from visits.models import Visit
@@ -140,9 +141,13 @@ def test_a_front_desk_edit_keeps_the_clinical_notes_and_cannot_delete_that_visit
 def test_recording_a_visit_splits_items_and_updates_the_figures_and_the_audit_trail(
     cast, practitioner_a
 ):
-    # given
+    # given a client and a doctor who performs a service (so the form offers them)
     client = ClientFactory(tenant=cast.tenant_a)
     doctor = staff_member(cast.tenant_a, cast.practitioner_a)
+    with tenant_context(cast.tenant_a):
+        scheduling_setup.service_save(
+            service=None, values={"name": "Peel", "duration_minutes": 30}, staff=[doctor]
+        )
     # when
     response = practitioner_a.post(
         f"/visits/client/{client.pk}/new/",
@@ -299,6 +304,22 @@ def test_export_and_erase_keep_dates_and_amounts(cast, db):
         assert (visit.visited_on, visit.amount) == (date(2026, 2, 1), Decimal("500.00"))
         client.refresh_from_db()
         assert client.total_spend == Decimal("500")
+
+
+def test_the_practitioner_choices_are_bookable_staff_and_the_visits_own(cast, owner_a):
+    # given a visit naming the front desk, who performs no service
+    desk = staff_member(cast.tenant_a, cast.front_desk_a)
+    owner = staff_member(cast.tenant_a, cast.owner_a)
+    client = ClientFactory(tenant=cast.tenant_a)
+    with tenant_context(cast.tenant_a):
+        visit = visit_create(
+            client=client, values={"visited_on": date(2026, 1, 3), "practitioner": desk}
+        )
+    # then a new visit offers only those who perform services; the visit keeps its own
+    new = owner_a.get(f"/visits/client/{client.pk}/new/").context["form"]
+    edit = owner_a.get(f"/visits/{visit.pk}/edit/").context["form"]
+    assert [u.pk for u in new.fields["practitioner"].queryset] == [owner.pk]
+    assert {u.pk for u in edit.fields["practitioner"].queryset} == {owner.pk, desk.pk}
 
 
 def test_editing_a_visit_keeps_a_practitioner_who_has_left(cast, owner_a):

@@ -88,6 +88,33 @@ class DemoBusiness:
 
 
 @dataclass(frozen=True)
+class MenuResource:
+    """A room, chair or device of the starting menu (kind: room, chair or device)."""
+
+    name: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class MenuService:
+    """One line of the starting service menu signup seeds for the business type; the owner
+    edits it from there. Names are written once, in the trade's usual language."""
+
+    name: str
+    category: str
+    duration_minutes: int
+    price: str = "0"
+    buffer_before_minutes: int = 0
+    buffer_after_minutes: int = 0
+    colour: str = "teal"
+    recall_days: int | None = None
+    online_bookable: bool = True
+    # What it occupies: any starting resource of this kind, or the one named (or none).
+    resource_kind: str = ""
+    resource: str = ""
+
+
+@dataclass(frozen=True)
 class Vertical:
     key: str
     label: str | Promise
@@ -95,6 +122,9 @@ class Vertical:
     demo_businesses: tuple[DemoBusiness, ...] = field(default=())
     # Treatment items the visit form offers as examples: the business's own trade.
     visit_examples: tuple[str | Promise, ...] = ()
+    # The service menu and the rooms, chairs and devices signup starts a business with.
+    starting_menu: tuple[MenuService, ...] = ()
+    starting_resources: tuple[MenuResource, ...] = ()
 
 
 _verticals: dict[str, Vertical] = {}

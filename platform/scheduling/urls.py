@@ -5,3 +5,37 @@ from django.urls import path  # noqa: F401 - used by the parts' entries below
 
 app_name = "scheduling"
 urlpatterns: list = []
+
+# ---------- set-up (scheduling.setup_views) ----------
+from scheduling import setup_views as sv  # noqa: E402
+
+urlpatterns += [
+    path("setup/", sv.SetupHomeView.as_view(), name="setup"),
+    path("setup/services/", sv.ServiceListView.as_view(), name="setup_services"),
+    path("setup/services/new/", sv.ServiceFormView.as_view(), name="setup_service_create"),
+    path("setup/services/<int:pk>/", sv.ServiceFormView.as_view(), name="setup_service_edit"),
+    path(
+        "setup/services/<int:pk>/<slug:action>/",
+        sv.ServiceStateView.as_view(),
+        name="setup_service_state",
+    ),
+    path("setup/categories/", sv.CategoryListView.as_view(), name="setup_categories"),
+    path("setup/categories/<int:pk>/", sv.CategoryEditView.as_view(), name="setup_category_edit"),
+    path("setup/resources/", sv.ResourceListView.as_view(), name="setup_resources"),
+    path("setup/resources/<int:pk>/", sv.ResourceEditView.as_view(), name="setup_resource_edit"),
+    path("setup/hours/", sv.BusinessHoursView.as_view(), name="setup_hours"),
+    path("setup/staff/", sv.StaffListView.as_view(), name="setup_staff"),
+    path("setup/staff/<int:pk>/", sv.StaffHoursView.as_view(), name="setup_staff_hours"),
+    path(
+        "setup/time-off/<int:pk>/delete/",
+        sv.TimeOffDeleteView.as_view(),
+        name="setup_time_off_delete",
+    ),
+    path("setup/holidays/", sv.HolidayListView.as_view(), name="setup_holidays"),
+    path(
+        "setup/holidays/<int:pk>/delete/",
+        sv.HolidayDeleteView.as_view(),
+        name="setup_holiday_delete",
+    ),
+    path("setup/online/", sv.BookingRulesView.as_view(), name="setup_online"),
+]

@@ -12,3 +12,36 @@ def connect() -> None:
 
     display.register(display.ObjectType("appointment", _("appointment"), Appointment))
     display.register(display.ObjectType("service", _("service"), Service))
+    _connect_setup()
+
+
+def _connect_setup() -> None:
+    """The set-up pages (services, hours, rooms, online booking rules)."""
+    from accounts.roles import Capability
+    from audit import display
+    from portal import navigation
+    from scheduling import models as m
+
+    for key, label, model in (
+        ("service_category", _("service category"), m.ServiceCategory),
+        ("resource", _("room, chair or device"), m.Resource),
+        ("business_hours", _("business hours"), m.BusinessHours),
+        ("working_hours", _("working hours"), m.WorkingHours),
+        ("time_off", _("time off"), m.TimeOff),
+        ("holiday", _("public holiday"), m.Holiday),
+        ("booking_settings", _("online booking rules"), m.BookingSettings),
+    ):
+        display.register(display.ObjectType(key, label, model))
+    # Weekly hours are recorded as one value per weekday ("09:00–12:00, 13:00–18:00").
+    display.EXTRA_LABELS.update({f"weekday_{day.value}": day.label for day in m.Weekday})
+    navigation.register(
+        navigation.NavItem(
+            "schedule_setup",
+            _("Services and hours"),
+            "scheduling:setup",
+            Capability.SETUP_SCHEDULE,
+            "clock",
+            905,
+            section="admin",
+        )
+    )

@@ -4,11 +4,13 @@ import re
 from decimal import Decimal
 
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.selectors import staff_choices
+from accounts.models import User
 from core.text import list_join
+from scheduling.selectors import bookable_staff
 from verticals import registry
 from visits.errors import VisitErrorCode
 from visits.models import Visit
@@ -94,7 +96,13 @@ class VisitForm(forms.ModelForm):
     def __init__(self, *args, currency: str, clinical: bool, **kwargs):
         super().__init__(*args, **kwargs)
         self.clinical = clinical
-        self.fields["practitioner"].queryset = staff_choices(keep=self.instance.practitioner_id)
+        # Those who perform services, and whoever the visit already names (who may have
+        # left or no longer perform anything), so editing it does not lose them.
+        bookable = bookable_staff().values("pk")
+        keep = self.instance.practitioner_id
+        self.fields["practitioner"].queryset = User.objects.filter(
+            Q(pk__in=bookable) | Q(pk=keep) if keep else Q(pk__in=bookable)
+        )
         self.fields["practitioner"].empty_label = _("— not recorded —")
         self.fields["amount"].label = _("Amount spent (%(currency)s)") % {"currency": currency}
         self.fields["treatment_items"].help_text = _items_help()

@@ -9,6 +9,8 @@ from verticals.registry import (
     DemoStaff,
     DemoTag,
     DemoVisit,
+    MenuResource,
+    MenuService,
     Vertical,
 )
 
@@ -17,6 +19,37 @@ VERTICAL = Vertical(
     label=_("Beauty and medical aesthetics"),
     business_types=("beauty_salon", "medical_aesthetic"),
     visit_examples=(_("Hydrating injection"), _("IPL photorejuvenation")),
+    starting_resources=(
+        MenuResource("治疗室 1", "room"),
+        MenuResource("治疗室 2", "room"),
+        MenuResource("光子治疗仪", "device"),
+    ),
+    starting_menu=(
+        MenuService("初诊面诊", "咨询", 30, "0", colour="slate"),
+        MenuService(
+            "面部深层清洁", "皮肤护理", 60, "380", buffer_after_minutes=10, resource_kind="room"
+        ),
+        MenuService(
+            "水光针补水",
+            "注射",
+            45,
+            "1280",
+            buffer_after_minutes=15,
+            colour="blue",
+            recall_days=28,
+            resource_kind="room",
+        ),
+        MenuService(
+            "光子嫩肤 IPL",
+            "光电",
+            45,
+            "1680",
+            buffer_after_minutes=15,
+            colour="violet",
+            recall_days=30,
+            resource="光子治疗仪",
+        ),
+    ),
     demo_businesses=(
         DemoBusiness(
             name="悦颜医学美容诊所",

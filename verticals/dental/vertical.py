@@ -9,6 +9,8 @@ from verticals.registry import (
     DemoStaff,
     DemoTag,
     DemoVisit,
+    MenuResource,
+    MenuService,
     Vertical,
 )
 
@@ -17,6 +19,36 @@ VERTICAL = Vertical(
     label=_("Dental"),
     business_types=("dental",),
     visit_examples=(_("Scale and polish"), _("Composite filling")),
+    starting_resources=(
+        MenuResource("Chair 1", "chair"),
+        MenuResource("Chair 2", "chair"),
+    ),
+    starting_menu=(
+        MenuService(
+            "New patient examination", "Check-ups", 45, "600", colour="slate", resource_kind="chair"
+        ),
+        MenuService(
+            "Check-up and cleaning",
+            "Check-ups",
+            45,
+            "650",
+            buffer_after_minutes=10,
+            recall_days=182,
+            resource_kind="chair",
+        ),
+        MenuService(
+            "Filling",
+            "Treatment",
+            60,
+            "1200",
+            buffer_after_minutes=10,
+            colour="blue",
+            resource_kind="chair",
+        ),
+        MenuService(
+            "Teeth whitening", "Cosmetic", 90, "2980", colour="violet", resource_kind="chair"
+        ),
+    ),
     demo_businesses=(
         DemoBusiness(
             name="Bright Smile Dental",

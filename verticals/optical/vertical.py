@@ -9,6 +9,8 @@ from verticals.registry import (
     DemoStaff,
     DemoTag,
     DemoVisit,
+    MenuResource,
+    MenuService,
     Vertical,
 )
 
@@ -17,6 +19,28 @@ VERTICAL = Vertical(
     label=_("Optical"),
     business_types=("optical",),
     visit_examples=(_("Eye test"), _("Contact lens fitting")),
+    starting_resources=(MenuResource("Exam room", "room"),),
+    starting_menu=(
+        MenuService(
+            "Eye examination",
+            "Eye care",
+            30,
+            "200",
+            buffer_after_minutes=5,
+            recall_days=365,
+            resource="Exam room",
+        ),
+        MenuService(
+            "Contact lens fitting",
+            "Eye care",
+            45,
+            "300",
+            colour="blue",
+            recall_days=365,
+            resource="Exam room",
+        ),
+        MenuService("Frame fitting and adjustment", "Eyewear", 20, "0", colour="green"),
+    ),
     demo_businesses=(
         DemoBusiness(
             name="明视眼镜",

@@ -87,6 +87,7 @@ class Command(BaseCommand):
                 else:
                     tenant = domain.tenant
                 with schema_context(tenant.schema_name):
+                    self._demo_practitioners()
                     self._demo_tags_and_fields(demo)
                     self._demo_history(tenant, demo)
                 url = tenant_portal_url(domain_name, "/")
@@ -99,6 +100,43 @@ class Command(BaseCommand):
             Path(options["logins_file"]).write_text(table, encoding="utf-8")
         else:
             self.stdout.write(table)
+
+    def _demo_practitioners(self) -> None:
+        """The demo practitioners perform every service and work the business hours with
+        a lunch break 12:00–13:00; one who already has working hours is left alone."""
+        import datetime as dt
+
+        from scheduling.models import Service
+        from scheduling.setup import business_week, service_save, working_hours_set
+
+        lunch_from, lunch_to = dt.time(12), dt.time(13)
+        week = {}
+        for day, ranges in business_week().items():
+            split = []
+            for a, b in ranges:
+                if a < lunch_from and b > lunch_to:
+                    split += [(a, lunch_from), (lunch_to, b)]
+                else:
+                    split.append((a, b))
+            week[day] = split
+        practitioners = [
+            u for u in User.objects.filter(is_active=True) if "practitioner" in u.roles
+        ]
+        for person in practitioners:
+            if person.working_hours.exists():
+                continue
+            working_hours_set(staff=person, hours=week)
+            for service in Service.objects.filter(active=True).prefetch_related(
+                "staff", "resources"
+            ):
+                staff = list(service.staff.all())
+                if person not in staff:
+                    service_save(
+                        service=service,
+                        values={},
+                        staff=[*staff, person],
+                        resources=list(service.resources.all()),
+                    )
 
     def _demo_history(self, tenant, demo) -> None:
         """Visits and contact-log entries for the first demo clients, some follow-ups due
