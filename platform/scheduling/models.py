@@ -180,6 +180,9 @@ class BookingSettings(models.Model):
     class Meta:
         verbose_name = _("booking settings")
 
+    def __str__(self) -> str:
+        return "booking settings"
+
     @classmethod
     def load(cls) -> BookingSettings:
         return cls.objects.get_or_create(singleton=True)[0]
@@ -201,6 +204,9 @@ class BusinessHours(models.Model):
                 condition=Q(opens__lt=F("closes")), name="hours_open_before_close"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.opens:%H:%M}–{self.closes:%H:%M}"
 
 
 class WorkingHours(models.Model):
@@ -224,6 +230,9 @@ class WorkingHours(models.Model):
             models.CheckConstraint(condition=Q(starts__lt=F("ends")), name="work_start_before_end")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.staff_id} {self.get_weekday_display()} {self.starts:%H:%M}–{self.ends:%H:%M}"
+
 
 class TimeOff(models.Model):
     staff = models.ForeignKey(
@@ -246,6 +255,9 @@ class TimeOff(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"time off of {self.staff_id} from {self.starts_at:%Y-%m-%d %H:%M}"
+
 
 class Holiday(models.Model):
     """A day the whole business is closed (public holidays, 春节)."""
@@ -257,6 +269,9 @@ class Holiday(models.Model):
         verbose_name = _("public holiday")
         verbose_name_plural = _("public holidays")
         ordering = ["day"]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.name}"
 
 
 class Status(models.TextChoices):
@@ -433,6 +448,9 @@ class AppointmentEvent(models.Model):
     class Meta:
         ordering = ["at", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.from_status or 'new'} → {self.to_status}"
+
 
 class RecallStatus(models.TextChoices):
     DUE = "due", _("Due")
@@ -475,6 +493,9 @@ class Recall(models.Model):
                 name="recall_one_open_per_service",
             )
         ]
+
+    def __str__(self) -> str:
+        return f"recall of client {self.client_id} due {self.due_on}"
 
 
 class TimeOfDay(models.TextChoices):
@@ -532,6 +553,9 @@ class WaitlistEntry(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"waitlist entry {self.pk} of client {self.client_id}"
+
 
 class CalendarFeed(models.Model):
     """A staff member's read-only iCalendar feed behind a secret URL; revoking it deletes
@@ -542,3 +566,6 @@ class CalendarFeed(models.Model):
     )
     secret = models.CharField(max_length=64, unique=True, default=_feed_secret)
     created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"calendar feed of {self.staff_id}"
