@@ -94,10 +94,6 @@ class Busy:
         i = bisect.bisect_left(self.starts, end)  # intervals starting before ``end``
         return i == 0 or self.intervals[i - 1][1] <= start
 
-    def add(self, start: dt.datetime, end: dt.datetime) -> None:
-        self.intervals = _merge([*self.intervals, (start, end)])
-        self.starts = [s for s, _e in self.intervals]
-
 
 @dataclass
 class Capacity:
@@ -248,6 +244,14 @@ class Request:
         )
 
     @property
+    def span_minutes(self) -> int:
+        """The longest the booking can block, all buffers counted."""
+        return sum(
+            s.duration_minutes + s.buffer_before_minutes + s.buffer_after_minutes
+            for s in self.services
+        )
+
+    @property
     def all_staff(self) -> list[int]:
         return sorted({s for choice in self.staff_choices for s in choice})
 
@@ -295,8 +299,6 @@ def _place(
     request: Request,
     capacity: Capacity,
     starts_at: dt.datetime,
-    *,
-    needs_resource: Sequence[bool],
 ) -> Option | None:
     """The legs of a booking starting at ``starts_at``, or None if it does not fit. Legs
     follow one another; the same staff member doing the next service keeps its buffers
@@ -330,7 +332,7 @@ def _place(
             if any(s < end + after and start - before < e for s, e in own or []):
                 continue
             resource_id = None
-            if needs_resource[index]:
+            if request.needs_resource[index]:
                 for candidate in request.resource_choices[index]:
                     rbusy = capacity.resource_busy.get(candidate)
                     if (rbusy is None or rbusy.free(start - before, end + after)) and not any(
@@ -383,16 +385,11 @@ def options(
     local clock, earliest first, each with its staff and resources."""
     if not request.bookable:
         return []
-    needs_resource = request.needs_resource
-    longest = sum(
-        s.duration_minutes + s.buffer_before_minutes + s.buffer_after_minutes
-        for s in request.services
-    )
     capacity = load_capacity(
         staff_ids=request.all_staff,
         resource_ids=request.all_resources,
         start=start,
-        end=end + dt.timedelta(minutes=longest),
+        end=end + dt.timedelta(minutes=request.span_minutes),
         ignore_appointments=ignore_appointments,
     )
     first_staff = request.staff_choices[0]
@@ -401,7 +398,7 @@ def options(
     for at in _grid(periods, step, capacity.zone):
         if at < start or at >= end or (not_before is not None and at < not_before):
             continue
-        option = _place(request, capacity, at, needs_resource=needs_resource)
+        option = _place(request, capacity, at)
         if option is not None:
             found.append(option)
             if limit is not None and len(found) >= limit:
@@ -420,20 +417,15 @@ def option_at(
     grid), else None."""
     if not request.bookable:
         return None
-    needs_resource = request.needs_resource
-    longest = sum(
-        s.duration_minutes + s.buffer_before_minutes + s.buffer_after_minutes
-        for s in request.services
-    )
     capacity = load_capacity(
         staff_ids=request.all_staff,
         resource_ids=request.all_resources,
         start=starts_at - dt.timedelta(hours=2),
-        end=starts_at + dt.timedelta(minutes=longest) + dt.timedelta(hours=2),
+        end=starts_at + dt.timedelta(minutes=request.span_minutes) + dt.timedelta(hours=2),
         ignore_appointments=ignore_appointments,
         respect_hours=respect_hours,
     )
-    return _place(request, capacity, starts_at, needs_resource=needs_resource)
+    return _place(request, capacity, starts_at)
 
 
 def nearest(

@@ -49,8 +49,6 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.NO_SHOW: frozenset(),
     S.RESCHEDULED: frozenset(),
 }
-# States from which a booking can still be moved or cancelled.
-OPEN = (S.REQUESTED, S.BOOKED, S.CONFIRMED)
 SNAPSHOT_FIELDS = (
     "status",
     "starts_at",
@@ -112,8 +110,7 @@ def _event(
 
 
 def _is_overlap(error: IntegrityError) -> bool:
-    cause = error.__cause__
-    return getattr(cause, "sqlstate", None) == EXCLUSION_VIOLATION or ("appt_no_" in str(error))
+    return getattr(error.__cause__, "sqlstate", None) == EXCLUSION_VIOLATION
 
 
 def check_services(services: Sequence[Service]) -> None:
@@ -346,7 +343,7 @@ def appointment_reschedule(
     )
     if option is None:
         raise SlotTaken(
-            alternatives=availability.nearest(request=request, around=starts_at),
+            alternatives=_alternatives(request, starts_at),
             code=BookingError.NOT_AVAILABLE,
         )
     before, old_status, old_start = (
@@ -374,9 +371,7 @@ def appointment_reschedule(
             group_from=appointment.group,
         )
     except SlotTaken:
-        raise SlotTaken(
-            alternatives=availability.nearest(request=request, around=starts_at)
-        ) from None
+        raise SlotTaken(alternatives=_alternatives(request, starts_at)) from None
     Appointment.objects.filter(pk=moved.pk).update(
         price=appointment.price, manage_token=appointment.manage_token
     )
@@ -447,12 +442,3 @@ def appointment_complete(*, appointment: Appointment, actor=None, amount: Decima
     _audit(Action.UPDATE, appointment, before, actor)
     _recall_after(appointment, day)
     return visit
-
-
-def transition_allowed(appointment: Appointment, to: str) -> bool:
-    return to in TRANSITIONS.get(appointment.status, frozenset())
-
-
-def refuse_if_closed(appointment: Appointment) -> None:
-    if appointment.status not in OPEN:
-        raise refusal(BookingError.TRANSITION, status=appointment.get_status_display())
