@@ -13,10 +13,11 @@ def open_invitations() -> QuerySet[Invitation]:
     )
 
 
-def staff_choices(*, keep: int | None = None) -> QuerySet[User]:
-    """Staff a record (visit, contact) can name: active accounts, by name, plus the one a
-    record already names (``keep``) if they have left, so editing it does not lose them."""
-    condition = Q(is_active=True)
+def staff_choices(*, keep: int | None = None, among: QuerySet | None = None) -> QuerySet[User]:
+    """Staff a record (visit, contact) can name: active accounts (or those of ``among``,
+    e.g. the staff who perform services), by name, plus the one a record already names
+    (``keep``) if they have left, so editing it does not lose them."""
+    condition = Q(is_active=True) if among is None else Q(pk__in=among.values("pk"))
     if keep is not None:
         condition |= Q(pk=keep)
     return User.objects.filter(condition)

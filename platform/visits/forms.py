@@ -4,11 +4,10 @@ import re
 from decimal import Decimal
 
 from django import forms
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import User
+from accounts.selectors import staff_choices
 from core.text import list_join
 from scheduling.selectors import bookable_staff
 from verticals import registry
@@ -97,11 +96,9 @@ class VisitForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.clinical = clinical
         # Those who perform services, and whoever the visit already names (who may have
-        # left or no longer perform anything), so editing it does not lose them.
-        bookable = bookable_staff().values("pk")
-        keep = self.instance.practitioner_id
-        self.fields["practitioner"].queryset = User.objects.filter(
-            Q(pk__in=bookable) | Q(pk=keep) if keep else Q(pk__in=bookable)
+        # left or no longer perform anything).
+        self.fields["practitioner"].queryset = staff_choices(
+            keep=self.instance.practitioner_id, among=bookable_staff()
         )
         self.fields["practitioner"].empty_label = _("— not recorded —")
         self.fields["amount"].label = _("Amount spent (%(currency)s)") % {"currency": currency}
