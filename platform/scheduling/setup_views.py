@@ -63,14 +63,15 @@ class SetupHomeView(SetupView):
     tab = "home"
 
     def get(self, request):
-        staff = list(User.objects.filter(is_active=True).prefetch_related("working_hours"))
+        # Only those who perform services need hours; front desk without them is fine.
+        bookable = list(selectors.bookable_staff().prefetch_related("working_hours"))
         context = {
             "service_count": Service.objects.filter(active=True).count(),
             "category_count": ServiceCategory.objects.count(),
             "resource_count": Resource.objects.filter(active=True).count(),
             "open_days": BusinessHours.objects.values("weekday").distinct().count(),
-            "bookable": list(selectors.bookable_staff()),
-            "without_hours": [u for u in staff if not u.working_hours.all()],
+            "bookable": bookable,
+            "without_hours": [u for u in bookable if not u.working_hours.all()],
             "holiday_count": Holiday.objects.count(),
             "rules": BookingSettings.load(),
         }
