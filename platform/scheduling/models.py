@@ -23,6 +23,8 @@ from django.db.models import F, Func, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from clients.models import TagColour
+
 
 class TsTzRange(Func):
     function = "TSTZRANGE"
@@ -39,14 +41,8 @@ class Weekday(models.IntegerChoices):
     SUNDAY = 6, _("Sunday")
 
 
-class ServiceColour(models.TextChoices):
-    TEAL = "teal", _("Teal")
-    BLUE = "blue", _("Blue")
-    VIOLET = "violet", _("Violet")
-    PINK = "pink", _("Pink")
-    ORANGE = "orange", _("Orange")
-    GREEN = "green", _("Green")
-    SLATE = "slate", _("Grey")
+# Services are coloured from the portal's palette, the one tags use.
+ServiceColour = TagColour
 
 
 class ServiceCategory(models.Model):
