@@ -39,3 +39,13 @@ urlpatterns += [
     ),
     path("setup/online/", sv.BookingRulesView.as_view(), name="setup_online"),
 ]
+
+# ---------- calendar (scheduling.calendar_views) ----------
+from scheduling import calendar_views as cv  # noqa: E402
+
+urlpatterns += [
+    path("", cv.CalendarView.as_view(), name="calendar"),
+    path("new/", cv.BookView.as_view(), name="book"),
+    path("<int:pk>/", cv.AppointmentView.as_view(), name="appointment"),
+    path("<int:pk>/move/", cv.MoveView.as_view(), name="move"),
+]
