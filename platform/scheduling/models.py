@@ -475,6 +475,11 @@ class Recall(models.Model):
     booked = models.ForeignKey(
         Appointment, on_delete=models.SET_NULL, null=True, blank=True, related_name="recalls_booked"
     )
+    dismiss_reason = models.CharField(_("reason"), max_length=200, blank=True)
+    dismissed_at = models.DateTimeField(null=True, blank=True)
+    dismissed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -534,6 +539,7 @@ class WaitlistEntry(models.Model):
     status = models.CharField(
         max_length=10, choices=WaitlistStatus.choices, default=WaitlistStatus.WAITING
     )
+    closed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -543,6 +549,7 @@ class WaitlistEntry(models.Model):
         verbose_name = _("waitlist entry")
         verbose_name_plural = _("waitlist")
         ordering = ["earliest", "id"]
+        indexes = [models.Index(fields=["status", "latest"], name="wait_status_latest")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(earliest__lte=F("latest")), name="wait_dates_in_order"
