@@ -69,7 +69,6 @@ class Tenant(TenantMixin):
     address = models.CharField(_("address"), max_length=300, blank=True)
     logo = models.CharField(_("logo file"), max_length=300, blank=True)
     # {"mon": {"open": "09:00", "close": "18:00"} | null, ...}; null means closed.
-    business_hours = models.JSONField(_("business hours"), default=dict, blank=True)
     require_two_factor = models.BooleanField(_("require two-factor login"), default=False)
 
     # Spare schemas are created by a background task; no signup waits for migrations.

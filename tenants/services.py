@@ -398,7 +398,6 @@ def tenant_settings_update(*, tenant: Tenant, **fields) -> Tenant:
         "time_zone",
         "currency",
         "language",
-        "business_hours",
         "require_two_factor",
     }
     unknown = set(fields) - allowed

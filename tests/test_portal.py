@@ -25,39 +25,38 @@ def _settings_form(**changes) -> dict:
         "time_zone": "Asia/Shanghai",
         "currency": "CNY",
         "language": "en",
-        "mon_open": "on",
-        "mon_from": "09:00",
-        "mon_to": "18:00",
-        "sat_open": "on",
-        "sat_from": "10:00",
-        "sat_to": "16:00",
     }
     data.update(changes)
     return {k: v for k, v in data.items() if v is not None}
 
 
-def test_owner_saves_business_settings_with_hours_and_logo(cast, owner_a, storage, tmp_path):
+def test_owner_saves_business_settings_and_logo(cast, owner_a, storage, tmp_path):
     # when
     response = owner_a.post("/settings/", {**_settings_form(), "logo": _png()})
     # then
     assert response.status_code == 302
     tenant = Tenant.objects.get(pk=cast.tenant_a.pk)
     assert tenant.name == "Alpha Aesthetics & Laser"
-    assert tenant.business_hours["mon"] == {"open": "09:00", "close": "18:00"}
-    assert tenant.business_hours["sun"] is None
     assert tenant.logo.startswith(f"tenants/{tenant.schema_name}/branding/")
     assert (tmp_path / tenant.logo).exists()
     assert owner_a.get("/branding/logo").status_code == 200
     # and: the form shows what was saved
     page = owner_a.get("/settings/").content.decode()
-    assert "88 Huaihai Road" in page and 'value="09:00"' in page
+    assert "88 Huaihai Road" in page
+
+
+def test_the_settings_page_sends_opening_hours_to_the_one_place_bookings_read_them(cast, owner_a):
+    # The booking rules read scheduling's business hours; the settings page keeps no copy.
+    page = owner_a.get("/settings/").content.decode()
+    assert 'href="/appointments/setup/hours/"' in page
+    assert 'name="mon_from"' not in page
 
 
 def test_bad_settings_are_refused_beside_the_field_and_nothing_changes(cast, owner_a):
-    response = owner_a.post("/settings/", _settings_form(mon_to="08:00", name=""))
+    response = owner_a.post("/settings/", _settings_form(time_zone="Mars/Olympus", name=""))
     assert response.status_code == 400
     errors = response.context["form"].errors
-    assert "mon_to" in errors and "name" in errors
+    assert "time_zone" in errors and "name" in errors
     assert Tenant.objects.get(pk=cast.tenant_a.pk).name == "Alpha Aesthetics"
 
 

@@ -59,7 +59,6 @@ def test_an_admin_edit_cannot_change_a_tenants_status(cast, db, public_client):
             "time_zone": tenant.time_zone,
             "currency": tenant.currency,
             "language": tenant.language,
-            "business_hours": "{}",
             "domains-TOTAL_FORMS": "0",
             "domains-INITIAL_FORMS": "0",
         },

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from datetime import time
-
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -9,15 +7,6 @@ from django.utils.translation import gettext_lazy as _
 from core.places import SearchableSelect, time_zone_choices, time_zone_choices_keeping
 from tenants.models import Currency
 
-WEEKDAYS = [
-    ("mon", _("Monday")),
-    ("tue", _("Tuesday")),
-    ("wed", _("Wednesday")),
-    ("thu", _("Thursday")),
-    ("fri", _("Friday")),
-    ("sat", _("Saturday")),
-    ("sun", _("Sunday")),
-]
 LOGO_MAX_BYTES = 2 * 1024 * 1024
 
 
@@ -41,22 +30,10 @@ class BusinessSettingsForm(forms.Form):
         super().__init__(*args, **kwargs)
         current = self.data.get("time_zone") or self.initial.get("time_zone")
         self.fields["time_zone"].choices = time_zone_choices_keeping(current)
-        for key, label in WEEKDAYS:
-            self.fields[f"{key}_open"] = forms.BooleanField(label=label, required=False)
-            self.fields[f"{key}_from"] = forms.TimeField(
-                label=_("Opens"),
-                required=False,
-                widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
-            )
-            self.fields[f"{key}_to"] = forms.TimeField(
-                label=_("Closes"),
-                required=False,
-                widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
-            )
 
     @staticmethod
     def initial_for(tenant) -> dict:
-        initial = {
+        return {
             "name": tenant.name,
             "phone": tenant.phone,
             "address": tenant.address,
@@ -65,20 +42,6 @@ class BusinessSettingsForm(forms.Form):
             "language": tenant.language,
             "require_two_factor": tenant.require_two_factor,
         }
-        hours = tenant.business_hours or {}
-        for key, _label in WEEKDAYS:
-            day = hours.get(key)
-            initial[f"{key}_open"] = bool(day)
-            if day:
-                initial[f"{key}_from"] = day["open"]
-                initial[f"{key}_to"] = day["close"]
-        return initial
-
-    def hour_rows(self):
-        return [
-            (label, self[f"{key}_open"], self[f"{key}_from"], self[f"{key}_to"])
-            for key, label in WEEKDAYS
-        ]
 
     def clean_logo(self):
         logo = self.cleaned_data.get("logo")
@@ -87,24 +50,3 @@ class BusinessSettingsForm(forms.Form):
         if logo and getattr(logo, "image", None) and logo.image.format not in ("PNG", "JPEG"):
             raise forms.ValidationError(_("Upload a PNG or JPEG image."), code="format")
         return logo
-
-    def clean(self):
-        cleaned = super().clean()
-        hours: dict[str, dict[str, str] | None] = {}
-        for key, _label in WEEKDAYS:
-            if not cleaned.get(f"{key}_open"):
-                hours[key] = None
-                continue
-            start: time | None = cleaned.get(f"{key}_from")
-            end: time | None = cleaned.get(f"{key}_to")
-            if not start or not end:
-                self.add_error(
-                    f"{key}_from", _("Give opening and closing times, or mark the day closed.")
-                )
-                continue
-            if end <= start:
-                self.add_error(f"{key}_to", _("Closing time must be after opening time."))
-                continue
-            hours[key] = {"open": start.strftime("%H:%M"), "close": end.strftime("%H:%M")}
-        cleaned["business_hours"] = hours
-        return cleaned

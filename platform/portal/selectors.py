@@ -48,9 +48,6 @@ def dashboard_summary(*, tenant, user) -> DashboardSummary:
                 reverse("portal:settings"),
             )
         )
-        steps.append(
-            (_("Set your opening hours"), bool(tenant.business_hours), reverse("portal:settings"))
-        )
     if staff is not None:
         steps.append(
             (

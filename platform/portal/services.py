@@ -21,7 +21,6 @@ def business_settings_save(*, tenant: Tenant, values: dict, logo: UploadedFile |
             "time_zone",
             "currency",
             "language",
-            "business_hours",
             "require_two_factor",
         )
     }
