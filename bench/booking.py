@@ -165,7 +165,9 @@ def _setup():
             services.append(service)
         batch = []
         for n in range(CLIENTS):
-            client = Client(name=f"Bench client {n}", mobile=f"+86139{n:08d}", file_number=f"B{n:07d}")
+            client = Client(
+                name=f"Bench client {n}", mobile=f"+86139{n:08d}", file_number=f"B{n:07d}"
+            )
             client_derive(client)
             batch.append(client)
         Client.objects.bulk_create(batch, batch_size=1000)
@@ -263,9 +265,7 @@ def _availability(staff, services) -> dict:
     ]
     laser = availability.build_request([services[1]], None)
     anyone_room = [
-        _ms(
-            lambda: availability.options(request=laser, start=now, end=now + dt.timedelta(days=14))
-        )
+        _ms(lambda: availability.options(request=laser, start=now, end=now + dt.timedelta(days=14)))
         for _ in range(ANYONE_RUNS // 2)
     ]
     week_s, anyone_s, room_s = summary(week), summary(anyone), summary(anyone_room)
@@ -303,39 +303,47 @@ def _free_slots(staff, today: dt.date) -> list[tuple[object, dt.datetime]]:
     return slots
 
 
-def _bookings(tenant, staff, services, clients, today) -> dict:
+def _client_run(tenant, service, clients, index: int, mine, start, failures: list) -> None:
+    """One booking client: a thread with its own connection, booking its own slots."""
     from django.db import connection, connections
 
     from scheduling.services import appointment_book
 
+    try:
+        connection.set_tenant(tenant)
+        start.wait(timeout=60)
+        for n, (person, at) in enumerate(mine):
+            appointment_book(
+                client=clients[(index * 997 + n) % len(clients)],
+                services=[service],
+                staff=person,
+                starts_at=at,
+            )
+    except Exception as error:  # noqa: BLE001 - reported by the caller
+        failures.append(f"{type(error).__name__}: {error}")
+    finally:
+        connections.close_all()
+
+
+def _bookings(tenant, staff, services, clients, today) -> dict:
     slots = _free_slots(staff, today)
     facial = services[0]
     figures = {}
     taken = 0
     for threads, per_client in ((1, BOOKINGS_1), (8, BOOKINGS_PER_CLIENT_8)):
-        share = [slots[taken + n * per_client : taken + (n + 1) * per_client] for n in range(threads)]
+        share = [
+            slots[taken + n * per_client : taken + (n + 1) * per_client] for n in range(threads)
+        ]
         taken += threads * per_client
         start = threading.Barrier(threads + 1)
         failures: list[str] = []
 
-        def client_run(index: int, mine) -> None:
-            try:
-                connection.set_tenant(tenant)
-                start.wait(timeout=60)
-                for n, (person, at) in enumerate(mine):
-                    appointment_book(
-                        client=clients[(index * 997 + n) % len(clients)],
-                        services=[facial],
-                        staff=person,
-                        starts_at=at,
-                    )
-            except Exception as error:  # noqa: BLE001 - reported below
-                failures.append(f"{type(error).__name__}: {error}")
-            finally:
-                connections.close_all()
-
         workers = [
-            threading.Thread(target=client_run, args=(n, share[n])) for n in range(threads)
+            threading.Thread(
+                target=_client_run,
+                args=(tenant, facial, clients, n, share[n], start, failures),
+            )
+            for n in range(threads)
         ]
         for worker in workers:
             worker.start()
@@ -386,7 +394,10 @@ def _day_view(tenant, host: str, day: dt.date, label: str) -> dict:
         connection.set_schema_to_public()
     median = summary(times)["median"]
     print(f"day view at {label}: {median:.1f} ms, queries {sorted(counts)}", flush=True)
-    return {f"day_view_ms_at_{label}": round(median, 2), f"day_view_queries_at_{label}": max(counts)}
+    return {
+        f"day_view_ms_at_{label}": round(median, 2),
+        f"day_view_queries_at_{label}": max(counts),
+    }
 
 
 def main() -> dict:
