@@ -49,3 +49,12 @@ urlpatterns += [
     path("<int:pk>/", cv.AppointmentView.as_view(), name="appointment"),
     path("<int:pk>/move/", cv.MoveView.as_view(), name="move"),
 ]
+
+# ---------- recalls (scheduling.recall_views) ----------
+from scheduling import recall_views as rv  # noqa: E402
+
+urlpatterns += [
+    path("recalls/", rv.RecallListView.as_view(), name="recalls"),
+    path("recalls/<int:pk>/contact/", rv.RecallContactView.as_view(), name="recall_contact"),
+    path("recalls/<int:pk>/dismiss/", rv.RecallDismissView.as_view(), name="recall_dismiss"),
+]

@@ -13,6 +13,7 @@ def connect() -> None:
     display.register(display.ObjectType("appointment", _("appointment"), Appointment))
     display.register(display.ObjectType("service", _("service"), Service))
     _connect_setup()
+    _connect_recalls()
 
 
 def _connect_setup() -> None:
@@ -43,5 +44,25 @@ def _connect_setup() -> None:
             "clock",
             905,
             section="admin",
+        )
+    )
+
+
+def _connect_recalls() -> None:
+    """The recall list (who is due back) and its menu entry."""
+    from accounts.roles import Capability
+    from audit import display
+    from portal import navigation
+    from scheduling.models import Recall
+
+    display.register(display.ObjectType("recall", _("recall"), Recall))
+    navigation.register(
+        navigation.NavItem(
+            "recalls",
+            _("Recalls"),
+            "scheduling:recalls",
+            Capability.VIEW_SCHEDULE,
+            "bell",
+            22,
         )
     )
