@@ -94,6 +94,20 @@ def value_text(object_type: str, name: str, value, names: dict | None = None) ->
             return ", ".join(str(choices.get(v, v)) for v in value) or "—"
         if value in choices:
             return str(choices[value])
+    if isinstance(found, models.DateTimeField) and isinstance(value, str) and value:
+        # An instant (an appointment's start) in the business's time zone, with its time.
+        from datetime import datetime
+
+        from django.utils import timezone
+
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            pass
+        else:
+            if timezone.is_aware(moment):
+                moment = timezone.localtime(moment)
+            return date_format(moment, "SHORT_DATETIME_FORMAT")
     if isinstance(found, models.DateField) and isinstance(value, str) and value:
         try:
             from datetime import date

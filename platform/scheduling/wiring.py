@@ -13,7 +13,9 @@ def connect() -> None:
     display.register(display.ObjectType("appointment", _("appointment"), Appointment))
     display.register(display.ObjectType("service", _("service"), Service))
     _connect_setup()
+    _connect_feeds()
     _connect_recalls()
+    _connect_client_file()
 
 
 def _connect_setup() -> None:
@@ -48,6 +50,61 @@ def _connect_setup() -> None:
     )
 
 
+def _connect_client_file() -> None:
+    """The client file's Appointments tab and timeline entries, the client's export,
+    erasure and merge, and the dashboard's today and recalls blocks."""
+    from accounts.roles import Capability
+    from clients import profile, related
+    from portal import dashboard
+    from scheduling import client_file as cf
+
+    profile.register_tab(
+        profile.ProfileTab(
+            "appointments",
+            _("Appointments"),
+            25,
+            Capability.VIEW_SCHEDULE,
+            "scheduling/client_file/tab.html",
+            cf.appointments_tab_context,
+        )
+    )
+    profile.register_timeline(
+        profile.TimelineSource("appointments", Capability.VIEW_SCHEDULE, cf.timeline_entries)
+    )
+    related.register(
+        related.ClientData(
+            "appointments", _("Appointments"), cf.appointments_export, cf.appointments_erase
+        )
+    )
+    related.register(
+        related.ClientData(
+            "recalls", _("Recalls"), cf.recalls_export, cf.recalls_erase, cf.recalls_merge
+        )
+    )
+    related.register(
+        related.ClientData("waitlist", _("Waitlist"), cf.waitlist_export, cf.waitlist_erase)
+    )
+    # Today's appointments open the dashboard (before follow-ups at 10 and visits at 20).
+    dashboard.register(
+        dashboard.DashboardWidget(
+            "appointments_today",
+            5,
+            Capability.VIEW_SCHEDULE,
+            "scheduling/client_file/dashboard_today.html",
+            cf.today_widget_context,
+        )
+    )
+    dashboard.register(
+        dashboard.DashboardWidget(
+            "recalls_due",
+            15,
+            Capability.VIEW_SCHEDULE,
+            "scheduling/client_file/dashboard_recalls.html",
+            cf.recalls_widget_context,
+        )
+    )
+
+
 def _connect_recalls() -> None:
     """The recall list (who is due back) and its menu entry."""
     from accounts.roles import Capability
@@ -64,5 +121,26 @@ def _connect_recalls() -> None:
             Capability.VIEW_SCHEDULE,
             "bell",
             22,
+        )
+    )
+
+
+def _connect_feeds() -> None:
+    """Each staff member's iCalendar feed: audit names and the menu entry of the page."""
+    from accounts.roles import Capability
+    from audit import display
+    from portal import navigation
+    from scheduling.models import CalendarFeed
+
+    display.register(display.ObjectType("calendar_feed", _("calendar feed"), CalendarFeed))
+    navigation.register(
+        navigation.NavItem(
+            "calendar_feeds",
+            _("Calendar feeds"),
+            "scheduling:feeds",
+            Capability.VIEW_SCHEDULE,
+            "clock",
+            906,
+            section="admin",
         )
     )
