@@ -46,7 +46,9 @@ from scheduling import calendar_views as cv  # noqa: E402
 urlpatterns += [
     path("", cv.CalendarView.as_view(), name="calendar"),
     path("new/", cv.BookView.as_view(), name="book"),
+    path("new/clients/", cv.ClientSearchView.as_view(), name="book_clients"),
     path("<int:pk>/", cv.AppointmentView.as_view(), name="appointment"),
+    path("<int:pk>/status/", cv.AppointmentActionView.as_view(), name="appointment_action"),
     path("<int:pk>/move/", cv.MoveView.as_view(), name="move"),
 ]
 
@@ -57,4 +59,13 @@ urlpatterns += [
     path("recalls/", rv.RecallListView.as_view(), name="recalls"),
     path("recalls/<int:pk>/contact/", rv.RecallContactView.as_view(), name="recall_contact"),
     path("recalls/<int:pk>/dismiss/", rv.RecallDismissView.as_view(), name="recall_dismiss"),
+]
+
+# ---------- calendar feeds (scheduling.feed_views) ----------
+from scheduling import feed_views as fv  # noqa: E402
+
+urlpatterns += [
+    path("feed/<str:secret>.ics", fv.FeedView.as_view(), name="feed"),
+    path("feeds/", fv.FeedSettingsView.as_view(), name="feeds"),
+    path("feeds/<int:pk>/<slug:action>/", fv.FeedActionView.as_view(), name="feed_action"),
 ]
