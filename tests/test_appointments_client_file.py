@@ -275,6 +275,9 @@ def test_erasure_cancels_future_bookings_and_blanks_notes_and_reasons_but_keeps_
         assert not Recall.objects.filter(
             client=client, status__in=[RecallStatus.DUE, RecallStatus.BOOKED]
         ).exists()
+        assert set(
+            Recall.objects.filter(client=client).values_list("dismiss_reason", flat=True)
+        ) == {"client erased"}
         entry = WaitlistEntry.objects.get(client=client)
         assert entry.note == "" and entry.status == "removed"
         # and: the freed times can be booked by someone else
@@ -432,10 +435,11 @@ def test_the_recalls_block_counts_overdue_and_due_this_month(cast, facial, front
     response = front_desk_a.get("/")
     # then
     data = dict((w.key, d) for w, d in response.context["widgets"])["recalls_due"]
-    assert (data["overdue"], data["this_month"]) == (1, 1)
+    assert (data["counts"].overdue, data["counts"].month) == (1, 2)  # as the recall list
     page = response.content.decode()
     assert "迟到" in page and "本月" in page and "下月" not in page
-    assert "1 overdue" in page and "1 due this month" in page
+    assert "1 overdue" in page and "2 due this month" in page
+    assert 'href="/appointments/recalls/?show=overdue"' in page
     assert f"/appointments/new/?client={late.pk}&amp;service={facial.pk}" in page
 
 

@@ -9,7 +9,7 @@ import datetime as dt
 
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -213,9 +213,13 @@ def recalls_export(client, *, user) -> list[dict]:
 
 
 def recalls_erase(client) -> None:
-    """An erased client is not called back: open recalls are dismissed."""
+    """An erased client is not called back: open recalls are dismissed, and the reasons
+    earlier ones were dismissed for (free text) are blanked."""
+    Recall.objects.filter(client=client).update(dismiss_reason="")
     Recall.objects.filter(client=client, status__in=[RecallStatus.DUE, RecallStatus.BOOKED]).update(
-        status=RecallStatus.DISMISSED
+        status=RecallStatus.DISMISSED,
+        dismiss_reason=_("client erased"),
+        dismissed_at=timezone.now(),
     )
 
 
@@ -236,7 +240,11 @@ def recalls_merge(kept, merged) -> None:
         recalls.sort(key=lambda r: (r.status != RecallStatus.BOOKED, r.due_on, r.id))
         dismissed.extend(r.pk for r in recalls[1:])
     if dismissed:
-        Recall.objects.filter(pk__in=dismissed).update(status=RecallStatus.DISMISSED)
+        Recall.objects.filter(pk__in=dismissed).update(
+            status=RecallStatus.DISMISSED,
+            dismiss_reason=_("files merged: the other file's recall is kept"),
+            dismissed_at=timezone.now(),
+        )
 
 
 def waitlist_export(client, *, user) -> list[dict]:
@@ -259,7 +267,7 @@ def waitlist_export(client, *, user) -> list[dict]:
 
 def waitlist_erase(client) -> None:
     WaitlistEntry.objects.filter(client=client, status=WaitlistStatus.WAITING).update(
-        status=WaitlistStatus.REMOVED
+        status=WaitlistStatus.REMOVED, closed_at=timezone.now()
     )
     WaitlistEntry.objects.filter(client=client).update(note="")
 
@@ -297,31 +305,23 @@ def today_widget_context(request) -> dict:
     }
 
 
-def _recalls_url() -> str:
-    try:
-        return reverse("scheduling:recalls")
-    except NoReverseMatch:  # the recall list is not mounted in this build
-        return ""
-
-
 def recalls_widget_context(request) -> dict:
-    zone = tenant_zone()
-    today = timezone.localdate(timezone=zone)
+    """The recall list's figures (``scheduling.recalls``) and the first rows due: the
+    overdue ones, then the rest of this month's."""
+    from scheduling.recalls import recall_counts
+
+    today = timezone.localdate(timezone=tenant_zone())
     month_end = today.replace(day=calendar.monthrange(today.year, today.month)[1])
-    due = Recall.objects.filter(
-        status=RecallStatus.DUE, due_on__lte=month_end, client__erased_at__isnull=True
-    )
-    counts = due.aggregate(
-        overdue=Count("id", filter=Q(due_on__lt=today)),
-        this_month=Count("id", filter=Q(due_on__gte=today)),
+    recalls = (
+        Recall.objects.filter(
+            status=RecallStatus.DUE, due_on__lte=month_end, client__erased_at__isnull=True
+        )
+        .select_related("client", "service")
+        .order_by("due_on", "id")[:RECALLS_LIMIT]
     )
     return {
-        "recalls": list(
-            due.select_related("client", "service").order_by("due_on", "id")[:RECALLS_LIMIT]
-        ),
-        "overdue": counts["overdue"],
-        "this_month": counts["this_month"],
+        "recalls": list(recalls),
+        "counts": recall_counts(today=today),
         "today": today,
         "can_book": request.user.can(Capability.MANAGE_SCHEDULE),
-        "list_url": _recalls_url(),
     }
