@@ -7,6 +7,7 @@ urlpatterns = [
     path("clients/", include("clients.urls")),
     path("visits/", include("visits.urls")),
     path("appointments/", include("scheduling.urls")),
+    path("book/", include("scheduling.booking_urls")),
     path("", include("contactlog.urls")),
     path("clients/", include("privacy.urls")),
     path("", include("portal.urls")),
