@@ -22,7 +22,7 @@ import datetime as dt
 import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import connection
 from django.db.models import Q
@@ -104,6 +104,35 @@ class Capacity:
     staff_busy: dict[int, Busy]
     resource_busy: dict[int, Busy]
     booked_minutes: dict[tuple[int, dt.date], float]  # for spreading "anyone" bookings
+    # staff id -> (period starts, the latest end among the periods up to each): a
+    # containment test in O(log n) for "anyone" over many days.
+    reach: dict[int, tuple[list[dt.datetime], list[dt.datetime]]] = field(init=False, repr=False)
+
+    rankings: dict[tuple[tuple[int, ...], dt.date], list[int]] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.rankings = {}
+        self.reach = {}
+        for staff_id, periods in self.working.items():
+            ends: list[dt.datetime] = []
+            for _a, b in periods:
+                ends.append(max(ends[-1], b) if ends else b)
+            self.reach[staff_id] = ([a for a, _b in periods], ends)
+
+    def ranked(self, staff_ids: tuple[int, ...], day: dt.date) -> list[int]:
+        """``staff_ids``, the least booked on ``day`` first."""
+        key = (staff_ids, day)
+        if key not in self.rankings:
+            self.rankings[key] = sorted(
+                staff_ids, key=lambda s: (self.booked_minutes.get((s, day), 0), s)
+            )
+        return self.rankings[key]
+
+    def within(self, staff_id: int, start: dt.datetime, end: dt.datetime) -> bool:
+        """Whether one working period of ``staff_id`` holds ``start`` to ``end``."""
+        starts, ends = self.reach.get(staff_id, ([], []))
+        i = bisect.bisect_right(starts, start)  # periods starting at or before ``start``
+        return i > 0 and ends[i - 1] >= end
 
 
 def _days(start: dt.datetime, end: dt.datetime, zone) -> list[dt.date]:
@@ -138,18 +167,27 @@ def load_capacity(
         shifts: dict[tuple[int, int], list[tuple[dt.time, dt.time]]] = defaultdict(list)
         for row in WorkingHours.objects.filter(staff_id__in=staff_ids):
             shifts[(row.staff_id, row.weekday)].append((row.starts, row.ends))
+        instants: dict[tuple[dt.date, dt.time], dt.datetime] = {}
+
+        def instant(day: dt.date, at: dt.time) -> dt.datetime:
+            # Shared by staff with the same hours; in UTC, as the busy times are, for
+            # fast comparisons.
+            if (day, at) not in instants:
+                instants[(day, at)] = local_instant(day, at, zone).astimezone(dt.UTC)
+            return instants[(day, at)]
+
         for staff_id in staff_ids:
             periods: list[Interval] = []
             for day in days:
                 if day in closed:
                     continue
                 own = [
-                    (local_instant(day, a, zone), local_instant(day, b, zone))
+                    (instant(day, a), instant(day, b))
                     for a, b in shifts.get((staff_id, day.weekday()), [])
                 ]
                 if business:  # no business hours set: staff hours alone decide
                     opening = [
-                        (local_instant(day, a, zone), local_instant(day, b, zone))
+                        (instant(day, a), instant(day, b))
                         for a, b in business.get(day.weekday(), [])
                     ]
                     own = _intersect(own, opening)
@@ -291,10 +329,6 @@ def build_request(services: Sequence[Service], staff_id: int | None) -> Request:
     )
 
 
-def _within(periods: list[Interval], start: dt.datetime, end: dt.datetime) -> bool:
-    return any(a <= start and end <= b for a, b in periods)
-
-
 def _place(
     request: Request,
     capacity: Capacity,
@@ -314,17 +348,13 @@ def _place(
         length = dt.timedelta(minutes=service.duration_minutes)
         chosen = None
         day = at.astimezone(capacity.zone).date()
-        candidates = sorted(
-            request.staff_choices[index],
-            key=lambda s: (capacity.booked_minutes.get((s, day), 0), s),
-        )
-        for staff_id in candidates:
+        for staff_id in capacity.ranked(request.staff_choices[index], day):
             start = at
             own = taken_staff.get(staff_id)
             if own:  # the same person's previous leg: leave its buffer after
                 start = max(start, max(e for _s, e in own) + before)
             end = start + length
-            if not _within(capacity.working.get(staff_id, []), start, end):
+            if not capacity.within(staff_id, start, end):
                 continue
             busy = capacity.staff_busy.get(staff_id)
             if busy is not None and not busy.free(start - before, end + after):
@@ -358,7 +388,7 @@ def _place(
 def _grid(periods: list[Interval], step: int, zone) -> list[dt.datetime]:
     """Start times on the local clock's ``step``-minute marks inside ``periods``."""
     starts: set[dt.datetime] = set()
-    for a, b in periods:
+    for a, b in set(periods):  # staff sharing hours share their periods
         local = a.astimezone(zone)
         minute = local.hour * 60 + local.minute
         skip = (-minute) % step
