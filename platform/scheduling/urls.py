@@ -69,3 +69,13 @@ urlpatterns += [
     path("feeds/", fv.FeedSettingsView.as_view(), name="feeds"),
     path("feeds/<int:pk>/<slug:action>/", fv.FeedActionView.as_view(), name="feed_action"),
 ]
+
+# ---------- waitlist (scheduling.waitlist_views) ----------
+from scheduling import waitlist_views as wv  # noqa: E402
+
+urlpatterns += [
+    path("waitlist/", wv.WaitlistView.as_view(), name="waitlist"),
+    path(
+        "waitlist/<int:pk>/<slug:action>/", wv.WaitlistCloseView.as_view(), name="waitlist_close"
+    ),
+]

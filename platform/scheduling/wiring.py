@@ -13,6 +13,7 @@ def connect() -> None:
     display.register(display.ObjectType("appointment", _("appointment"), Appointment))
     display.register(display.ObjectType("service", _("service"), Service))
     _connect_setup()
+    _connect_waitlist()
     _connect_feeds()
     _connect_recalls()
     _connect_client_file()
@@ -142,5 +143,25 @@ def _connect_feeds() -> None:
             "clock",
             906,
             section="admin",
+        )
+    )
+
+
+def _connect_waitlist() -> None:
+    """The waitlist page, its audit name and menu entry."""
+    from accounts.roles import Capability
+    from audit import display
+    from portal import navigation
+    from scheduling.models import WaitlistEntry
+
+    display.register(display.ObjectType("waitlist_entry", _("waitlist entry"), WaitlistEntry))
+    navigation.register(
+        navigation.NavItem(
+            "waitlist",
+            _("Waitlist"),
+            "scheduling:waitlist",
+            Capability.VIEW_SCHEDULE,
+            "clock",
+            23,
         )
     )
