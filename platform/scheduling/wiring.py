@@ -14,9 +14,27 @@ def connect() -> None:
     display.register(display.ObjectType("service", _("service"), Service))
     _connect_setup()
     _connect_waitlist()
+    _connect_calendar()
     _connect_feeds()
     _connect_recalls()
     _connect_client_file()
+
+
+def _connect_calendar() -> None:
+    """The staff calendar, right after the dashboard and the clients in the sidebar."""
+    from accounts.roles import Capability
+    from portal import navigation
+
+    navigation.register(
+        navigation.NavItem(
+            "calendar",
+            _("Calendar"),
+            "scheduling:calendar",
+            Capability.VIEW_SCHEDULE,
+            "calendar",
+            15,
+        )
+    )
 
 
 def _connect_setup() -> None:
