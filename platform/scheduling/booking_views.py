@@ -363,7 +363,11 @@ class MoveView(LinkView):
         context = self.manage_context(
             form=form or MoveForm(),
             day=day,
-            slots=[{"at": o.starts_at, "value": format_at(o.starts_at)} for o in slots],
+            slots=[
+                {"at": o.starts_at, "value": format_at(o.starts_at)}
+                for o in slots
+                if o.starts_at != appointment.starts_at  # where it already is
+            ],
             **_day_links(day, win, lambda d: f"{base}?{urlencode({'day': d.isoformat()})}"),
             **extra,
         )
