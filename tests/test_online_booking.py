@@ -274,28 +274,26 @@ def test_a_taken_time_is_answered_with_the_nearest_free_times(cast, visitor, fac
         assert not ClientFile.objects.filter(source=Source.ONLINE).exists()
 
 
-def test_the_race_loser_inside_the_insert_gets_alternatives_too(cast, facial, doctor):
-    # given: the slot looks free when checked but an overlapping row lands first
+def test_the_race_loser_inside_the_insert_gets_alternatives_too(cast, facial, doctor, monkeypatch):
+    # given: the time looked free when checked, but a concurrent booking's row landed first
     from scheduling import services as booking_services
 
     with tenant_context(cast.tenant_a):
-        other = ClientFactory(name="王五")
-        real_option_at = booking_services.availability.option_at
-        free = real_option_at(
-            request=booking_services.availability.build_request([facial], doctor.pk),
+        request = booking_services.availability.build_request([facial], doctor.pk)
+        free = booking_services.availability.option_at(request=request, starts_at=at("10:00"))
+        appointment_book(
+            client=ClientFactory(name="王五"),
+            services=[facial],
             starts_at=at("10:00"),
+            staff=doctor,
         )
-        appointment_book(client=other, services=[facial], starts_at=at("10:00"), staff=doctor)
-        booking_services.availability.option_at = lambda **kw: free
-        try:
-            # when
-            with pytest.raises(online.SlotTaken) as lost:
-                online.online_book(
-                    service=facial, staff=doctor, starts_at=at("10:00"), name="Lin", phone=E164
-                )
-        finally:
-            booking_services.availability.option_at = real_option_at
-        # then
+        monkeypatch.setattr(booking_services.availability, "option_at", lambda **kw: free)
+        # when
+        with pytest.raises(online.SlotTaken) as lost:
+            online.online_book(
+                service=facial, staff=doctor, starts_at=at("10:00"), name="Lin", phone=E164
+            )
+        # then: the insert's overlap is answered, and the new client file is not kept
         assert lost.value.code == "slot_taken"
         assert lost.value.alternatives
         assert not ClientFile.objects.filter(source=Source.ONLINE).exists()
@@ -481,7 +479,7 @@ def test_public_pages_show_no_health_data_nor_the_client_file(cast, visitor, fac
 
 def test_the_booking_page_follows_the_browser_language_and_the_switch(cast, facial):
     # given
-    chinese = Client(HTTP_HOST=cast.host_a, HTTP_ACCEPT_LANGUAGE="zh-CN,zh;q=0.9")
+    chinese = Client(HTTP_HOST=cast.host_a, HTTP_ACCEPT_LANGUAGE="fr-FR,zh-CN;q=0.9,en;q=0.5")
     # when
     by_browser = chinese.get("/book/").content.decode()
     chinese.post("/accounts/language/", {"language": "en", "next": "/book/"})

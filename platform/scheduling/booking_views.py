@@ -24,6 +24,7 @@ from django.utils import timezone, translation
 from django.utils.decorators import method_decorator
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation.trans_real import parse_accept_lang_header
 from django.views import View
 from django.views.decorators.cache import never_cache
 
@@ -52,11 +53,15 @@ def _client_language(request) -> None:
     without one, the browser's Accept-Language, then the business's default."""
     if request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME):
         return
-    if not request.META.get("HTTP_ACCEPT_LANGUAGE"):
+    header = request.META.get("HTTP_ACCEPT_LANGUAGE", "")
+    for code, _quality in parse_accept_lang_header(header):
+        try:
+            language = translation.get_supported_language_variant(code)
+        except LookupError:
+            continue
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
         return
-    language = translation.get_language_from_request(request, check_path=False)
-    translation.activate(language)
-    request.LANGUAGE_CODE = translation.get_language()
 
 
 def _menu(services) -> list[dict]:
