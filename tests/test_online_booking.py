@@ -504,3 +504,17 @@ def test_the_booking_pages_need_no_login_and_keep_few_queries(
     assert times.status_code == 200
     assert visitor.get("/book/").status_code == 200
     assert visitor.get(f"/book/{facial.pk}/").status_code == 200
+
+
+def test_the_confirmation_names_the_business_address_and_phone(cast, visitor, facial):
+    # given
+    from tenants.models import Tenant
+
+    Tenant.objects.filter(pk=cast.tenant_a.pk).update(
+        address="上海市静安区南京西路 1 号", phone="021-5555 0101"
+    )
+    token = token_of(book(visitor, facial, at("10:00")))
+    # when
+    page = visitor.get(f"/book/done/{token}/").content.decode()
+    # then
+    assert "上海市静安区南京西路 1 号" in page and "021-5555 0101" in page
