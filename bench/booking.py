@@ -393,10 +393,15 @@ def _day_view(tenant, host: str, day: dt.date, label: str) -> dict:
         counts.add(len(queries))
         connection.set_schema_to_public()
     median = summary(times)["median"]
-    print(f"day view at {label}: {median:.1f} ms, queries {sorted(counts)}", flush=True)
+    size = len(first.content)
+    print(
+        f"day view at {label}: {median:.1f} ms, queries {sorted(counts)}, {size:,} bytes",
+        flush=True,
+    )
     return {
         f"day_view_ms_at_{label}": round(median, 2),
         f"day_view_queries_at_{label}": max(counts),
+        f"day_view_bytes_at_{label}": size,
     }
 
 
