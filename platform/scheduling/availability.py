@@ -206,8 +206,10 @@ def load_capacity(
     ).values_list("staff_id", "starts_at", "ends_at"):
         staff_intervals[off[0]].append((off[1], off[2]))
     window = Q(blocked_from__lt=end, blocked_from__gt=start - MAX_BLOCK, blocked_until__gt=start)
-    held = Appointment.objects.filter(window, status__in=HOLDING).exclude(
-        pk__in=list(ignore_appointments)
+    held = (
+        Appointment.objects.filter(window, status__in=HOLDING)
+        .exclude(pk__in=list(ignore_appointments))
+        .order_by()  # no sort: the busy times are merged in Python anyway
     )
     who = Q(staff_id__in=staff_ids)
     if resource_ids:
