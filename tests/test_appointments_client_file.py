@@ -121,6 +121,23 @@ def test_the_appointments_tab_shows_upcoming_and_past_with_no_shows_and_late_can
     # times read in the business's zone (10:00 in Shanghai, not 02:00 UTC)
     assert "10:00" in page or "10 a.m." in page
     assert "孩子发烧" in page and "prefers the window" in page
+    # the recall set by the completed visit, taken by the next booking
+    assert "Recall for 面部护理 Facial due" in page
+
+
+def test_the_appointments_tab_shows_the_waitlist_entries_the_client_is_on(
+    cast, doctor, facial, front_desk_a
+):
+    # given
+    with tenant_context(cast.tenant_a):
+        client = ClientFactory(tenant=cast.tenant_a)
+        WaitlistEntry.objects.create(
+            client=client, service=facial, staff=doctor, earliest=TODAY, latest=NEXT_WEEK
+        )
+    # when
+    page = front_desk_a.get(f"/clients/{client.pk}/appointments/").content.decode()
+    # then
+    assert "On the waitlist for 面部护理 Facial" in page and "Dr. Pat Practitioner" in page
 
 
 def test_a_user_who_does_not_see_the_calendar_sees_no_appointments_in_the_file(

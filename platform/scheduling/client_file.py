@@ -83,8 +83,21 @@ def appointments_tab_context(request, client) -> dict:
         ),
         cancels=Count("id", filter=Q(status=S.CANCELLED, cancelled_by=CancelledBy.CLIENT)),
     )
+    recalls = list(
+        Recall.objects.filter(client=client, status__in=[RecallStatus.DUE, RecallStatus.BOOKED])
+        .select_related("service")
+        .order_by("due_on", "id")
+    )
+    waiting = list(
+        WaitlistEntry.objects.filter(client=client, status=WaitlistStatus.WAITING)
+        .select_related("service", "staff")
+        .order_by("earliest", "id")
+    )
     return {
         "upcoming": upcoming,
+        "recalls": recalls,
+        "waiting": waiting,
+        "today": timezone.localdate(timezone=tenant_zone()),
         "past_page": Paginator(past, PAGE_SIZE).get_page(request.GET.get("page")),
         "counts": counts,
         "show_notes": may_read_notes(request.user),
