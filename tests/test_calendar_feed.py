@@ -119,7 +119,10 @@ def test_the_owner_may_revoke_anyones_link_the_front_desk_only_its_own(
     # the owner sees it on the page and revokes it
     assert f"feed-staff-{doctor.pk}" in owner_a.get("/appointments/feeds/").content.decode()
     assert owner_a.post(f"/appointments/feeds/{doctor.pk}/revoke/").status_code == 302
-    assert Client(HTTP_HOST=cast.host_a).get(f"/appointments/feed/{feed.secret}.ics").status_code == 404
+    assert (
+        Client(HTTP_HOST=cast.host_a).get(f"/appointments/feed/{feed.secret}.ics").status_code
+        == 404
+    )
 
 
 def test_a_staff_member_makes_their_own_link_and_sees_it(cast, front_desk_a):

@@ -369,9 +369,10 @@ def test_seed_demo_adds_visits_and_follow_ups_due_today_and_overdue_once(cast, d
     call_command("seed_demo", stdout=io.StringIO())
     tenant = Domain.objects.select_related("tenant").get(domain="glow.localhost").tenant
     with schema_context(tenant.schema_name), timezone.override(ZoneInfo(tenant.time_zone)):
-        assert Visit.objects.count() == 6
+        # the demo history's own visits (completed demo appointments add theirs)
+        assert Visit.objects.exclude(origin="appointment").count() == 6
         assert ContactEntry.objects.count() == 5
         everyone = follow_up_list(staff=None)
         assert everyone.overdue_count == 2 and everyone.due_today_count == 1
         client = Client.objects.order_by("id").first()
-        assert client.visit_count == 2 and client.total_spend > 0
+        assert client.visit_count >= 2 and client.total_spend > 0

@@ -63,9 +63,7 @@ def test_the_list_shows_this_months_overdue_and_later_recalls_under_their_filter
     assert f"?client={overdue.client_id}&amp;service={overdue.service_id}" in month
 
 
-def test_logging_a_contact_writes_it_to_the_contact_log_and_shows_it_on_the_row(
-    cast, front_desk_a
-):
+def test_logging_a_contact_writes_it_to_the_contact_log_and_shows_it_on_the_row(cast, front_desk_a):
     recall = _recall(cast.tenant_a, due=TODAY)
     # when the front desk logs the call
     response = front_desk_a.post(

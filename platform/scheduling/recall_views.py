@@ -37,7 +37,9 @@ class RecallContactForm(forms.Form):
     outcome = forms.CharField(
         label=gettext_lazy("Outcome"),
         max_length=500,
-        widget=forms.TextInput(attrs={"placeholder": gettext_lazy("e.g. No answer, will call back")}),
+        widget=forms.TextInput(
+            attrs={"placeholder": gettext_lazy("e.g. No answer, will call back")}
+        ),
     )
     next_follow_up = forms.DateField(
         label=gettext_lazy("Next follow-up"),

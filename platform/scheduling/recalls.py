@@ -116,6 +116,36 @@ def _locked(recall: Recall) -> Recall:
 
 
 @transaction.atomic
+def recall_schedule(*, client, service, due_on: dt.date, actor=None) -> Recall:
+    """Set when ``client`` is due back for ``service`` by hand (a recall the business
+    agreed with the client, demo data): the open recall of that service moves to the new
+    date, or a new one is made."""
+    refuse_erased(client)
+    recall = (
+        Recall.objects.select_for_update(of=("self",))
+        .filter(client=client, service=service, status=RecallStatus.DUE)
+        .first()
+    )
+    before = _snapshot(recall) if recall else {}
+    if recall is None:
+        recall = Recall(client=client, service=service, due_on=due_on)
+    recall.due_on = due_on
+    recall.full_clean(exclude=["client", "service", "source", "booked", "dismissed_by"])
+    recall.save()
+    audit.record_change(
+        action=Action.UPDATE if before else Action.CREATE,
+        actor=actor,
+        object_type="recall",
+        object_id=recall.pk,
+        client_id=recall.client_id,
+        before=before,
+        after=_snapshot(recall),
+        sensitive=AUDIT_SENSITIVE,
+    )
+    return recall
+
+
+@transaction.atomic
 def recall_dismiss(*, recall: Recall, reason: str, actor) -> Recall:
     """Take a due recall off the list (the client moved away, had it done elsewhere, does
     not want it) with the reason why; the row stays, marked dismissed."""
@@ -177,4 +207,3 @@ def recall_log_contact(
         },
         created_by=actor,
     )
-

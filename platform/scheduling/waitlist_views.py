@@ -47,7 +47,8 @@ class WaitlistForm(forms.Form):
         empty_label=gettext_lazy("Anyone"),
     )
     earliest = forms.DateField(
-        label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        label=gettext_lazy("From"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     latest = forms.DateField(
         label=gettext_lazy("Until"),

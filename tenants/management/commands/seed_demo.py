@@ -90,6 +90,7 @@ class Command(BaseCommand):
                     self._demo_practitioners()
                     self._demo_tags_and_fields(demo)
                     self._demo_history(tenant, demo)
+                    self._demo_appointments(tenant)
                 url = tenant_portal_url(domain_name, "/")
                 for staff in demo.staff:
                     rows.append((demo.name, url, email(staff), ", ".join(staff.roles)))
@@ -137,6 +138,24 @@ class Command(BaseCommand):
                         staff=[*staff, person],
                         resources=list(service.resources.all()),
                     )
+
+    def _demo_appointments(self, tenant) -> None:
+        """A week of appointments around today, a couple of recalls due and a waitlist
+        entry (scheduling.demo); skipped once the business has any appointment. Run with
+        the business itself as the connection's tenant (not only its schema), so hours
+        and days are the business's own time zone's."""
+        import zoneinfo
+
+        from django.utils import timezone
+        from django_tenants.utils import tenant_context
+
+        from scheduling.demo import seed_week
+
+        with tenant_context(tenant), timezone.override(zoneinfo.ZoneInfo(tenant.time_zone)):
+            people = list(User.objects.filter(is_active=True).order_by("id"))
+            practitioners = [u for u in people if "practitioner" in u.roles]
+            front_desk = next((u for u in people if "front_desk" in u.roles), None)
+            seed_week(practitioners=practitioners, front_desk=front_desk)
 
     def _demo_history(self, tenant, demo) -> None:
         """Visits and contact-log entries for the first demo clients, some follow-ups due
