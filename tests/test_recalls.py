@@ -182,3 +182,15 @@ def test_the_list_keeps_a_constant_number_of_queries(
     with django_assert_max_num_queries(14):
         response = front_desk_a.get("/appointments/recalls/")
     assert response.content.decode().count('id="recall-') == 12
+
+
+def test_the_front_desk_sees_no_health_data_on_the_list(cast, front_desk_a):
+    with tenant_context(cast.tenant_a):
+        client = ClientFactory(
+            tenant=cast.tenant_a,
+            name="过敏客户",
+            health={"has_drug_allergy": True, "drug_allergies": "Penicillin-ALLERGY"},
+        )
+    _recall(cast.tenant_a, client=client, due=TODAY)
+    page = front_desk_a.get("/appointments/recalls/").content.decode()
+    assert "过敏客户" in page and "Penicillin-ALLERGY" not in page

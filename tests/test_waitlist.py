@@ -215,3 +215,16 @@ def test_the_matches_take_few_queries_for_many_entries(
         with django_assert_max_num_queries(12):
             matches = waitlist_matches(MONDAY)
     assert len(matches) == 16
+
+
+def test_the_front_desk_sees_no_health_data_on_the_waitlist(cast, front_desk_a, full_morning):
+    _doctor, facial, _booked, _waiting = full_morning
+    with tenant_context(cast.tenant_a):
+        client = ClientFactory(
+            tenant=cast.tenant_a,
+            name="过敏等位",
+            health={"has_drug_allergy": True, "drug_allergies": "Penicillin-ALLERGY"},
+        )
+        waitlist_add(client=client, service=facial, earliest=MONDAY, latest=MONDAY)
+    page = front_desk_a.get("/appointments/waitlist/").content.decode()
+    assert "过敏等位" in page and "Penicillin-ALLERGY" not in page
