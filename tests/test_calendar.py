@@ -521,3 +521,17 @@ def test_requested_bookings_are_approved_from_the_appointment_page(clinic, front
     front_desk_a.post(f"/appointments/{made.pk}/status/", {"action": "approve"})
     with tenant_context(clinic.cast.tenant_a):
         assert Appointment.objects.get(pk=made.pk).status == Status.BOOKED
+
+
+def test_a_quick_created_client_is_not_kept_when_the_time_is_taken(clinic, front_desk_a):
+    clinic.book("10:00")
+    answer = front_desk_a.post(
+        "/appointments/new/",
+        _booking(clinic, client="", new_name="Zhao Min", new_mobile="13900001111"),
+    )
+    assert answer.status_code == 409
+    assert 'value="Zhao Min"' in answer.content.decode()
+    with tenant_context(clinic.cast.tenant_a):
+        from clients.models import Client
+
+        assert not Client.objects.filter(name="Zhao Min").exists()

@@ -57,7 +57,9 @@ class BookingForm(_StartMixin, forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
     )
     staff = forms.ChoiceField(label=_("Staff member"), required=False)
-    day = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    day = forms.DateField(
+        label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     time = forms.TimeField(
         label=_("Time"), widget=forms.TimeInput(attrs={"type": "time", "step": 300}, format="%H:%M")
     )
@@ -120,7 +122,9 @@ def _service_label(service) -> str:
 
 
 class MoveForm(_StartMixin, forms.Form):
-    day = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    day = forms.DateField(
+        label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     time = forms.TimeField(
         label=_("Time"), widget=forms.TimeInput(attrs={"type": "time", "step": 300}, format="%H:%M")
     )

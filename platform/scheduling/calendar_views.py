@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -260,28 +261,33 @@ class BookView(ManageView):
             if held:
                 return self.page(request, form, duplicates=held, status=400)
         starts_at = form.starts_at()
+        new_client = client is None
         try:
-            if client is None:
-                client = client_services.client_create(
-                    data=client_services.ClientData(values), created_by=request.user
+            # A client quick-created here exists only if the booking is made.
+            with transaction.atomic():
+                if new_client:
+                    client = client_services.client_create(
+                        data=client_services.ClientData(values), created_by=request.user
+                    )
+                made = services.appointment_book(
+                    client=client,
+                    services=form.services(),
+                    starts_at=starts_at,
+                    staff=form.staff_member(),
+                    channel=form.cleaned_data["channel"],
+                    actor=request.user,
+                    note=form.cleaned_data["note"],
+                    respect_hours=not form.cleaned_data["outside_hours"],
                 )
-            made = services.appointment_book(
-                client=client,
-                services=form.services(),
-                starts_at=starts_at,
-                staff=form.staff_member(),
-                channel=form.cleaned_data["channel"],
-                actor=request.user,
-                note=form.cleaned_data["note"],
-                respect_hours=not form.cleaned_data["outside_hours"],
-            )
         except SlotTaken as taken:
             form.add_error("time", taken.messages)
+            client = None if new_client else client
             return self.page(
                 request, form, client=client, alternatives=taken.alternatives, status=409
             )
         except ValidationError as error:
             add_service_errors(form, error)
+            client = None if new_client else client
             return self.page(request, form, client=client, status=400)
         first = made[0]
         local = timezone.localtime(first.starts_at, availability.tenant_zone())
