@@ -236,6 +236,7 @@ def _load_million(*, staff, rooms, services, clients, today: dt.date) -> None:
         end = begin - dt.timedelta(days=1)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE scheduling_appointment")
+        cursor.execute("RESET synchronous_commit")
     print(f"loaded and analysed in {time.perf_counter() - started:.0f} s", flush=True)
 
 
