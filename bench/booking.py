@@ -4,7 +4,8 @@ with 50 bookable staff and 1,000,000 appointments.
 - availability (``scheduling.availability.options``) for one staff member over the next 7
   days, and for "anyone" across the 50 staff over the next 14 days, p50/p95 ms;
 - bookings per second through ``scheduling.services.appointment_book`` into distinct free
-  slots with 1 and 8 concurrent clients (threads, each with its own connection);
+  slots with 1 and 8 concurrent clients (threads, each with its own connection), and the
+  8 spread over worker processes as well (the machine's limit, not the interpreter lock's);
 - the calendar's day view (``scheduling:calendar``) server time and query count with 10
   and with 1,000,000 appointments, as a signed-in owner on the business's host.
 
