@@ -159,8 +159,7 @@ def _connect_feeds() -> None:
             "scheduling:feeds",
             Capability.VIEW_SCHEDULE,
             "clock",
-            906,
-            section="admin",
+            24,
         )
     )
 
