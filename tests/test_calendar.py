@@ -134,7 +134,9 @@ def test_prev_next_and_today_navigate_by_the_view(clinic, front_desk_a):
     html = html.decode()
     assert "day=2026-11-16&amp;view=week" in html and "day=2026-11-30&amp;view=week" in html
     # an unreadable date falls back to today rather than failing
-    assert front_desk_a.get("/appointments/", {"day": "not-a-day"}).status_code == 200
+    for bad in ("not-a-day", "2026-02-30", "9999-12-31"):
+        assert front_desk_a.get("/appointments/", {"day": bad}).status_code == 200
+    assert front_desk_a.get("/appointments/new/", {"start": "2026-13-01T10:00"}).status_code == 200
 
 
 @pytest.mark.parametrize("count", [2, 40])

@@ -30,7 +30,7 @@ from clients.models import Client
 from clients.selectors import client_list
 from core.forms import add_service_errors
 from portal.mixins import CapabilityRequiredMixin
-from scheduling import availability, calendar, services
+from scheduling import availability, calendar, selectors, services
 from scheduling.calendar_forms import BookingForm, CancelForm, MoveForm
 from scheduling.errors import SlotTaken
 from scheduling.models import Appointment, BookingSettings, Status
@@ -62,8 +62,26 @@ def _labels() -> dict[str, str]:
 
 
 def _day_param(value: str | None) -> dt.date:
-    day = parse_date(value or "") if value else None
-    return day or timezone.localdate()
+    """The day of the query string; today if none, unreadable or far out of range."""
+    try:
+        day = parse_date(value or "")
+    except ValueError:  # well formed but no such day (2026-02-30)
+        day = None
+    if day is None or not 1900 < day.year < 2200:
+        return timezone.localdate()
+    return day
+
+
+def _instant(value: str | None) -> dt.datetime | None:
+    """An ISO date and time from the query string or a button (a free time); None if it
+    cannot be read."""
+    try:
+        found = parse_datetime(value or "")
+    except ValueError:
+        return None
+    if found is None or not 1900 < found.year < 2200:
+        return None
+    return found
 
 
 def _int_param(value: str | None) -> int | None:
@@ -103,8 +121,12 @@ class CalendarView(ScheduleView):
         colour = "status" if request.GET.get("colour") == "status" else "service"
         today = timezone.localdate()
         step = {"day": 1, "week": 7, "agenda": 7}[view]
-        keep = {"view": view, "by": by if by == "room" else "", "staff": staff_id, "colour": ""}
-        keep["colour"] = colour if colour == "status" else ""
+        keep = {
+            "view": view,
+            "by": "room" if by == "room" else "",
+            "staff": staff_id,
+            "colour": "status" if colour == "status" else "",
+        }
         context = {
             "day": day,
             "today": today,
@@ -129,7 +151,7 @@ class CalendarView(ScheduleView):
             "colour_url": _calendar_url(
                 day=day.isoformat(), **{**keep, "colour": "" if colour == "status" else "status"}
             ),
-            "staff_options": list(calendar.selectors.bookable_staff()),
+            "staff_options": list(selectors.bookable_staff()),
         }
         if view == "day":
             context["grid"] = calendar.day_grid(
@@ -182,7 +204,7 @@ def _prefill(request) -> dict:
         initial["service_1"] = str(pk)
     if pk := _int_param(params.get("staff")):
         initial["staff"] = str(pk)
-    start = parse_datetime(params.get("start") or "")
+    start = _instant(params.get("start"))
     if start is not None:
         if timezone.is_aware(start):
             start = timezone.localtime(start, availability.tenant_zone())
@@ -219,7 +241,7 @@ class BookView(ManageView):
         elif action == "clear":  # another client
             data["client"], action = "", "search"
         form = BookingForm(data, region=client_services.phone_region())
-        pick = parse_datetime(request.POST.get("pick") or "")
+        pick = _instant(request.POST.get("pick"))
         if pick is not None:
             # A free-time button: that start, and book it.
             local = (
@@ -419,7 +441,7 @@ class MoveView(ManageView):
         appointment = _appointment_or_404(pk)
         zone = availability.tenant_zone()
         current = timezone.localtime(appointment.starts_at, zone)
-        start = parse_datetime(request.GET.get("start") or "")
+        start = _instant(request.GET.get("start"))
         if start is not None and timezone.is_aware(start):
             start = timezone.localtime(start, zone)
         target = start or current
@@ -467,7 +489,7 @@ class MoveView(ManageView):
     def post(self, request, pk: int):
         appointment = _appointment_or_404(pk)
         data = request.POST.copy()
-        pick = parse_datetime(request.POST.get("pick") or "")
+        pick = _instant(request.POST.get("pick"))
         if pick is not None:
             local = timezone.localtime(pick, availability.tenant_zone())
             data["day"], data["time"] = local.date().isoformat(), local.strftime("%H:%M")
