@@ -228,3 +228,21 @@ def test_the_front_desk_sees_no_health_data_on_the_waitlist(cast, front_desk_a, 
         waitlist_add(client=client, service=facial, earliest=MONDAY, latest=MONDAY)
     page = front_desk_a.get("/appointments/waitlist/").content.decode()
     assert "过敏等位" in page and "Penicillin-ALLERGY" not in page
+
+
+def test_the_waitlist_page_keeps_a_constant_number_of_queries(
+    cast, front_desk_a, full_morning, django_assert_max_num_queries
+):
+    doctor, facial, _booked, _waiting = full_morning
+    with tenant_context(cast.tenant_a):
+        for _n in range(10):
+            waitlist_add(
+                client=ClientFactory(tenant=cast.tenant_a),
+                service=facial,
+                staff=doctor,
+                earliest=MONDAY,
+                latest=MONDAY,
+            )
+    with django_assert_max_num_queries(14):
+        response = front_desk_a.get("/appointments/waitlist/")
+    assert response.content.decode().count('id="wait-') == 11
