@@ -450,3 +450,29 @@ def test_tenant_bs_bookings_never_block_tenant_as_staff(cast, doctor):
     with tenant_context(cast.tenant_a):
         assert "10:00" in monday_slots([facial], doctor)
         assert not Appointment.objects.exists()
+
+
+def test_a_past_start_is_refused_unless_recorded_after_the_fact(cast, doctor):
+    # given: Thursday 19 November, yesterday in Shanghai, inside the doctor's hours
+    yesterday = at("10:00", dt.date(2026, 11, 19))
+    with tenant_context(cast.tenant_a):
+        facial = schedule.service("面部清洁", staff=[doctor], minutes=60)
+        client = ClientFactory(tenant=cast.tenant_a)
+        # when: booked as usual, it is refused beside the time
+        with pytest.raises(ValidationError) as refused:
+            appointment_book(client=client, services=[facial], staff=doctor, starts_at=yesterday)
+        assert refused.value.error_dict["starts_at"][0].code == "in_past"
+        # when: recorded after the fact, the same overlap rules still hold
+        (made,) = appointment_book(
+            client=client, services=[facial], staff=doctor, starts_at=yesterday, allow_past=True
+        )
+        with pytest.raises(SlotTaken):
+            appointment_book(
+                client=client,
+                services=[facial],
+                staff=doctor,
+                starts_at=yesterday + dt.timedelta(minutes=30),
+                allow_past=True,
+            )
+    # then
+    assert made.starts_at == yesterday

@@ -1,28 +1,26 @@
 """A living week for the demo businesses (``seed_demo``): appointments from three days
 back to three days ahead, a couple of recalls due and a waitlist entry.
 
-Everything goes through the booking services, with one documented exception. Booking
-refuses a start in the past (a front desk must not book yesterday by mistake), and the
-clock is not ours to move outside tests (time-machine is a test dependency only). So a
-past appointment is placed by ``_book_past``: the same availability rule
-(``availability.option_at`` with the working and business hours respected) and the same
-savepoint insert under the exclusion constraints (``services._insert``), its history
-event and audit entry written as a booking writes them — only the past-time refusal is
-left out. What happens to it next (check-in, completion with its visit and recall,
-cancellation with a reason, no-show) goes through the public services as for any
-booking; those events carry today's timestamps, since that is when they were written."""
+Everything goes through the booking services. The days before today are booked with
+``allow_past`` (booking refuses a past start otherwise) and then go on as any booking
+does: check-in, completion with its visit and recall, cancellation with a reason, no-show.
+Their history events carry today's timestamps, since that is when they were written.
+Reasons and notes are in the business's own language."""
 
 from __future__ import annotations
 
 import datetime as dt
 import itertools
 
-from django.utils import timezone
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
-from audit.models import Action
 from clients.models import Client
-from scheduling import availability, services
+from scheduling import availability
 from scheduling.models import Appointment, BookingSettings, Channel, Service, Status, TimeOfDay
+from scheduling.online import ACTOR_LABEL as ONLINE_LABEL
 from scheduling.recalls import recall_schedule
 from scheduling.services import (
     appointment_book,
@@ -34,24 +32,25 @@ from scheduling.waitlist import waitlist_add
 
 DAYS_AROUND = 3
 PER_DAY = 4
-CANCEL_REASONS = ("出差，改天再约", "身体不适", "工作时间冲突")
+CANCEL_REASONS = (
+    _("Away on business, will book another day"),
+    _("Not feeling well"),
+    _("Clashes with work"),
+)
 
 
 def _book_past(*, client, service, staff, starts_at, actor) -> Appointment | None:
-    request = availability.build_request([service], staff.pk)
-    option = availability.option_at(request=request, starts_at=starts_at, respect_hours=True)
-    if option is None:
+    try:
+        (appointment,) = appointment_book(
+            client=client,
+            services=[service],
+            staff=staff,
+            starts_at=starts_at,
+            actor=actor,
+            allow_past=True,
+        )
+    except ValidationError:
         return None
-    (appointment,) = services._insert(
-        option.legs,
-        client=client,
-        status=Status.BOOKED,
-        channel=Channel.PHONE,
-        note="",
-        actor=actor,
-    )
-    services._event(appointment, old="", actor=actor)
-    services._audit(Action.CREATE, appointment, {}, actor)
     return appointment
 
 
@@ -69,6 +68,11 @@ def seed_week(*, practitioners, front_desk) -> int:
     the business already has appointments, so a second run adds nothing."""
     if Appointment.objects.exists() or not practitioners:
         return 0
+    with translation.override(connection.tenant.language):
+        return _seed(practitioners, front_desk)
+
+
+def _seed(practitioners, front_desk) -> int:
     clients = list(Client.objects.filter(erased_at__isnull=True).order_by("id")[:12])
     if not clients:
         return 0
@@ -111,7 +115,7 @@ def seed_week(*, practitioners, front_desk) -> int:
                         appointment_cancel(
                             appointment=appointment,
                             by="client",
-                            reason=next(reasons),
+                            reason=str(next(reasons)),
                             actor=front_desk,
                         )
                     elif fate == "no_show":
@@ -134,7 +138,7 @@ def seed_week(*, practitioners, front_desk) -> int:
                     channel=Channel.ONLINE if online else Channel.PHONE,
                     status=Status.REQUESTED if online else Status.BOOKED,
                     actor=None if online else front_desk,
-                    actor_label="online" if online else "",
+                    actor_label=ONLINE_LABEL if online else "",
                 )
                 made += len(booked)
                 if offset == 0 and n % 2 == 1:
@@ -161,6 +165,6 @@ def _recalls_and_waitlist(clients, today: dt.date, actor, practitioner) -> None:
         earliest=today,
         latest=today + dt.timedelta(days=7),
         time_of_day=TimeOfDay.AFTERNOON,
-        note="可以临时通知",
+        note=str(_("Can come at short notice")),
         actor=actor,
     )

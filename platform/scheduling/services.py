@@ -199,15 +199,18 @@ def appointment_book(
     note: str = "",
     status: str = S.BOOKED,
     respect_hours: bool = True,
+    allow_past: bool = False,
 ) -> list[Appointment]:
     """Book ``services`` one after the other from ``starts_at`` for ``client``, with
     ``staff`` (None: anyone who performs each service and is free). Staff booking by
     phone may book outside working hours on purpose (``respect_hours=False``); overlaps
-    are refused either way. Returns the appointments, first one first."""
+    are refused either way. A start in the past is refused unless ``allow_past`` (an
+    appointment recorded after the fact: the demo week, a diary typed in from paper).
+    Returns the appointments, first one first."""
     refuse_erased(client)
     services = list(services)
     check_services(services)
-    if starts_at < timezone.now() - dt.timedelta(minutes=5):
+    if not allow_past and starts_at < timezone.now() - dt.timedelta(minutes=5):
         raise refusal(BookingError.IN_PAST, "starts_at")
     request = _request(services, staff)
     option = availability.option_at(
