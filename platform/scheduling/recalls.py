@@ -107,6 +107,19 @@ def _snapshot(recall: Recall) -> dict:
     }
 
 
+def _audit(action: str, recall: Recall, before: dict, actor) -> None:
+    audit.record_change(
+        action=action,
+        actor=actor,
+        object_type="recall",
+        object_id=recall.pk,
+        client_id=recall.client_id,
+        before=before,
+        after=_snapshot(recall),
+        sensitive=AUDIT_SENSITIVE,
+    )
+
+
 def _locked(recall: Recall) -> Recall:
     return (
         Recall.objects.select_for_update(of=("self",))
@@ -132,16 +145,7 @@ def recall_schedule(*, client, service, due_on: dt.date, actor=None) -> Recall:
     recall.due_on = due_on
     recall.full_clean(exclude=["client", "service", "source", "booked", "dismissed_by"])
     recall.save()
-    audit.record_change(
-        action=Action.UPDATE if before else Action.CREATE,
-        actor=actor,
-        object_type="recall",
-        object_id=recall.pk,
-        client_id=recall.client_id,
-        before=before,
-        after=_snapshot(recall),
-        sensitive=AUDIT_SENSITIVE,
-    )
+    _audit(Action.UPDATE if before else Action.CREATE, recall, before, actor)
     return recall
 
 
@@ -166,16 +170,7 @@ def recall_dismiss(*, recall: Recall, reason: str, actor) -> Recall:
     recall.dismissed_by = actor
     recall.full_clean(exclude=["client", "service", "source", "booked", "dismissed_by"])
     recall.save(update_fields=["status", "dismiss_reason", "dismissed_at", "dismissed_by"])
-    audit.record_change(
-        action=Action.UPDATE,
-        actor=actor,
-        object_type="recall",
-        object_id=recall.pk,
-        client_id=recall.client_id,
-        before=before,
-        after=_snapshot(recall),
-        sensitive=AUDIT_SENSITIVE,
-    )
+    _audit(Action.UPDATE, recall, before, actor)
     return recall
 
 
