@@ -7,6 +7,7 @@ import datetime as dt
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from clients.models import Client
 from clients.validators import normalise_phone
@@ -68,7 +69,9 @@ class BookingForm(_StartMixin, forms.Form):
         required=False,
         help_text=_("Overlaps with other appointments are refused all the same."),
     )
-    channel = forms.ChoiceField(label=_("Booked"), choices=STAFF_CHANNELS, initial=Channel.PHONE)
+    channel = forms.ChoiceField(
+        label=_("How it was booked"), choices=STAFF_CHANNELS, initial=Channel.PHONE
+    )
     note = forms.CharField(
         label=_("Booking note"),
         required=False,
@@ -118,7 +121,9 @@ class BookingForm(_StartMixin, forms.Form):
 
 
 def _service_label(service) -> str:
-    return f"{service.name} · {service.duration_minutes} min"
+    minutes = service.duration_minutes
+    duration = ngettext("%(minutes)s min", "%(minutes)s min", minutes) % {"minutes": minutes}
+    return f"{service.name} · {duration}"
 
 
 class MoveForm(_StartMixin, forms.Form):

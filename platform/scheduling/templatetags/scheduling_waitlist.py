@@ -37,7 +37,7 @@ def waitlist_matches(context, day: dt.date | None = None):
         rows.append(
             {
                 "match": match,
-                "times": [date_format(s, "TIME_FORMAT") for s in starts],
+                "times": [date_format(s, "H:i") for s in starts],  # as on the calendar
                 "start": starts[0].strftime("%Y-%m-%dT%H:%M"),
                 "staff_id": match.first.legs[0].staff_id,
             }
