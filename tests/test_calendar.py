@@ -537,3 +537,47 @@ def test_a_quick_created_client_is_not_kept_when_the_time_is_taken(clinic, front
         from clients.models import Client
 
         assert not Client.objects.filter(name="Zhao Min").exists()
+
+
+def test_a_phone_shows_the_users_own_column_else_the_busiest(clinic, front_desk_a, practitioner_a):
+    # given the doctor has one appointment and the owner two
+    clinic.book("10:00", staff=clinic.doctor)
+    other = ClientFactory(tenant=clinic.cast.tenant_a, name="Li Lei")
+    clinic.book("14:00", staff=clinic.owner, client=other)
+    clinic.book("16:00", staff=clinic.owner, service=clinic.massage)
+
+    def shown(page) -> list[str]:
+        html = page.content.decode()
+        return re.findall(r'<div class="cal-col is-focus[^"]*" data-staff="(\d+)"', html)
+
+    # then the front desk (no column of their own) sees the busiest column on a phone
+    assert shown(front_desk_a.get("/appointments/", {"day": "2026-11-23"})) == [
+        str(clinic.owner.pk)
+    ]
+    # and a practitioner opens on their own column even when it is not the busiest
+    assert shown(practitioner_a.get("/appointments/", {"day": "2026-11-23"})) == [
+        str(clinic.doctor.pk)
+    ]
+
+
+def test_the_history_says_moved_and_names_people_without_their_login(clinic, front_desk_a):
+    # given the front desk books and then moves an appointment
+    with tenant_context(clinic.cast.tenant_a):
+        from accounts.models import User
+        from scheduling.services import appointment_reschedule
+
+        desk = User.objects.get(email=clinic.cast.front_desk_a)
+        (made,) = appointment_book(
+            client=clinic.client,
+            services=[clinic.facial],
+            starts_at=at("10:00"),
+            staff=clinic.doctor,
+            actor=desk,
+        )
+        moved = appointment_reschedule(appointment=made, starts_at=at("15:00"), actor=desk)
+    # when the appointment's page is opened
+    html = front_desk_a.get(f"/appointments/{moved.pk}/").content.decode()
+    # then the move reads as a move, and the person by their name
+    history = html.split("plain-list", 1)[1]
+    assert "Moved" in history
+    assert desk.full_name in history and desk.email not in history

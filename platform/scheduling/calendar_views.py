@@ -20,6 +20,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views import View
 
@@ -112,6 +113,15 @@ class ManageView(CapabilityRequiredMixin, View):
 # ---------- the calendar ----------
 
 
+def _phone_column(columns: list, user):
+    """The column a phone shows of a day view (one at a time): the signed-in user's own,
+    else the busiest one, so a phone never opens on an empty column beside a full one."""
+    if not columns:
+        return None
+    own = next((c for c in columns if c.staff_id is not None and c.staff_id == user.pk), None)
+    return own or max(columns, key=lambda c: len(c.placed))
+
+
 class CalendarView(ScheduleView):
     def get(self, request):
         day = _day_param(request.GET.get("day"))
@@ -157,6 +167,7 @@ class CalendarView(ScheduleView):
             context["grid"] = calendar.day_grid(
                 day=day, by=by, staff_id=staff_id if by == "staff" else None
             )
+            context["focus"] = _phone_column(context["grid"].columns, request.user)
             if day == today:
                 context["arrivals"] = calendar.arrivals(
                     day=day, with_health=request.user.can(Capability.VIEW_HEALTH)
@@ -318,7 +329,7 @@ class BookView(ManageView):
             _("Booked %(client)s on %(when)s with %(staff)s.")
             % {
                 "client": client.name,
-                "when": local.strftime("%Y-%m-%d %H:%M"),
+                "when": date_format(local, "SHORT_DATETIME_FORMAT"),
                 "staff": str(first.staff),
             },
         )
