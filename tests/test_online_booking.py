@@ -518,3 +518,15 @@ def test_the_confirmation_names_the_business_address_and_phone(cast, visitor, fa
     page = visitor.get(f"/book/done/{token}/").content.decode()
     # then
     assert "上海市静安区南京西路 1 号" in page and "021-5555 0101" in page
+
+
+def test_a_wrong_phone_is_refused_beside_the_field_with_the_shape_expected(cast, visitor, facial):
+    # when a client types a number that cannot be a mobile in the business's region
+    response = book(visitor, facial, at("10:00"), phone="123")
+    # then nothing is booked, and the field says what a number looks like there (China)
+    assert response.status_code == 400
+    form = response.context["form"]
+    assert "phone" in form.errors
+    assert form.fields["phone"].help_text == "For example 131 2345 6789"
+    with tenant_context(cast.tenant_a):
+        assert not Appointment.objects.exists()

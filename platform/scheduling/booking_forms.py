@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import phonenumbers
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -39,6 +40,15 @@ class AtField(forms.CharField):
         return at
 
 
+def _example_mobile(region: str) -> str:
+    """A mobile number as the business's region writes it, so a client sees the shape the
+    phone field expects before getting it wrong."""
+    number = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
+    if number is None:
+        return ""
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+
+
 class DetailsForm(forms.Form):
     """Who is booking: name and phone (the phone finds an existing client file)."""
 
@@ -65,6 +75,12 @@ class DetailsForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Please do not write health details here; tell us at your visit."),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        example = _example_mobile(phone_region())
+        if example:
+            self.fields["phone"].help_text = _("For example %(number)s") % {"number": example}
 
     def clean_name(self) -> str:
         name = " ".join(self.cleaned_data["name"].split())
