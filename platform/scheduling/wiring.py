@@ -158,7 +158,7 @@ def _connect_feeds() -> None:
             _("Calendar feeds"),
             "scheduling:feeds",
             Capability.VIEW_SCHEDULE,
-            "clock",
+            "link",
             24,
         )
     )
@@ -178,7 +178,7 @@ def _connect_waitlist() -> None:
             _("Waitlist"),
             "scheduling:waitlist",
             Capability.VIEW_SCHEDULE,
-            "clock",
+            "list",
             23,
         )
     )
