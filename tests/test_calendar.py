@@ -581,3 +581,29 @@ def test_the_history_says_moved_and_names_people_without_their_login(clinic, fro
     history = html.split("plain-list", 1)[1]
     assert "Moved" in history
     assert desk.full_name in history and desk.email not in history
+
+
+def test_the_day_grid_on_the_spring_change_day_in_london_skips_the_lost_hour(cast, owner_b):
+    # given tenant B (Europe/London) open through the night of 28 March 2027, when the
+    # clocks go from 01:00 GMT straight to 02:00 BST, and a booking at 03:00 local time
+    london = zoneinfo.ZoneInfo("Europe/London")
+    owner = staff_member(cast.tenant_b, cast.owner_b)
+    with tenant_context(cast.tenant_b):
+        schedule.open_business("00:00-06:00")
+        schedule.working(owner, "00:00-06:00")
+        check_up = schedule.service("Check-up", staff=[owner], minutes=60)
+        appointment_book(
+            client=ClientFactory(tenant=cast.tenant_b, name="Tom Hart"),
+            services=[check_up],
+            starts_at=dt.datetime(2027, 3, 28, 3, 0, tzinfo=london),
+            staff=owner,
+        )
+    # when the owner opens that day
+    html = owner_b.get("/appointments/", {"day": "2027-03-28"}).content.decode()
+    # then the axis has no 01:00, and 03:00 is the ninth quarter-hour row: 00:00–00:45,
+    # then 02:00 onwards — the day has five real hours between midnight and 06:00
+    axis = re.findall(r'class="cal-hour cal-r(\d+) cal-s4">(\d\d:\d\d)<', html)
+    assert [label for _row, label in axis] == ["00:00", "02:00", "03:00", "04:00", "05:00"]
+    assert ("9", "03:00") in axis
+    assert re.search(r"cal-appt cal-r9 cal-s4 ", html) and "03:00–04:00" in html
+    assert "start=2027-03-28T01:" not in html
