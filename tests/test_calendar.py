@@ -607,3 +607,24 @@ def test_the_day_grid_on_the_spring_change_day_in_london_skips_the_lost_hour(cas
     assert ("9", "03:00") in axis
     assert re.search(r"cal-appt cal-r9 cal-s4 ", html) and "03:00–04:00" in html
     assert "start=2027-03-28T01:" not in html
+
+
+def test_the_move_page_names_the_services_of_the_same_visit_that_stay(clinic, front_desk_a):
+    # given a facial and then a massage booked together
+    with tenant_context(clinic.cast.tenant_a):
+        facial, massage = appointment_book(
+            client=clinic.client,
+            services=[clinic.facial, clinic.massage],
+            starts_at=at("10:00"),
+            staff=clinic.doctor,
+        )
+    # when the facial's move page opens
+    html = front_desk_a.get(f"/appointments/{facial.pk}/move/").content.decode()
+    # then it says the massage stays at 11:00
+    notice = html.split('class="move-others', 1)[1].split("</p>", 1)[0]
+    assert "Neck massage" in notice and "11:00" in notice
+    # and a single appointment's page has no such line
+    single = clinic.book("15:00", staff=clinic.owner)
+    assert (
+        "move-others" not in front_desk_a.get(f"/appointments/{single.pk}/move/").content.decode()
+    )

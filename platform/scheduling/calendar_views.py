@@ -494,6 +494,8 @@ class MoveView(ManageView):
             "proposed": proposed,
             "alternatives": alternatives,
             "can_move": Status.RESCHEDULED in TRANSITIONS.get(appointment.status, frozenset()),
+            # the other services booked in the same sequence stay where they are
+            "others": [a for a in calendar.group_of(appointment) if a.pk != appointment.pk],
         }
         return render(request, T + "move.html", context, status=status)
 
