@@ -628,3 +628,43 @@ def test_the_move_page_names_the_services_of_the_same_visit_that_stay(clinic, fr
     assert (
         "move-others" not in front_desk_a.get(f"/appointments/{single.pk}/move/").content.decode()
     )
+
+
+def test_moving_one_service_of_a_visit_moves_the_others_by_as_much_or_none(clinic, front_desk_a):
+    # given a facial at 10:00 and a massage at 11:00 booked together
+    with tenant_context(clinic.cast.tenant_a):
+        facial, massage = appointment_book(
+            client=clinic.client,
+            services=[clinic.facial, clinic.massage],
+            starts_at=at("10:00"),
+            staff=clinic.doctor,
+        )
+    # and the doctor is busy at 15:00
+    blocker = clinic.book("15:00", client=ClientFactory(tenant=clinic.cast.tenant_a))
+    form = {"staff": clinic.doctor.pk, "day": "2026-11-23", "action": "move"}
+    # when the facial is moved to 14:00 with the rest of the visit, the massage would
+    # land on 15:00: refused, and nothing moved
+    refused = front_desk_a.post(
+        f"/appointments/{facial.pk}/move/", {**form, "time": "14:00", "whole_visit": "on"}
+    )
+    assert refused.status_code == 409
+    with tenant_context(clinic.cast.tenant_a):
+        assert Appointment.objects.get(pk=facial.pk).status == Status.BOOKED
+        assert Appointment.objects.get(pk=massage.pk).status == Status.BOOKED
+    # when moved to 13:00 with the rest of the visit, both move and stay one visit
+    moved = front_desk_a.post(
+        f"/appointments/{facial.pk}/move/", {**form, "time": "13:00", "whole_visit": "on"}
+    )
+    assert moved.status_code == 302
+    with tenant_context(clinic.cast.tenant_a):
+        live = Appointment.objects.exclude(status=Status.RESCHEDULED).exclude(pk=blocker.pk)
+        starts = sorted(
+            (a.starts_at.astimezone(SHANGHAI).strftime("%H:%M"), a.service.name, a.group)
+            for a in live
+        )
+        assert [(t, n) for t, n, _g in starts] == [
+            ("13:00", "Hydra facial"),
+            ("14:00", "Neck massage"),
+        ]
+        assert starts[0][2] is not None and starts[0][2] == starts[1][2]
+        assert Appointment.objects.get(pk=massage.pk).rescheduled_to is not None

@@ -141,6 +141,10 @@ class MoveForm(_StartMixin, forms.Form):
         help_text=_("For example “client asked to come later”."),
     )
     outside_hours = forms.BooleanField(label=_("Book outside working hours"), required=False)
+    # Shown only when other services were booked in the same sequence.
+    whole_visit = forms.BooleanField(
+        label=_("Move the other services of this visit by as much"), required=False
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -462,6 +462,7 @@ class MoveView(ManageView):
                 "day": target.date(),
                 "time": target.time().replace(second=0),
                 "staff": str(staff),
+                "whole_visit": True,
             }
         )
         return self.page(request, appointment, form, proposed=start is not None)
@@ -520,6 +521,7 @@ class MoveView(ManageView):
                 reason=form.cleaned_data["reason"],
                 actor=request.user,
                 respect_hours=not form.cleaned_data["outside_hours"],
+                with_visit=form.cleaned_data["whole_visit"],
             )
         except SlotTaken as taken:
             form.add_error("time", taken.messages)
@@ -533,6 +535,6 @@ class MoveView(ManageView):
         messages.success(
             request,
             _("Moved to %(when)s with %(staff)s.")
-            % {"when": local.strftime("%Y-%m-%d %H:%M"), "staff": str(moved.staff)},
+            % {"when": date_format(local, "SHORT_DATETIME_FORMAT"), "staff": str(moved.staff)},
         )
         return redirect(_calendar_url(day=local.date().isoformat()))

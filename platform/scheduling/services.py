@@ -319,82 +319,107 @@ def appointment_reschedule(
     actor=None,
     actor_label: str = "",
     respect_hours: bool = True,
+    with_visit: bool = False,
 ) -> Appointment:
     """Move a booking to ``starts_at`` (and ``staff``, None: the same person). The old
     row is kept as "rescheduled" with the reason and a link to the new one, which takes
     over its status; both happen or neither. The same overlap rule applies: a move onto
-    a taken time raises SlotTaken and leaves the appointment where it was."""
+    a taken time raises SlotTaken and leaves the appointment where it was. With
+    ``with_visit``, the other services booked in the same sequence move by as much time
+    (each with its own staff member): all of them move or none. Returns the new row of
+    ``appointment``."""
     appointment = _locked(appointment)
     _refuse_transition(appointment, S.RESCHEDULED)
-    if starts_at < timezone.now() - dt.timedelta(minutes=5):
-        raise refusal(BookingError.IN_PAST, "starts_at")
     staff_id = staff.pk if staff is not None else appointment.staff_id
-    service = appointment.service
-    request = availability.build_request([service], staff_id)
+    request = availability.build_request([appointment.service], staff_id)
     if not request.staff_choices[0]:
         raise refusal(
             BookingError.NOT_PERFORMER,
             "staff",
             staff=str(staff or appointment.staff),
-            service=service.name,
+            service=appointment.service.name,
         )
-    option = availability.option_at(
-        request=request,
-        starts_at=starts_at,
-        respect_hours=respect_hours,
-        ignore_appointments=[appointment.pk],
-    )
-    if option is None:
-        raise SlotTaken(
-            alternatives=_alternatives(request, starts_at),
-            code=BookingError.NOT_AVAILABLE,
+    shift = starts_at - appointment.starts_at
+    moving = _visit_legs(appointment) if with_visit else [appointment]
+    ignore = [row.pk for row in moving]
+    legs = []
+    for row in moving:
+        new_start = row.starts_at + shift
+        if new_start < timezone.now() - dt.timedelta(minutes=5):
+            raise refusal(BookingError.IN_PAST, "starts_at")
+        own = request if row.pk == appointment.pk else None
+        option = availability.option_at(
+            request=own or availability.build_request([row.service], row.staff_id),
+            starts_at=new_start,
+            respect_hours=respect_hours,
+            ignore_appointments=ignore,
         )
-    before, old_status, old_start = (
-        _snapshot(appointment),
-        appointment.status,
-        appointment.starts_at,
-    )
-    # Free the old time first, in the same transaction: the new one may overlap it.
-    appointment.status = S.RESCHEDULED
-    appointment.cancel_reason = (reason or "").strip()[:200]
-    appointment.save(update_fields=["status", "cancel_reason"])
-    leg = option.legs[0]
-    if appointment.resource_id and leg.resource_id is None:
-        leg = availability.Leg(
-            service, leg.staff_id, appointment.resource_id, leg.starts_at, leg.ends_at
-        )
+        if option is None:
+            raise SlotTaken(
+                alternatives=_alternatives(request, starts_at) if own else [],
+                code=BookingError.NOT_AVAILABLE,
+            )
+        leg = option.legs[0]
+        if row.resource_id and leg.resource_id is None:
+            leg = availability.Leg(
+                row.service, leg.staff_id, row.resource_id, leg.starts_at, leg.ends_at
+            )
+        legs.append(leg)
+    before = {row.pk: (_snapshot(row), row.status, row.starts_at) for row in moving}
+    # Free the old times first, in the same transaction: the new ones may overlap them.
+    for row in moving:
+        row.status = S.RESCHEDULED
+        row.cancel_reason = (reason or "").strip()[:200]
+        row.save(update_fields=["status", "cancel_reason"])
     try:
-        (moved,) = _insert(
-            [leg],
+        made = _insert(
+            legs,
             client=appointment.client,
-            status=old_status,
+            status=before[appointment.pk][1],
             channel=appointment.channel,
             note=appointment.note,
             actor=actor,
-            group_from=appointment.group,
+            group_from=None if len(moving) > 1 else appointment.group,
         )
     except SlotTaken:
         raise SlotTaken(alternatives=_alternatives(request, starts_at)) from None
-    Appointment.objects.filter(pk=moved.pk).update(
-        price=appointment.price, manage_token=appointment.manage_token
-    )
-    moved.price, moved.manage_token = appointment.price, appointment.manage_token
-    appointment.rescheduled_to = moved
-    appointment.save(update_fields=["rescheduled_to"])
-    for row, old in ((appointment, old_status), (moved, "")):
-        _event(
-            row,
-            old=old,
-            actor=actor,
-            actor_label=actor_label,
-            reason=reason,
-            old_start=old_start,
-            new_start=moved.starts_at,
+    for row, moved in zip(moving, made, strict=True):
+        snapshot, old_status, old_start = before[row.pk]
+        Appointment.objects.filter(pk=moved.pk).update(
+            price=row.price, manage_token=row.manage_token, status=old_status
         )
-    _audit(Action.UPDATE, appointment, before, actor)
-    _audit(Action.CREATE, moved, {}, actor)
-    _recall_release(appointment, to=moved)
-    return moved
+        moved.price, moved.manage_token, moved.status = row.price, row.manage_token, old_status
+        row.rescheduled_to = moved
+        row.save(update_fields=["rescheduled_to"])
+        for changed, old in ((row, old_status), (moved, "")):
+            _event(
+                changed,
+                old=old,
+                actor=actor,
+                actor_label=actor_label,
+                reason=reason,
+                old_start=old_start,
+                new_start=moved.starts_at,
+            )
+        _audit(Action.UPDATE, row, snapshot, actor)
+        _audit(Action.CREATE, moved, {}, actor)
+        _recall_release(row, to=moved)
+    return made[moving.index(appointment)]
+
+
+def _visit_legs(appointment: Appointment) -> list[Appointment]:
+    """The services booked in one sequence with ``appointment`` that can still move, in
+    order, locked."""
+    if not appointment.group:
+        return [appointment]
+    rows = (
+        Appointment.objects.select_for_update(of=("self",))
+        .select_related("client", "service")
+        .filter(group=appointment.group)
+        .order_by("starts_at", "id")
+    )
+    legs = [r for r in rows if S.RESCHEDULED in TRANSITIONS.get(r.status, frozenset())]
+    return [appointment if r.pk == appointment.pk else r for r in legs]
 
 
 def _recall_after(appointment: Appointment, day: dt.date) -> None:

@@ -75,7 +75,5 @@ from scheduling import waitlist_views as wv  # noqa: E402
 
 urlpatterns += [
     path("waitlist/", wv.WaitlistView.as_view(), name="waitlist"),
-    path(
-        "waitlist/<int:pk>/<slug:action>/", wv.WaitlistCloseView.as_view(), name="waitlist_close"
-    ),
+    path("waitlist/<int:pk>/<slug:action>/", wv.WaitlistCloseView.as_view(), name="waitlist_close"),
 ]
