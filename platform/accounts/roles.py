@@ -20,9 +20,7 @@ class Capability(models.TextChoices):
     ERASE_CLIENTS = "clients.erase", _("Erase a client's personal data on request")
     VIEW_SCHEDULE = "schedule.view", _("See the calendar")
     MANAGE_SCHEDULE = "schedule.manage", _("Book, move and cancel appointments")
-    SETUP_SCHEDULE = "schedule.setup", _(
-        "Set up services, working hours, rooms and online booking"
-    )
+    SETUP_SCHEDULE = "schedule.setup", _("Set up services, working hours, rooms and online booking")
     RECORD_TREATMENT = "treatment.record", _("Write treatment and examination records")
     TAKE_PAYMENTS = "finance.take_payments", _("Issue bills and take payments")
     VIEW_FINANCE = "finance.view", _("See revenue and financial reports")
