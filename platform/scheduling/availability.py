@@ -63,6 +63,14 @@ def local_instant(day: dt.date, at: dt.time, zone: zoneinfo.ZoneInfo) -> dt.date
     return aware
 
 
+def day_bounds(day: dt.date, zone: zoneinfo.ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
+    """The instants a local ``day`` starts and ends (a daylight-saving day is 23 or 25
+    hours long; a midnight the clocks skip starts the day at the first real instant)."""
+    return local_instant(day, dt.time(0), zone), local_instant(
+        day + dt.timedelta(days=1), dt.time(0), zone
+    )
+
+
 def _intersect(a: list[Interval], b: list[Interval]) -> list[Interval]:
     out: list[Interval] = []
     for a0, a1 in a:

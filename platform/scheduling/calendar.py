@@ -17,7 +17,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext
 
 from scheduling import selectors
-from scheduling.availability import local_instant, tenant_zone
+from scheduling.availability import MAX_BLOCK, day_bounds, local_instant, tenant_zone
 from scheduling.models import (
     HOLDING,
     Appointment,
@@ -111,16 +111,11 @@ class Grid:
 
 def _appointments(start: dt.datetime, end: dt.datetime, statuses) -> QuerySet[Appointment]:
     return (
-        Appointment.objects.filter(starts_at__lt=end, starts_at__gte=start - dt.timedelta(days=1))
+        Appointment.objects.filter(starts_at__lt=end, starts_at__gte=start - MAX_BLOCK)
         .filter(ends_at__gt=start, status__in=list(statuses))
         .select_related("client", "service", "staff", "resource")
         .order_by("starts_at", "id")
     )
-
-
-def _span(day: dt.date, zone) -> tuple[dt.datetime, dt.datetime]:
-    start = local_instant(day, dt.time(0), zone)
-    return start, local_instant(day + dt.timedelta(days=1), dt.time(0), zone)
 
 
 def _hours_frame(days: list[dt.date], business, shifts, appointments, zone):
@@ -261,8 +256,8 @@ def _capacity(staff_ids: list[int], days: list[dt.date], zone) -> Capacity:
     for row in WorkingHours.objects.filter(staff_id__in=staff_ids):
         shifts[(row.staff_id, row.weekday)].append((row.starts, row.ends))
     closed = set(Holiday.objects.filter(day__in=days).values_list("day", flat=True))
-    start, _e = _span(days[0], zone)
-    _s, end = _span(days[-1], zone)
+    start, _e = day_bounds(days[0], zone)
+    _s, end = day_bounds(days[-1], zone)
     off: dict[int, list] = defaultdict(list)
     for staff_id, a, b in TimeOff.objects.filter(
         staff_id__in=staff_ids, starts_at__lt=end, ends_at__gt=start
@@ -288,7 +283,7 @@ def day_grid(*, day: dt.date, by: str = "staff", staff_id: int | None = None) ->
     """The day view: a column per bookable staff member (``staff_id``: that one only) or,
     ``by="room"``, per room, chair or device in use. Seven queries at any size."""
     zone = tenant_zone()
-    start, end = _span(day, zone)
+    start, end = day_bounds(day, zone)
     appointments = list(_appointments(start, end, ON_GRID))
     if by == "room":
         resources = list(Resource.objects.filter(active=True))
@@ -345,8 +340,8 @@ def week_grid(*, day: dt.date, staff_id: int | None = None) -> Grid:
     zone = tenant_zone()
     monday = day - dt.timedelta(days=day.weekday())
     days = [monday + dt.timedelta(days=n) for n in range(7)]
-    start, _e = _span(days[0], zone)
-    _s, end = _span(days[-1], zone)
+    start, _e = day_bounds(days[0], zone)
+    _s, end = day_bounds(days[-1], zone)
     appointments = _appointments(start, end, ON_GRID)
     if staff_id is not None:
         appointments = appointments.filter(staff_id=staff_id)
@@ -388,8 +383,8 @@ def agenda(*, day: dt.date, days: int = 7, staff_id: int | None = None) -> list[
     """Every appointment from ``day`` for ``days`` days, cancelled and no-shows included,
     grouped by local day; one query."""
     zone = tenant_zone()
-    start, _e = _span(day, zone)
-    _s, end = _span(day + dt.timedelta(days=days - 1), zone)
+    start, _e = day_bounds(day, zone)
+    _s, end = day_bounds(day + dt.timedelta(days=days - 1), zone)
     rows = (
         Appointment.objects.filter(starts_at__gte=start, starts_at__lt=end)
         .exclude(status=Status.RESCHEDULED)
@@ -408,7 +403,7 @@ def arrivals(*, day: dt.date, with_health: bool = False) -> list[Appointment]:
     """Today's appointments still to arrive (booked or confirmed) and those waiting
     (arrived), in time order; with the clients' health rows for clinical roles only."""
     zone = tenant_zone()
-    start, end = _span(day, zone)
+    start, end = day_bounds(day, zone)
     rows = (
         Appointment.objects.filter(starts_at__gte=start, starts_at__lt=end)
         .filter(Q(status__in=ARRIVING) | Q(status=Status.ARRIVED))

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.roles import Capability
 from clients.profile import TimelineEntry
-from scheduling.availability import tenant_zone
+from scheduling.availability import day_bounds, tenant_zone
 from scheduling.models import (
     Appointment,
     AppointmentEvent,
@@ -299,8 +299,7 @@ def today_widget_context(request) -> dict:
     own = _own_only(user)
     zone = tenant_zone()
     today = timezone.localdate(timezone=zone)
-    start = dt.datetime.combine(today, dt.time.min, tzinfo=zone)
-    end = dt.datetime.combine(today + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
+    start, end = day_bounds(today, zone)
     rows = (
         Appointment.objects.filter(starts_at__gte=start, starts_at__lt=end)
         .exclude(status__in=[S.CANCELLED, S.RESCHEDULED])

@@ -56,8 +56,7 @@ def _book_past(*, client, service, staff, starts_at, actor) -> Appointment | Non
 
 def _free_starts(service, staff, day: dt.date, zone, step: int) -> list[dt.datetime]:
     request = availability.build_request([service], staff.pk)
-    start = availability.local_instant(day, dt.time(0, 0), zone)
-    end = availability.local_instant(day + dt.timedelta(days=1), dt.time(0, 0), zone)
+    start, end = availability.day_bounds(day, zone)
     return [
         o.starts_at for o in availability.options(request=request, start=start, end=end, step=step)
     ]

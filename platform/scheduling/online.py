@@ -112,12 +112,6 @@ def performers(service: Service) -> list:
     return list(service.staff.all())
 
 
-def day_bounds(day: dt.date, zone) -> tuple[dt.datetime, dt.datetime]:
-    start = availability.local_instant(day, dt.time(0, 0), zone)
-    end = availability.local_instant(day + dt.timedelta(days=1), dt.time(0, 0), zone)
-    return start, end
-
-
 def slots_on(
     *,
     service: Service,
@@ -127,7 +121,7 @@ def slots_on(
     ignore_appointments=(),
 ) -> list[availability.Option]:
     """The bookable starts of ``day`` (local) within the online window."""
-    start, end = day_bounds(day, win.zone)
+    start, end = availability.day_bounds(day, win.zone)
     start, end = max(start, win.not_before - dt.timedelta(minutes=win.step)), min(end, win.horizon)
     if start >= end:
         return []
@@ -147,7 +141,7 @@ def next_free_day(
     *, service: Service, staff_id: int | None, after: dt.date, win: Window, ignore_appointments=()
 ) -> dt.date | None:
     """The first local day after ``after`` with a free start, within the window."""
-    start = day_bounds(after + dt.timedelta(days=1), win.zone)[0]
+    start = availability.day_bounds(after + dt.timedelta(days=1), win.zone)[0]
     start = max(start, win.not_before)
     if start >= win.horizon:
         return None
