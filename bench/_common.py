@@ -11,6 +11,7 @@ import json
 import os
 import statistics
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -48,3 +49,22 @@ def summary(samples: list[float]) -> dict[str, float]:
 def emit(figures: dict) -> None:
     """The last line of every benchmark: one JSON object of its figures."""
     print(json.dumps(figures, sort_keys=True), flush=True)
+
+
+def run_forked(processes: list, start, *, timeout: float | None = None) -> float:
+    """Start forked ``processes``, release them together through the ``start`` barrier
+    (they wait on it too) and return the seconds until the last one ends; any still
+    alive when this leaves (an error, an interrupt) is terminated."""
+    try:
+        for process in processes:
+            process.start()
+        start.wait(timeout=timeout)
+        began = time.perf_counter()
+        for process in processes:
+            process.join()
+        return time.perf_counter() - began
+    finally:
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
+                process.join()

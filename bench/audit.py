@@ -27,7 +27,7 @@ import sys
 import threading
 import time
 
-from _common import django_stack, emit
+from _common import django_stack, emit, run_forked
 
 WRITERS = (1, 4, 16)
 SECONDS = 4.0
@@ -165,19 +165,7 @@ def _run(tenant, clients, writers: int, rtt: float) -> float:
         )
         for group in groups
     ]
-    try:
-        for process in processes:
-            process.start()
-        start.wait()
-        began = time.perf_counter()
-        for process in processes:
-            process.join()
-        elapsed = time.perf_counter() - began
-    finally:
-        for process in processes:
-            if process.is_alive():
-                process.terminate()
-                process.join()
+    elapsed = run_forked(processes, start)
     if any(process.exitcode for process in processes) or 0 in counts[:]:
         raise RuntimeError("a writer failed")
     return sum(counts) / elapsed

@@ -24,7 +24,7 @@ import os
 import threading
 import time
 
-from _common import django_stack, emit, summary
+from _common import django_stack, emit, run_forked, summary
 
 STAFF = 50
 ROOMS = 10
@@ -369,19 +369,7 @@ def _bookings_in_processes(tenant, service, clients, shares) -> float:
         )
         for group in groups
     ]
-    try:
-        for process in processes:
-            process.start()
-        start.wait(timeout=60)
-        began = time.perf_counter()
-        for process in processes:
-            process.join()
-        elapsed = time.perf_counter() - began
-    finally:
-        for process in processes:
-            if process.is_alive():
-                process.terminate()
-                process.join()
+    elapsed = run_forked(processes, start, timeout=60)
     if failed.value or any(process.exitcode for process in processes):
         raise RuntimeError("bookings in worker processes failed")
     return sum(len(share) for share in shares) / elapsed
