@@ -14,7 +14,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -295,23 +294,21 @@ class BookView(ManageView):
                 return self.page(request, form, duplicates=held, status=400)
         starts_at = form.starts_at()
         new_client = client is None
+        booking = {
+            "services": form.services(),
+            "starts_at": starts_at,
+            "staff": form.staff_member(),
+            "channel": form.cleaned_data["channel"],
+            "actor": request.user,
+            "note": form.cleaned_data["note"],
+            "respect_hours": not form.cleaned_data["outside_hours"],
+        }
         try:
-            # A client quick-created here exists only if the booking is made.
-            with transaction.atomic():
-                if new_client:
-                    client = client_services.client_create(
-                        data=client_services.ClientData(values), created_by=request.user
-                    )
-                made = services.appointment_book(
-                    client=client,
-                    services=form.services(),
-                    starts_at=starts_at,
-                    staff=form.staff_member(),
-                    channel=form.cleaned_data["channel"],
-                    actor=request.user,
-                    note=form.cleaned_data["note"],
-                    respect_hours=not form.cleaned_data["outside_hours"],
-                )
+            if new_client:
+                made = services.appointment_book_new_client(client_values=values, **booking)
+                client = made[0].client
+            else:
+                made = services.appointment_book(client=client, **booking)
         except SlotTaken as taken:
             form.add_error("time", taken.messages)
             client = None if new_client else client

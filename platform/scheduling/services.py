@@ -22,7 +22,7 @@ from django.utils import timezone
 from audit import services as audit
 from audit.models import Action
 from clients.models import Client
-from clients.services import refuse_erased
+from clients.services import ClientData, client_create, refuse_erased
 from scheduling import availability
 from scheduling.errors import BookingError, SlotTaken, refusal
 from scheduling.models import (
@@ -231,6 +231,14 @@ def appointment_book(
         _audit(Action.CREATE, appointment, {}, actor)
     _recalls_booked(made)
     return made
+
+
+@transaction.atomic
+def appointment_book_new_client(*, client_values: dict, actor, **booking) -> list[Appointment]:
+    """Quick-create a client file (name, mobile …) and book it as ``appointment_book``
+    does; the client exists only if the booking is made."""
+    client = client_create(data=ClientData(client_values), created_by=actor)
+    return appointment_book(client=client, actor=actor, **booking)
 
 
 def _locked(appointment: Appointment) -> Appointment:
