@@ -34,12 +34,12 @@ from scheduling import availability, calendar, selectors, services
 from scheduling.calendar_forms import BookingForm, CancelForm, MoveForm
 from scheduling.errors import SlotTaken
 from scheduling.models import Appointment, BookingSettings, Status
-from scheduling.services import TRANSITIONS
+from scheduling.services import TRANSITIONS, statuses_allowing
 
 T = "scheduling/calendar/"
 VIEWS = ("day", "week", "agenda")
 # What can be dragged to another time: the states a move is allowed from.
-MOVABLE = [s for s, allowed in TRANSITIONS.items() if Status.RESCHEDULED in allowed]
+MOVABLE = statuses_allowing(Status.RESCHEDULED)
 # The status actions of the appointment page: action -> target status and button label.
 ACTIONS = {
     "approve": Status.BOOKED,

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from accounts.roles import Capability
 from clients.profile import TimelineEntry
 from scheduling.availability import day_bounds, tenant_zone
+from scheduling.calendar import ARRIVING
 from scheduling.models import (
     Appointment,
     AppointmentEvent,
@@ -27,11 +28,12 @@ from scheduling.models import (
     WaitlistEntry,
     WaitlistStatus,
 )
+from scheduling.services import statuses_allowing
 
 S = Status
 # Booked and not yet over: what "upcoming" lists and erasure cancels.
 OPEN = (S.REQUESTED, S.BOOKED, S.CONFIRMED, S.ARRIVED, S.IN_SERVICE)
-CANCELLABLE = (S.REQUESTED, S.BOOKED, S.CONFIRMED)
+CANCELLABLE = statuses_allowing(S.CANCELLED)
 PAGE_SIZE = 20
 UPCOMING_LIMIT = 20
 TODAY_LIMIT = 60
@@ -313,7 +315,7 @@ def today_widget_context(request) -> dict:
         "appointments": appointments[:TODAY_LIMIT],
         "more": len(appointments) > TODAY_LIMIT,
         "own": own,
-        "check_in": (S.BOOKED, S.CONFIRMED),
+        "check_in": ARRIVING,
     }
 
 

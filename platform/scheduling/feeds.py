@@ -14,24 +14,23 @@ import datetime as dt
 
 from django.db import connection, transaction
 from django.utils import timezone
-from django.utils.crypto import constant_time_compare
 
 from audit import services as audit
 from audit.models import Action
 from scheduling.availability import tenant_zone
-from scheduling.models import HOLDING, Appointment, CalendarFeed, _feed_secret
+from scheduling.models import HOLDING, Appointment, CalendarFeed, Status
 
 DAYS_BACK = 30
 DAYS_AHEAD = 180
 
 
 def feed_for_secret(secret: str) -> CalendarFeed | None:
-    """The feed of ``secret`` in this business, or None. The lookup goes through the
-    unique index; the final comparison does not leak, by its timing, how much matched."""
+    """The feed of ``secret`` in this business, or None (looked up through the unique
+    index)."""
     if not secret or len(secret) > 64:
         return None
     feed = CalendarFeed.objects.select_related("staff").filter(secret=secret).first()
-    if feed is None or not constant_time_compare(feed.secret, secret):
+    if feed is None:
         return None
     if not feed.staff.is_active:
         return None
@@ -56,7 +55,7 @@ def feed_create(*, staff, actor) -> CalendarFeed:
     feed = CalendarFeed.objects.filter(staff=staff).first()
     if feed is not None:
         return feed
-    feed = CalendarFeed(staff=staff, secret=_feed_secret())
+    feed = CalendarFeed(staff=staff)
     feed.full_clean(exclude=["staff"])
     feed.save()
     _audit(Action.CREATE, feed, actor)
@@ -131,7 +130,7 @@ def feed_ics(feed: CalendarFeed) -> bytes:
         label = client_label(appointment.client.name)
         summary = appointment.service.name + (f" · {label}" if label else "")
         event.add("summary", summary)
-        event.add("status", "TENTATIVE" if appointment.status == "requested" else "CONFIRMED")
+        event.add("status", "TENTATIVE" if appointment.status == Status.REQUESTED else "CONFIRMED")
         event.add("transp", "OPAQUE")
         calendar.add_component(event)
     return calendar.to_ical()

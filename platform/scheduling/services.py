@@ -49,6 +49,14 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.NO_SHOW: frozenset(),
     S.RESCHEDULED: frozenset(),
 }
+
+
+def statuses_allowing(to: str) -> tuple[str, ...]:
+    """The statuses an appointment may go to ``to`` from (``S.CANCELLED``: the ones that
+    can still be cancelled)."""
+    return tuple(s for s, allowed in TRANSITIONS.items() if to in allowed)
+
+
 SNAPSHOT_FIELDS = (
     "status",
     "starts_at",
@@ -426,7 +434,7 @@ def _visit_legs(appointment: Appointment) -> list[Appointment]:
         .filter(group=appointment.group)
         .order_by("starts_at", "id")
     )
-    legs = [r for r in rows if S.RESCHEDULED in TRANSITIONS.get(r.status, frozenset())]
+    legs = [r for r in rows if r.status in statuses_allowing(S.RESCHEDULED)]
     return [appointment if r.pk == appointment.pk else r for r in legs]
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django import template
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -23,13 +23,8 @@ def waitlist_matches(context, day: dt.date | None = None):
     user = context.get("user") or getattr(context.get("request"), "user", None)
     if user is None or not user.can(Capability.VIEW_SCHEDULE):
         return {"matches": []}
-    try:
-        book_url = reverse("scheduling:book")
-    except NoReverseMatch:
-        book_url = ""
+    book_url = reverse("scheduling:book")
     day = day or timezone.localdate()
-    if isinstance(day, dt.datetime):
-        day = timezone.localtime(day).date()
     zone = tenant_zone()
     rows = []
     for match in find_matches(day):
