@@ -375,7 +375,7 @@ class Appointment(models.Model):
     )
     # The secret in the client's manage link (with a signature and an expiry); a new
     # one makes older links dead.
-    manage_token = models.CharField(max_length=32, default=_token, editable=False)
+    manage_token = models.CharField(max_length=32, default=_token, editable=False, db_index=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
