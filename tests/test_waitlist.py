@@ -246,3 +246,27 @@ def test_the_waitlist_page_keeps_a_constant_number_of_queries(
     with django_assert_max_num_queries(14):
         response = front_desk_a.get("/appointments/waitlist/")
     assert response.content.decode().count('id="wait-') == 11
+
+
+def test_an_entry_closed_by_someone_else_a_moment_before_is_a_message_not_an_error(
+    cast, front_desk_a, full_morning, monkeypatch
+):
+    # given another desk takes the entry off just before this one's click is handled
+    _doctor, _facial, _booked, waiting = full_morning
+    from scheduling import waitlist as waitlist_services
+
+    real_close = waitlist_services.waitlist_close
+
+    def closed_meanwhile(*, entry, status, actor):
+        WaitlistEntry.objects.filter(pk=entry.pk).update(status=WaitlistStatus.REMOVED)
+        return real_close(entry=entry, status=status, actor=actor)
+
+    monkeypatch.setattr(waitlist_services, "waitlist_close", closed_meanwhile)
+    # when this desk marks it booked
+    response = front_desk_a.post(f"/appointments/waitlist/{waiting.pk}/booked/", follow=True)
+    # then the page answers with the reason, and the other desk's choice stands
+    assert response.status_code == 200
+    assert any(m.level_tag == "error" for m in response.context["messages"])
+    with tenant_context(cast.tenant_a):
+        waiting.refresh_from_db()
+        assert waiting.status == WaitlistStatus.REMOVED

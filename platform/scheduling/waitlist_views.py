@@ -129,7 +129,12 @@ class WaitlistCloseView(CapabilityRequiredMixin, View):
         if action not in self.ACTIONS:
             raise Http404
         entry = get_object_or_404(WaitlistEntry, pk=pk, status=WaitlistStatus.WAITING)
-        waitlist.waitlist_close(entry=entry, status=self.ACTIONS[action], actor=request.user)
+        try:
+            waitlist.waitlist_close(entry=entry, status=self.ACTIONS[action], actor=request.user)
+        except ValidationError as refused:
+            # closed by someone else a moment ago
+            messages.error(request, " ".join(refused.messages))
+            return redirect(reverse("scheduling:waitlist"))
         if action == "booked":
             messages.success(request, _("Marked as booked and taken off the waitlist."))
         else:
