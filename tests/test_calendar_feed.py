@@ -142,3 +142,17 @@ def test_tenant_b_host_cannot_read_tenant_a_feed_by_its_secret(cast, diary):
 def test_an_unknown_secret_is_404(cast, db):
     response = Client(HTTP_HOST=cast.host_a).get("/appointments/feed/not-a-secret.ics")
     assert response.status_code == 404
+
+
+def test_the_owner_revokes_the_link_of_someone_who_has_left(cast, diary, owner_a):
+    # given the practitioner's account is deactivated, their link still listed
+    feed, _kept, _gone = diary
+    doctor = staff_member(cast.tenant_a, cast.practitioner_a)
+    with tenant_context(cast.tenant_a):
+        type(doctor).objects.filter(pk=doctor.pk).update(is_active=False)
+    assert f"feed-staff-{doctor.pk}" in owner_a.get("/appointments/feeds/").content.decode()
+    # when the owner revokes it, then it is gone; a new one cannot be made for them
+    assert owner_a.post(f"/appointments/feeds/{doctor.pk}/revoke/").status_code == 302
+    with tenant_context(cast.tenant_a):
+        assert not CalendarFeed.objects.filter(pk=feed.pk).exists()
+    assert owner_a.post(f"/appointments/feeds/{doctor.pk}/create/").status_code == 404

@@ -79,7 +79,10 @@ class FeedActionView(CapabilityRequiredMixin, View):
             raise Http404
         if pk != request.user.pk and not request.user.can(Capability.MANAGE_STAFF):
             raise Http404
-        staff = get_object_or_404(User, pk=pk, is_active=True)
+        # A link of someone who has left can still be revoked; only new ones need an
+        # active account.
+        active = {} if action == "revoke" else {"is_active": True}
+        staff = get_object_or_404(User, pk=pk, **active)
         if action == "create":
             feeds.feed_create(staff=staff, actor=request.user)
             messages.success(request, _("Calendar link made."))
