@@ -38,14 +38,6 @@ from scheduling.models import BookingSettings, Status
 from scheduling.services import is_late
 
 T = "scheduling/book/"
-# Booking attempts allowed per client address and per phone number within the window.
-RATE_LIMIT_PER_ADDRESS = 20
-RATE_LIMIT_PER_PHONE = 5
-RATE_LIMIT_WINDOW_SECONDS = 3600
-
-
-def _limit(name: str, default: int) -> int:
-    return int(getattr(settings, name, default))
 
 
 def _client_language(request) -> None:
@@ -128,14 +120,14 @@ class BookingView(View):
     def limited(self, request, phone: str = "") -> bool:
         """Count one attempt from this address (and for this phone); True once either has
         tried too often within the window."""
-        window = _limit("ONLINE_BOOKING_RATE_WINDOW_SECONDS", RATE_LIMIT_WINDOW_SECONDS)
+        window = settings.ONLINE_BOOKING_RATE_WINDOW_SECONDS
         address = f"book:addr:{client_ip(request)}"
-        keys = [(address, _limit("ONLINE_BOOKING_RATE_PER_ADDRESS", RATE_LIMIT_PER_ADDRESS))]
+        keys = [(address, settings.ONLINE_BOOKING_RATE_PER_ADDRESS)]
         if phone:
             keys.append(
                 (
                     f"book:phone:{phone}",
-                    _limit("ONLINE_BOOKING_RATE_PER_PHONE", RATE_LIMIT_PER_PHONE),
+                    settings.ONLINE_BOOKING_RATE_PER_PHONE,
                 )
             )
         if any(ratelimit.count(key) >= limit for key, limit in keys):

@@ -194,6 +194,12 @@ AUTH_PASSWORD_VALIDATORS = [
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
 LOGIN_LOCKOUT_FAILURES = env_int("LOGIN_LOCKOUT_FAILURES", 5, minimum=1)
 LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 15 * 60, minimum=1)
+# Online booking attempts allowed per client address and per phone number in the window.
+ONLINE_BOOKING_RATE_PER_ADDRESS = env_int("ONLINE_BOOKING_RATE_PER_ADDRESS", 20, minimum=1)
+ONLINE_BOOKING_RATE_PER_PHONE = env_int("ONLINE_BOOKING_RATE_PER_PHONE", 5, minimum=1)
+ONLINE_BOOKING_RATE_WINDOW_SECONDS = env_int(
+    "ONLINE_BOOKING_RATE_WINDOW_SECONDS", 60 * 60, minimum=1
+)
 # Password reset requests per account within the window (per client address: four times
 # as many, the login lockout's factor).
 PASSWORD_RESET_LIMIT = env_int("PASSWORD_RESET_LIMIT", 3, minimum=1)
