@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.contrib.postgres.fields import ArrayField
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -44,6 +45,14 @@ class Tenant(TenantMixin):
     name = models.CharField(_("business name"), max_length=120, blank=True)
     business_type = models.CharField(
         _("business type"), max_length=32, choices=BusinessType.choices, blank=True
+    )
+    # Verticals the owner turned on besides the one the business type picks (a salon that
+    # adds medical aesthetics' records, a dental practice with an aesthetics corner).
+    extra_verticals = ArrayField(
+        models.CharField(max_length=32),
+        default=list,
+        blank=True,
+        verbose_name=_("more trades"),
     )
     status = models.CharField(
         _("status"),

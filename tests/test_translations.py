@@ -7,7 +7,14 @@ from pathlib import Path
 import pytest
 from django.utils import translation
 
-CATALOGUE = Path(__file__).resolve().parents[1] / "platform/locale/zh_Hans/LC_MESSAGES/django.po"
+ROOT = Path(__file__).resolve().parents[1]
+CATALOGUE = ROOT / "platform/locale/zh_Hans/LC_MESSAGES/django.po"
+# Apps that keep their own catalogue (the verticals, the file store) are held to the same.
+CATALOGUES = [
+    CATALOGUE,
+    *sorted(ROOT.glob("platform/*/locale/zh_Hans/LC_MESSAGES/django.po")),
+    *sorted(ROOT.glob("verticals/*/locale/zh_Hans/LC_MESSAGES/django.po")),
+]
 
 
 def _joined(first: str, rest: str) -> str:
@@ -22,9 +29,10 @@ def _unescape(text: str) -> str:
     )
 
 
-def _entries() -> list[dict]:
+def _entries(catalogues=None) -> list[dict]:
     entries = []
-    for block in re.split(r"\n\s*\n", CATALOGUE.read_text(encoding="utf-8")):
+    text = "\n\n".join(c.read_text(encoding="utf-8") for c in catalogues or CATALOGUES)
+    for block in re.split(r"\n\s*\n", text):
         msgid = re.search(r'^msgid "(.*)"\n((?:".*"\n?)*)', block, re.M)
         if not msgid or not _joined(*msgid.groups()):
             continue  # the header

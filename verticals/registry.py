@@ -1,10 +1,23 @@
 """How a vertical plugs into the core. The core never imports a vertical: each vertical
-app registers a ``Vertical`` in its AppConfig.ready(), and the core asks this registry
-which vertical serves a business type. Record models, forms, client-profile tabs,
-printable documents and recall defaults join this declaration as the verticals grow."""
+app registers one ``Vertical`` in its AppConfig.ready(), declaring in one place the
+business types it serves, its capabilities, client-profile tabs, timeline sources,
+navigation entries, dashboard widgets, client-data handlers (export, erasure, merge),
+audit names, the visit-record form shown when one of its appointments is completed,
+import columns, printable documents, recall default, starting menu and demo data.
+
+``register`` hands each piece to the core registry it belongs to, stamped with the
+vertical's key, and the core shows a stamped piece only where ``is_enabled(key)``: the
+business's type picks its vertical, and the owner may turn on more
+(``Tenant.extra_verticals``). Turning one off hides its pages and keeps its data; the
+client-data handlers run whatever is on, so an export, erasure or merge reaches every
+record a client has.
+
+This module imports nothing of the core at import time (the core imports it)."""
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.utils.functional import Promise
@@ -115,16 +128,82 @@ class MenuService:
 
 
 @dataclass(frozen=True)
+class VisitRecord:
+    """The form a practitioner fills in when an appointment of this trade is completed:
+    ``url_name`` takes the visit's id as ``visit_id``."""
+
+    label: str | Promise
+    url_name: str
+    capability: object  # a Capability or the vertical's ExtraCapability
+
+
+@dataclass(frozen=True)
+class Document:
+    """A printable document of the trade (a spectacle prescription, a consent): the
+    profile lists it; ``url_name`` takes ``client_id`` (and the view picks the record)."""
+
+    key: str
+    label: str | Promise
+    url_name: str
+    capability: object
+
+
+@dataclass(frozen=True)
+class ImportColumn:
+    """A column the client import accepts for this trade: ``header`` and its aliases as
+    they appear in spreadsheets, and ``apply(client, value, actor)`` called inside the
+    import's transaction for each row that has a value (raise ValidationError for a bad
+    one; the import reports it next to the row)."""
+
+    key: str
+    header: str | Promise
+    aliases: tuple[str, ...] = ()
+    apply: Callable | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class CapabilityDecl:
+    code: str
+    label: str | Promise
+    roles: tuple[str, ...]  # roles that get it by default (the owner always does)
+    clinical: bool = True
+
+
+@dataclass(frozen=True)
 class Vertical:
     key: str
     label: str | Promise
     business_types: tuple[str, ...]
+    # Labels of the business types, for signup and the Tenant field's choices.
+    business_type_labels: tuple[str | Promise, ...] = ()
     demo_businesses: tuple[DemoBusiness, ...] = field(default=())
     # Treatment items the visit form offers as examples: the business's own trade.
     visit_examples: tuple[str | Promise, ...] = ()
     # The service menu and the rooms, chairs and devices signup starts a business with.
     starting_menu: tuple[MenuService, ...] = ()
     starting_resources: tuple[MenuResource, ...] = ()
+    # Months until a client of this trade is due back when a service names none.
+    recall_months: int | None = None
+    # Everything below is handed to the core registries by register(); each item is
+    # the core's own dataclass (clients.profile.ProfileTab, portal.navigation.NavItem…).
+    capabilities: tuple[CapabilityDecl, ...] = ()
+    tabs: tuple = ()  # clients.profile.ProfileTab
+    timeline: tuple = ()  # clients.profile.TimelineSource
+    nav: tuple = ()  # portal.navigation.NavItem
+    widgets: tuple = ()  # portal.dashboard.DashboardWidget
+    client_data: tuple = ()  # clients.related.ClientData (never gated: data is kept)
+    audit_types: tuple = ()  # audit.display.ObjectType
+    visit_record: VisitRecord | None = None
+    documents: tuple[Document, ...] = ()
+    import_columns: tuple[ImportColumn, ...] = ()
+    # Its pages: a URL module mounted at /<key>/ with the namespace <key>.
+    urls: str = ""
+    # (appointment) -> None, raising ValidationError when the appointment may not be
+    # completed yet (a treatment whose consent is not signed); run by appointment_complete.
+    completion_checks: tuple[Callable, ...] = field(default=(), repr=False)
+    # (tenant, clients, staff_by_email, today) -> None: the trade's records for the demo
+    # business, called by seed_demo inside the tenant's schema after its clients exist.
+    seed_demo_records: Callable | None = field(default=None, repr=False)
 
 
 _verticals: dict[str, Vertical] = {}
@@ -136,6 +215,94 @@ def register(vertical: Vertical) -> None:
         if other.key != vertical.key and overlap:
             raise ValueError(f"{vertical.key} and {other.key} both claim {sorted(overlap)}")
     _verticals[vertical.key] = vertical
+    _connect(vertical)
+
+
+def declare_capability(decl: CapabilityDecl, vertical_key: str):
+    from accounts.roles import register_capability
+
+    return register_capability(
+        decl.code, decl.label, roles=decl.roles, clinical=decl.clinical, vertical=vertical_key
+    )
+
+
+def _connect(vertical: Vertical) -> None:
+    """Hand the vertical's pieces to the core's registries, stamped with its key."""
+    from audit import display
+    from clients import profile, related
+    from portal import dashboard, navigation
+
+    key = vertical.key
+    for decl in vertical.capabilities:
+        declare_capability(decl, key)
+    for tab in vertical.tabs:
+        profile.register_tab(dataclasses.replace(tab, vertical=key))
+    for source in vertical.timeline:
+        profile.register_timeline(dataclasses.replace(source, vertical=key))
+    for item in vertical.nav:
+        navigation.register(dataclasses.replace(item, vertical=key))
+    for widget in vertical.widgets:
+        dashboard.register(dataclasses.replace(widget, vertical=key))
+    for handler in vertical.client_data:
+        related.register(handler)
+    for object_type in vertical.audit_types:
+        display.register(object_type)
+
+
+def get(key: str) -> Vertical | None:
+    return _verticals.get(key)
+
+
+def enabled_keys(tenant=None) -> frozenset[str]:
+    """The verticals a business has on: its type's, plus those its owner turned on. Reads
+    the tenant row already loaded for the request (no query)."""
+    if tenant is None:
+        from django.db import connection
+
+        tenant = getattr(connection, "tenant", None)
+    if tenant is None:
+        return frozenset()
+    keys = set(getattr(tenant, "extra_verticals", None) or ())
+    primary = for_business_type(getattr(tenant, "business_type", "") or "")
+    if primary is not None:
+        keys.add(primary.key)
+    return frozenset(k for k in keys if k in _verticals)
+
+
+def is_enabled(key: str, tenant=None) -> bool:
+    return key in enabled_keys(tenant)
+
+
+def enabled_verticals(tenant=None) -> list[Vertical]:
+    keys = enabled_keys(tenant)
+    return [v for v in _verticals.values() if v.key in keys]
+
+
+def urlpatterns() -> list:
+    """Each vertical's pages under /<key>/ (the tenant URLconf includes these)."""
+    from django.urls import include, path
+
+    return [
+        path(f"{v.key}/", include((v.urls, v.key), namespace=v.key))
+        for v in _verticals.values()
+        if v.urls
+    ]
+
+
+def completion_checks() -> list[Callable]:
+    """Every vertical's checks before an appointment is completed (whatever is on: a
+    check looks at the appointment's own service)."""
+    return [check for v in _verticals.values() for check in v.completion_checks]
+
+
+def business_type_choices() -> list[tuple[str, str | Promise]]:
+    """Every business type some vertical serves, with its label, in registration order:
+    the one list signup and ``Tenant.business_type`` offer."""
+    choices = []
+    for vertical in _verticals.values():
+        labels = vertical.business_type_labels or vertical.business_types
+        choices.extend(zip(vertical.business_types, labels, strict=True))
+    return choices
 
 
 def all_verticals() -> list[Vertical]:

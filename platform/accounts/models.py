@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-from accounts.roles import Capability, Role, capabilities_for
+from accounts.roles import Capability, ExtraCapability, Role, capabilities_for
 from core.crypto import EncryptedTextField
 
 
@@ -81,7 +81,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     def can(self, capability: Capability) -> bool:
         # Through the enum only: a capability spelt as a string escapes renames and
         # typos silently, and "is owner" is ``is_owner``, not a capability.
-        if not isinstance(capability, Capability):
+        if not isinstance(capability, Capability | ExtraCapability):
             raise TypeError(f"can() takes a Capability, not {capability!r}")
         return capability in self.capabilities
 

@@ -93,6 +93,68 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
 }
 
 
+class ExtraCapability(str):
+    """A capability a vertical adds (for example "see the dental chart"). It behaves like a
+    ``Capability`` member wherever one is checked: ``user.can(cap)``, ``user|can:"code"``,
+    the roles page. Declared with ``register_capability``; the roles it names get it by
+    default, and it is given only with those roles, so whoever may give the role (see
+    ``accounts.services.grantable_roles``) may give it. A clinical one counts as clinical
+    there: managers give it only when an owner lets them give clinical roles."""
+
+    label: str | Promise
+    clinical: bool
+    vertical: str
+
+    def __new__(cls, code: str, label, *, clinical: bool = False, vertical: str = ""):
+        obj = super().__new__(cls, code)
+        obj.label = label
+        obj.clinical = clinical
+        obj.vertical = vertical
+        return obj
+
+    @property
+    def value(self) -> str:
+        return str(self)
+
+
+_extra: dict[str, ExtraCapability] = {}
+
+
+def register_capability(
+    code: str,
+    label: str | Promise,
+    *,
+    roles: tuple[str, ...],
+    clinical: bool = False,
+    vertical: str = "",
+) -> ExtraCapability:
+    """Add a capability and give it to ``roles`` (the owner always has it). Registering the
+    same code again returns the first declaration."""
+    if code in Capability.values:
+        raise ValueError(f"{code} is a core capability")
+    if code in _extra:
+        return _extra[code]
+    cap = ExtraCapability(code, label, clinical=clinical, vertical=vertical)
+    _extra[code] = cap
+    for role in {Role.OWNER, *roles}:
+        ROLE_CAPABILITIES[role] = ROLE_CAPABILITIES[role] | {cap}
+    capability_in_use(cap)
+    return cap
+
+
+def extra_capabilities() -> list[ExtraCapability]:
+    return list(_extra.values())
+
+
+def capability_from_code(code) -> Capability | ExtraCapability:
+    """The capability named ``code`` (a core one or a vertical's); ValueError otherwise."""
+    if isinstance(code, Capability | ExtraCapability):
+        return code
+    if code in _extra:
+        return _extra[code]
+    return Capability(code)
+
+
 def capabilities_for(roles: list[str] | tuple[str, ...]) -> frozenset[str]:
     granted: set[str] = set()
     for role in roles:
@@ -107,16 +169,18 @@ def capabilities_for(roles: list[str] | tuple[str, ...]) -> frozenset[str]:
 _in_use: dict[str, list[str | Promise]] = {}
 
 
-def capability_in_use(capability: Capability, *, description: str | Promise = "") -> None:
-    uses = _in_use.setdefault(Capability(capability), [])
+def capability_in_use(capability, *, description: str | Promise = "") -> None:
+    uses = _in_use.setdefault(capability_from_code(capability), [])
     uses.append(description)
 
 
-def capabilities_in_use() -> list[Capability]:
-    return [cap for cap in Capability if cap in _in_use]
+def capabilities_in_use() -> list[Capability | ExtraCapability]:
+    return [cap for cap in Capability if cap in _in_use] + [
+        cap for cap in _extra.values() if cap in _in_use
+    ]
 
 
-def capability_text(capability: Capability) -> str | Promise:
+def capability_text(capability) -> str | Promise:
     """The capability's label once a feature uses it as named; until then, what the
     features using it say they do."""
     uses = _in_use.get(capability, [])

@@ -18,7 +18,13 @@ from django.utils.translation import gettext as _
 
 from accounts.errors import AccountErrorCode
 from accounts.models import Invitation, LoginToken, StaffPolicy, User, UserSession, hash_token
-from accounts.roles import ROLE_CAPABILITIES, Capability, Role, capabilities_for
+from accounts.roles import (
+    ROLE_CAPABILITIES,
+    Capability,
+    Role,
+    capabilities_for,
+    extra_capabilities,
+)
 from core.http import client_ip
 from core.text import list_join
 
@@ -138,7 +144,7 @@ def roles_grantable_by(actor: User) -> frozenset[str]:
         return frozenset()
     allowed = set(actor.capabilities)
     if staff_policy().managers_grant_clinical_roles:
-        allowed |= CLINICAL_CAPABILITIES
+        allowed |= CLINICAL_CAPABILITIES | {c for c in extra_capabilities() if c.clinical}
     return frozenset(
         role for role in Role.values if role != Role.OWNER and ROLE_CAPABILITIES[role] <= allowed
     )

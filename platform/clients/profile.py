@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 
 from django.utils.functional import Promise
 
+from verticals import registry
+
 
 @dataclass(frozen=True)
 class ProfileTab:
@@ -24,6 +26,9 @@ class ProfileTab:
     template: str
     # (request, client) -> extra context for the template; None for none.
     context: Callable | None = None
+    # A vertical's tab (its key): shown only where the business has that vertical on; its
+    # data stays when the vertical is turned off.
+    vertical: str = ""
 
 
 @dataclass(frozen=True)
@@ -49,6 +54,7 @@ class TimelineSource:
     capability: str
     # (client, user, limit) -> iterable of TimelineEntry, newest first, at most ``limit``.
     entries: Callable[..., Iterable[TimelineEntry]] = field(repr=False)
+    vertical: str = ""
 
 
 _tabs: dict[str, ProfileTab] = {}
@@ -63,8 +69,15 @@ def register_timeline(source: TimelineSource) -> None:
     _timeline[source.key] = source
 
 
+def _shown(item) -> bool:
+    return not item.vertical or registry.is_enabled(item.vertical)
+
+
 def tabs_for(user) -> list[ProfileTab]:
-    return sorted((t for t in _tabs.values() if user.can(t.capability)), key=lambda t: t.order)
+    return sorted(
+        (t for t in _tabs.values() if user.can(t.capability) and _shown(t)),
+        key=lambda t: t.order,
+    )
 
 
 def tab_exists(key: str) -> bool:
@@ -73,7 +86,7 @@ def tab_exists(key: str) -> bool:
 
 def tab_for(user, key: str) -> ProfileTab | None:
     tab = _tabs.get(key)
-    return tab if tab is not None and user.can(tab.capability) else None
+    return tab if tab is not None and user.can(tab.capability) and _shown(tab) else None
 
 
 def timeline_for(client, user, *, limit: int = 100) -> list[TimelineEntry]:
@@ -81,7 +94,7 @@ def timeline_for(client, user, *, limit: int = 100) -> list[TimelineEntry]:
     bounded number of queries, so the tab's cost does not grow with the client's file."""
     entries: list[TimelineEntry] = []
     for source in _timeline.values():
-        if user.can(source.capability):
+        if user.can(source.capability) and _shown(source):
             entries.extend(source.entries(client, user, limit))
     entries.sort(key=lambda e: e.sort_key, reverse=True)
     return entries[:limit]

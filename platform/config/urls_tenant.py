@@ -1,5 +1,7 @@
 from django.urls import include, path
 
+from verticals import registry
+
 urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("audit/", include("audit.urls")),
@@ -10,5 +12,8 @@ urlpatterns = [
     path("book/", include("scheduling.booking_urls")),
     path("", include("contactlog.urls")),
     path("clients/", include("privacy.urls")),
+    path("files/", include("filestore.urls")),
+    # Each vertical's pages under /<key>/ (aesthetic, dental, optical).
+    *registry.urlpatterns(),
     path("", include("portal.urls")),
 ]

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from accounts.roles import Capability, capability_in_use
+from verticals import registry
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,8 @@ class DashboardWidget:
     template: str
     # (request) -> context for the template, available there as ``widget``.
     context: Callable = field(repr=False)
+    # A vertical's widget (its key): shown only where the business has that vertical on.
+    vertical: str = ""
 
 
 _widgets: dict[str, DashboardWidget] = {}
@@ -31,6 +34,12 @@ def register(widget: DashboardWidget) -> None:
 
 def widgets_for(request) -> list[tuple[DashboardWidget, dict]]:
     chosen = sorted(
-        (w for w in _widgets.values() if request.user.can(w.capability)), key=lambda w: w.order
+        (
+            w
+            for w in _widgets.values()
+            if request.user.can(w.capability)
+            and (not w.vertical or registry.is_enabled(w.vertical))
+        ),
+        key=lambda w: w.order,
     )
     return [(w, w.context(request)) for w in chosen]

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from accounts.roles import Capability, capability_in_use
+from verticals import registry
 
 
 def role_forbidden(request: HttpRequest) -> HttpResponse:
@@ -29,6 +30,9 @@ class CapabilityRequiredMixin(LoginRequiredMixin):
     Every capability a page is guarded by counts as in use (the Roles page lists those)."""
 
     capability: Capability | None = None
+    # A vertical's page (its key): answers 404 in a business that has that vertical off,
+    # the same as a page that does not exist there.
+    vertical: str = ""
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -45,6 +49,8 @@ class CapabilityRequiredMixin(LoginRequiredMixin):
             return self.handle_no_permission()
         if not self.capability:
             raise AssertionError(f"{type(self).__name__} must name its capability.")
+        if self.vertical and not registry.is_enabled(self.vertical):
+            raise Http404
         if not self.role_allows(request.user):
             return role_forbidden(request)
         return super().dispatch(request, *args, **kwargs)

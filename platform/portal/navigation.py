@@ -11,6 +11,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import Capability, capability_in_use
+from verticals import registry
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,8 @@ class NavItem:
     icon: str
     order: int
     section: str = "main"
+    # A vertical's entry (its key): shown only where the business has that vertical on.
+    vertical: str = ""
 
     @property
     def url(self) -> str:
@@ -40,7 +43,11 @@ def items_for(user) -> list[NavItem]:
     if not getattr(user, "is_authenticated", False):
         return []
     return sorted(
-        (i for i in _items.values() if user.can(i.capability)),
+        (
+            i
+            for i in _items.values()
+            if user.can(i.capability) and (not i.vertical or registry.is_enabled(i.vertical))
+        ),
         key=lambda i: (i.section != "main", i.order),
     )
 

@@ -16,6 +16,7 @@ from verticals.registry import (
 
 VERTICAL = Vertical(
     key="aesthetic",
+    urls="verticals.aesthetic.urls",
     label=_("Beauty and medical aesthetics"),
     business_types=("beauty_salon", "medical_aesthetic"),
     visit_examples=(_("Hydrating injection"), _("IPL photorejuvenation")),

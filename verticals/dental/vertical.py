@@ -16,6 +16,7 @@ from verticals.registry import (
 
 VERTICAL = Vertical(
     key="dental",
+    urls="verticals.dental.urls",
     label=_("Dental"),
     business_types=("dental",),
     visit_examples=(_("Scale and polish"), _("Composite filling")),

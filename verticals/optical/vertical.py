@@ -16,6 +16,7 @@ from verticals.registry import (
 
 VERTICAL = Vertical(
     key="optical",
+    urls="verticals.optical.urls",
     label=_("Optical"),
     business_types=("optical",),
     visit_examples=(_("Eye test"), _("Contact lens fitting")),

@@ -58,6 +58,7 @@ TENANT_APPS = [
     "audit",
     "imports",
     "privacy",
+    "filestore",
     "verticals",
     "verticals.aesthetic.apps.AestheticConfig",
     "verticals.dental.apps.DentalConfig",
@@ -120,7 +121,18 @@ CONTENT_SECURITY_POLICY_ADMIN = CONTENT_SECURITY_POLICY.replace(
     "style-src 'self'", "style-src 'self' 'unsafe-inline'"
 )
 # Besides every response to a signed-in user: pages under these are never cached.
-NO_STORE_PATH_PREFIXES = ["/clients/", "/visits/", "/audit/", "/console/", "/admin/"]
+NO_STORE_PATH_PREFIXES = [
+    "/clients/",
+    "/visits/",
+    "/audit/",
+    "/console/",
+    "/admin/",
+    "/files/",
+    # The verticals' clinical pages (registry.urlpatterns mounts each at /<key>/).
+    "/aesthetic/",
+    "/dental/",
+    "/optical/",
+]
 
 TEMPLATES = [
     {

@@ -1,6 +1,6 @@
 from django import template
 
-from accounts.roles import Capability
+from accounts.roles import Capability, capability_from_code
 
 register = template.Library()
 
@@ -11,4 +11,6 @@ def can(user, capability: Capability) -> bool:
     CapabilityRequiredMixin; ``Capability`` is in every portal page's context. A name that
     is no capability (a typo, or a page rendered without the context) fails loudly rather
     than hiding or showing a control by accident."""
-    return bool(getattr(user, "is_authenticated", False) and user.can(Capability(capability)))
+    return bool(
+        getattr(user, "is_authenticated", False) and user.can(capability_from_code(capability))
+    )
