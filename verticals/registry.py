@@ -196,6 +196,10 @@ class Vertical:
     visit_record: VisitRecord | None = None
     documents: tuple[Document, ...] = ()
     import_columns: tuple[ImportColumn, ...] = ()
+    # (clients) -> {client_id: [allergy text, …]}: allergies this trade records beyond the
+    # core health record (products, ingredients), shown by {% allergy_alert %} on booking
+    # and on the visit; one or two queries for any number of clients.
+    allergies: Callable | None = field(default=None, repr=False)
     # Its pages: a URL module mounted at /<key>/ with the namespace <key>.
     urls: str = ""
     # (appointment) -> None, raising ValidationError when the appointment may not be

@@ -19,6 +19,7 @@ VERTICAL = Vertical(
     urls="verticals.aesthetic.urls",
     label=_("Beauty and medical aesthetics"),
     business_types=("beauty_salon", "medical_aesthetic"),
+    business_type_labels=(_("Beauty salon"), _("Medical aesthetic clinic")),
     visit_examples=(_("Hydrating injection"), _("IPL photorejuvenation")),
     starting_resources=(
         MenuResource("治疗室 1", "room"),

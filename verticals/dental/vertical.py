@@ -19,6 +19,7 @@ VERTICAL = Vertical(
     urls="verticals.dental.urls",
     label=_("Dental"),
     business_types=("dental",),
+    business_type_labels=(_("Dental practice"),),
     visit_examples=(_("Scale and polish"), _("Composite filling")),
     starting_resources=(
         MenuResource("Chair 1", "chair"),

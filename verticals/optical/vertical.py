@@ -19,6 +19,7 @@ VERTICAL = Vertical(
     urls="verticals.optical.urls",
     label=_("Optical"),
     business_types=("optical",),
+    business_type_labels=(_("Optical shop"),),
     visit_examples=(_("Eye test"), _("Contact lens fitting")),
     starting_resources=(MenuResource("Exam room", "room"),),
     starting_menu=(
