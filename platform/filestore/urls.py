@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from filestore import views
 
 app_name = "filestore"
-urlpatterns: list = []
+urlpatterns = [
+    path("<uuid:pk>/", views.FileView.as_view(), name="open"),
+    path("<uuid:pk>/thumb/", views.FileView.as_view(thumb=True), name="thumb"),
+]

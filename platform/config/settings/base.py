@@ -284,6 +284,9 @@ if env_str("AWS_STORAGE_BUCKET_NAME", ""):
             "file_overwrite": False,
         },
     }
+# Clinical files (filestore): the largest upload taken, and how long a signed S3 link lives.
+FILESTORE_MAX_BYTES = env_int("FILESTORE_MAX_BYTES", 15 * 1024 * 1024, minimum=1)
+FILESTORE_URL_SECONDS = env_int("FILESTORE_URL_SECONDS", 60, minimum=1)
 
 # --- mail -------------------------------------------------------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
