@@ -21,7 +21,10 @@ MAX_MM = 15
 
 def _client():
     return models.ForeignKey(
-        "clients.Client", on_delete=models.PROTECT, related_name="+", verbose_name=_("client")
+        "clients.Client",
+        on_delete=models.PROTECT,
+        related_name="dental_%(class)s_set",
+        verbose_name=_("client"),
     )
 
 
@@ -65,6 +68,9 @@ class OralHealthRecord(models.Model):
         ordering = ["-examined_on", "-id"]
         indexes = [models.Index(fields=["client", "-examined_on"], name="dental_oral_client")]
 
+    def __str__(self) -> str:
+        return f"oral health record {self.examined_on} of client {self.client_id}"
+
 
 class XRayType(models.TextChoices):
     PERIAPICAL = "periapical", _("Periapical")
@@ -96,6 +102,9 @@ class XRay(models.Model):
         verbose_name_plural = _("X-rays")
         ordering = ["-taken_on", "-id"]
         indexes = [models.Index(fields=["client", "-taken_on"], name="dental_xray_client")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} X-ray {self.taken_on} of client {self.client_id}"
 
 
 class Condition(models.TextChoices):
@@ -169,6 +178,9 @@ class ToothEntry(models.Model):
         ordering = ["-recorded_at", "-id"]
         indexes = [models.Index(fields=["client", "tooth", "recorded_at"], name="dental_tooth")]
 
+    def __str__(self) -> str:
+        return f"tooth {self.tooth} {self.condition} ({self.status})"
+
 
 class PerioExam(models.Model):
     client = _client()
@@ -183,6 +195,9 @@ class PerioExam(models.Model):
         verbose_name_plural = _("periodontal exams")
         ordering = ["-examined_on", "-id"]
         indexes = [models.Index(fields=["client", "-examined_on"], name="dental_perio_client")]
+
+    def __str__(self) -> str:
+        return f"perio exam {self.examined_on} of client {self.client_id}"
 
 
 def _mm(label):
@@ -215,6 +230,9 @@ class PerioSite(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.tooth} {self.site}: {self.depth}"
+
 
 class PerioTooth(models.Model):
     """Per-tooth findings of a periodontal exam (mobility grade 0–3, furcation 0–3)."""
@@ -233,6 +251,9 @@ class PerioTooth(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["exam", "tooth"], name="dental_perio_tooth"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.tooth}: mobility {self.mobility}"
 
 
 class CleaningTool(models.TextChoices):
@@ -273,6 +294,12 @@ class CleaningRecord(models.Model):
         ordering = ["-performed_on", "-id"]
         indexes = [models.Index(fields=["client", "-performed_on"], name="dental_clean_client")]
 
+    def __str__(self) -> str:
+        return f"cleaning {self.performed_on} of client {self.client_id}"
+
+    def tool_labels(self) -> list[str]:
+        return [str(CleaningTool(t).label) for t in self.tools if t in CleaningTool.values]
+
 
 class TreatmentPlan(models.Model):
     client = _client()
@@ -286,6 +313,9 @@ class TreatmentPlan(models.Model):
         verbose_name = _("treatment plan")
         verbose_name_plural = _("treatment plans")
         ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
 
 
 class ItemStatus(models.TextChoices):
@@ -310,6 +340,9 @@ class PlanItem(models.Model):
         _("estimated cost"), max_digits=12, decimal_places=2, default=0
     )
     note = EncryptedTextField(_("note"), blank=True)
+    # Set by finance when the item has been put on a bill (``services.plan_item_billed``).
+    billed_at = models.DateTimeField(_("billed at"), null=True, blank=True)
+    bill_reference = models.CharField(_("bill"), max_length=60, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
@@ -325,3 +358,6 @@ class PlanItem(models.Model):
                 condition=models.Q(estimated_cost__gte=0), name="dental_plan_cost_positive"
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.procedure} ({self.tooth or '-'})"

@@ -91,8 +91,7 @@ def chart_rows(child: bool) -> list[list[int]]:
 
 
 def tooth_choices(child: bool | None = None) -> list[tuple[int, str]]:
+    numbers = CHILD_TEETH if child else ADULT_TEETH
     if child is None:
         numbers = ADULT_TEETH + CHILD_TEETH
-    else:
-        numbers = CHILD_TEETH if child else ADULT_TEETH
     return [(n, str(n)) for n in numbers]

@@ -1,5 +1,15 @@
+"""The dental vertical, declared in one place (registered by DentalConfig.ready()).
+
+Its records (verticals.dental.models) need no capability of their own: reading them is
+``clients.health``, writing them ``treatment.record``, as for every clinical record."""
+
 from django.utils.translation import gettext_lazy as _
 
+from accounts.roles import Capability
+from audit.display import ObjectType
+from clients.profile import ProfileTab, TimelineSource
+from clients.related import ClientData
+from verticals.dental import models as m
 from verticals.registry import (
     DemoBusiness,
     DemoClient,
@@ -9,10 +19,57 @@ from verticals.registry import (
     DemoStaff,
     DemoTag,
     DemoVisit,
+    Document,
     MenuResource,
     MenuService,
     Vertical,
+    VisitRecord,
 )
+
+
+# The client-file functions are imported when called, so that declaring the vertical
+# loads no view code.
+def _chart_tab(request, client):
+    from verticals.dental.client_file import chart_tab_context
+
+    return chart_tab_context(request, client)
+
+
+def _perio_tab(request, client):
+    from verticals.dental.client_file import perio_tab_context
+
+    return perio_tab_context(request, client)
+
+
+def _plan_tab(request, client):
+    from verticals.dental.client_file import plan_tab_context
+
+    return plan_tab_context(request, client)
+
+
+def _timeline(client, user, limit):
+    from verticals.dental.client_file import timeline_entries
+
+    return timeline_entries(client, user, limit)
+
+
+def _export(client, *, user):
+    from verticals.dental.client_file import dental_export
+
+    return dental_export(client, user=user)
+
+
+def _erase(client):
+    from verticals.dental.client_file import dental_erase
+
+    dental_erase(client)
+
+
+def _seed(tenant, clients, staff_by_email, today):
+    from verticals.dental.demo import seed_demo_records
+
+    seed_demo_records(tenant, clients, staff_by_email, today)
+
 
 VERTICAL = Vertical(
     key="dental",
@@ -20,6 +77,56 @@ VERTICAL = Vertical(
     label=_("Dental"),
     business_types=("dental",),
     business_type_labels=(_("Dental practice"),),
+    recall_months=6,
+    tabs=(
+        ProfileTab(
+            "dental_chart",
+            _("Dental chart"),
+            50,
+            Capability.VIEW_HEALTH,
+            "dental/tabs/chart.html",
+            _chart_tab,
+        ),
+        ProfileTab(
+            "dental_perio",
+            _("Perio"),
+            51,
+            Capability.VIEW_HEALTH,
+            "dental/tabs/perio.html",
+            _perio_tab,
+        ),
+        ProfileTab(
+            "dental_plan",
+            _("Treatment plan"),
+            52,
+            Capability.VIEW_HEALTH,
+            "dental/tabs/plan.html",
+            _plan_tab,
+        ),
+    ),
+    timeline=(TimelineSource("dental", Capability.VIEW_HEALTH, _timeline),),
+    client_data=(ClientData("dental", _("Dental records"), _export, _erase),),
+    audit_types=(
+        ObjectType("dental_oral", _("oral health record"), m.OralHealthRecord),
+        ObjectType("dental_xray", _("X-ray"), m.XRay),
+        ObjectType("dental_tooth", _("tooth chart entry"), m.ToothEntry),
+        ObjectType("dental_perio", _("periodontal exam"), m.PerioExam),
+        ObjectType("dental_cleaning", _("cleaning record"), m.CleaningRecord),
+        ObjectType("dental_plan", _("treatment plan"), m.TreatmentPlan),
+        ObjectType("dental_plan_item", _("treatment plan item"), m.PlanItem),
+    ),
+    visit_record=VisitRecord(
+        _("Dental record"), "dental:visit_record", Capability.RECORD_TREATMENT
+    ),
+    documents=(
+        Document(
+            "treatment_plan", _("Treatment plan"), "dental:plan_print", Capability.VIEW_HEALTH
+        ),
+        Document(
+            "perio_chart", _("Periodontal chart"), "dental:perio_print", Capability.VIEW_HEALTH
+        ),
+    ),
+    seed_demo_records=_seed,
     visit_examples=(_("Scale and polish"), _("Composite filling")),
     starting_resources=(
         MenuResource("Chair 1", "chair"),

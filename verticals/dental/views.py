@@ -1,0 +1,562 @@
+"""Dental pages, mounted at /dental/ (404 where the dental vertical is off).
+
+Reading any of them needs ``clients.health`` (the chart is clinical data); writing needs
+``treatment.record``. Front desk has neither: 403. Objects are looked up in the tenant's
+schema and through their client, so another client's or business's id answers 404. The
+views only shape requests: every rule is in ``services``."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views import View
+
+from accounts.roles import Capability
+from audit import services as audit
+from audit.models import Action
+from clients.selectors import client_for_page
+from core.forms import add_service_errors
+from portal.mixins import CapabilityRequiredMixin
+from verticals.dental import selectors, services, teeth
+from verticals.dental.forms import (
+    CleaningForm,
+    OralRecordForm,
+    PlanForm,
+    PlanItemForm,
+    ToothEntryForm,
+    XRayForm,
+)
+from verticals.dental.models import (
+    CleaningRecord,
+    OralHealthRecord,
+    PerioExam,
+    PlanItem,
+    TreatmentPlan,
+    XRay,
+)
+
+
+class _Read(CapabilityRequiredMixin, View):
+    capability = Capability.VIEW_HEALTH
+    vertical = "dental"
+
+
+class _Write(CapabilityRequiredMixin, View):
+    capability = Capability.RECORD_TREATMENT
+    vertical = "dental"
+
+    def role_allows(self, user) -> bool:
+        return user.can(Capability.RECORD_TREATMENT) and user.can(Capability.VIEW_HEALTH)
+
+
+def _viewed(request, client) -> None:
+    audit.record_view(action=Action.VIEW_HEALTH, actor=request.user, client_id=client.pk)
+
+
+def _tab(client_id: int, tab: str) -> str:
+    return reverse("clients:detail_tab", kwargs={"pk": client_id, "tab": tab})
+
+
+def _next(request, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
+        return target
+    return fallback
+
+
+def _visit_of(request, client):
+    """The visit a record is written for (?visit= / POST visit), of this client, or None."""
+    from visits.models import Visit
+
+    raw = request.POST.get("visit") or request.GET.get("visit")
+    if not raw:
+        return None
+    try:
+        return Visit.objects.get(pk=int(raw), client=client)
+    except (ValueError, Visit.DoesNotExist):
+        raise Http404 from None
+
+
+def _currency() -> str:
+    return getattr(connection.tenant, "currency", "")
+
+
+# ---------- tooth chart ----------
+
+
+def _chart_flag(request) -> bool:
+    return request.GET.get("set") == "child"
+
+
+class ChartView(_Read):
+    """The chart of one client with the form beside it (GET), and a new entry (POST)."""
+
+    def get(self, request, client_id: int):
+        client = client_for_page(request.user, client_id)
+        _viewed(request, client)
+        context = selectors.chart_context(request, client, child=_chart_flag(request))
+        context.update({"client": client, "form": ToothEntryForm(initial=_tooth_initial(request))})
+        return render(request, "dental/chart_page.html", context)
+
+
+def _tooth_initial(request) -> dict:
+    tooth = request.GET.get("tooth")
+    return {"tooth": tooth} if tooth and teeth.is_tooth(tooth) else {}
+
+
+class ToothEntryCreateView(_Write):
+    def post(self, request, client_id: int):
+        client = client_for_page(request.user, client_id)
+        visit = _visit_of(request, client)
+        form = ToothEntryForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                entry = services.tooth_entry_add(
+                    client=client,
+                    actor=request.user,
+                    tooth=data["tooth"],
+                    surfaces=data["surfaces"],
+                    condition=data["condition"],
+                    status=data["status"],
+                    note=data["note"],
+                    visit=visit,
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(
+                    request,
+                    _("Tooth %(tooth)s: %(condition)s recorded.")
+                    % {"tooth": entry.tooth, "condition": entry.get_condition_display()},
+                )
+                fallback = reverse("dental:chart", args=[client.pk])
+                return redirect(_next(request, fallback))
+        child = request.POST.get("set") == "child"
+        context = selectors.chart_context(request, client, child=child)
+        context.update({"client": client, "form": form, "visit": visit})
+        return render(request, "dental/chart_page.html", context, status=400)
+
+
+# ---------- oral-health records ----------
+
+
+class OralRecordView(_Write):
+    template = "dental/oral_form.html"
+
+    def _get(self, client, pk):
+        if pk is None:
+            return None
+        return get_object_or_404(OralHealthRecord, pk=pk, client=client)
+
+    def get(self, request, client_id: int, pk: int | None = None):
+        client = client_for_page(request.user, client_id)
+        record = self._get(client, pk)
+        if record:
+            initial = {f: getattr(record, f) for f in ("examined_on", *services.ORAL_TEXT)}
+        else:
+            initial = {"examined_on": timezone.localdate()}
+            latest = OralHealthRecord.objects.filter(client=client).first()
+            if latest:
+                initial["medical_history"] = latest.medical_history
+        form = OralRecordForm(initial=initial)
+        return render(request, self.template, {"form": form, "client": client, "record": record})
+
+    def post(self, request, client_id: int, pk: int | None = None):
+        client = client_for_page(request.user, client_id)
+        record = self._get(client, pk)
+        form = OralRecordForm(request.POST)
+        if form.is_valid():
+            try:
+                services.oral_record_save(
+                    client=client,
+                    actor=request.user,
+                    values=form.cleaned_data,
+                    record=record,
+                    visit=_visit_of(request, client),
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _("Oral health record saved."))
+                return redirect(_next(request, _tab(client.pk, "dental_chart")))
+        context = {"form": form, "client": client, "record": record}
+        return render(request, self.template, context, status=400)
+
+
+# ---------- X-rays ----------
+
+
+class XRayCreateView(_Write):
+    template = "dental/xray_form.html"
+
+    def get(self, request, client_id: int):
+        client = client_for_page(request.user, client_id)
+        form = XRayForm(initial={"taken_on": timezone.localdate()})
+        return render(request, self.template, {"form": form, "client": client})
+
+    def post(self, request, client_id: int):
+        client = client_for_page(request.user, client_id)
+        form = XRayForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                services.xray_add(
+                    client=client,
+                    actor=request.user,
+                    upload=form.cleaned_data["file"],
+                    values=form.cleaned_data,
+                    visit=_visit_of(request, client),
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _("X-ray added."))
+                return redirect(_next(request, _tab(client.pk, "dental_chart")))
+        return render(request, self.template, {"form": form, "client": client}, status=400)
+
+
+class XRayDeleteView(_Write):
+    def post(self, request, pk: int):
+        xray = get_object_or_404(XRay.objects.select_related("image", "client"), pk=pk)
+        services.xray_delete(xray=xray, actor=request.user)
+        messages.success(request, _("X-ray deleted."))
+        return redirect(_tab(xray.client_id, "dental_chart"))
+
+
+# ---------- periodontal chart ----------
+
+
+def _perio_post(post) -> tuple[dict, dict]:
+    sites, findings = {}, {}
+    for tooth in teeth.ADULT_TEETH:
+        for site in teeth.PERIO_SITES:
+            sites[(tooth, site)] = {
+                "depth": post.get(services.site_field("depth", tooth, site), ""),
+                "recession": post.get(services.site_field("recession", tooth, site), ""),
+                "bleeding": post.get(services.site_field("bleeding", tooth, site)) == "on",
+            }
+        findings[tooth] = {
+            "mobility": post.get(services.site_field("mobility", tooth), ""),
+            "furcation": post.get(services.site_field("furcation", tooth), ""),
+        }
+    return sites, findings
+
+
+class PerioCreateView(_Write):
+    template = "dental/perio_form.html"
+
+    def _render(self, request, client, values, errors, examined_on, note, status=200, top=()):
+        context = {
+            "client": client,
+            "grid": selectors.perio_grid(values, errors),
+            "examined_on": examined_on,
+            "note": note,
+            "errors": errors,
+            "top_errors": top,
+            "visit": _visit_of(request, client),
+        }
+        return render(request, self.template, context, status=status)
+
+    def get(self, request, client_id: int):
+        client = client_for_page(request.user, client_id)
+        return self._render(request, client, {}, {}, timezone.localdate().isoformat(), "")
+
+    def post(self, request, client_id: int):
+        import datetime as dt
+
+        client = client_for_page(request.user, client_id)
+        sites, findings = _perio_post(request.POST)
+        raw_date = request.POST.get("examined_on", "")
+        note = request.POST.get("note", "")
+        try:
+            examined_on = dt.date.fromisoformat(raw_date)
+        except ValueError:
+            examined_on = None
+        try:
+            exam = services.perio_exam_create(
+                client=client,
+                actor=request.user,
+                examined_on=examined_on,
+                sites=sites,
+                teeth_findings=findings,
+                note=note,
+                visit=_visit_of(request, client),
+            )
+        except ValidationError as exc:
+            errors = exc.message_dict if hasattr(exc, "error_dict") else {}
+            top = exc.messages if not hasattr(exc, "error_dict") else []
+            return self._render(
+                request, client, request.POST, errors, raw_date, note, status=400, top=top
+            )
+        messages.success(request, _("Periodontal exam saved."))
+        return redirect(_next(request, reverse("dental:perio", args=[exam.pk])))
+
+
+class PerioDetailView(_Read):
+    template = "dental/perio_detail.html"
+
+    def get(self, request, pk: int):
+        exam = get_object_or_404(PerioExam.objects.select_related("client", "recorded_by"), pk=pk)
+        _viewed(request, exam.client)
+        context = {"exam": exam, "client": exam.client, "grid": selectors.exam_grid(exam)}
+        return render(request, self.template, context)
+
+
+class PerioCompareView(_Read):
+    def get(self, request, client_id: int):
+        client = client_for_page(request.user, client_id)
+        exams = list(PerioExam.objects.filter(client=client).order_by("-examined_on", "-id"))
+        by_pk = {str(e.pk): e for e in exams}
+        first = by_pk.get(request.GET.get("a", "")) or (exams[1] if len(exams) > 1 else None)
+        second = by_pk.get(request.GET.get("b", "")) or (exams[0] if exams else None)
+        if (request.GET.get("a") and request.GET["a"] not in by_pk) or (
+            request.GET.get("b") and request.GET["b"] not in by_pk
+        ):
+            raise Http404
+        _viewed(request, client)
+        context = {"client": client, "exams": exams, "a": first, "b": second}
+        if first and second:
+            context["compare"] = selectors.perio_compare(first, second)
+        return render(request, "dental/perio_compare.html", context)
+
+
+class PerioPrintView(_Read):
+    """The perio chart as a print page (document "perio_chart"): ?record=<exam pk>, else
+    the latest exam."""
+
+    def get(self, request, client_id: int):
+        client = client_for_page(request.user, client_id)
+        exams = PerioExam.objects.filter(client=client).select_related("recorded_by")
+        if request.GET.get("record"):
+            exam = get_object_or_404(exams, pk=request.GET["record"])
+        else:
+            exam = exams.order_by("-examined_on", "-id").first()
+            if exam is None:
+                raise Http404
+        _viewed(request, client)
+        context = {"exam": exam, "client": client, "grid": selectors.exam_grid(exam)}
+        return render(request, "dental/perio_print.html", context)
+
+
+# ---------- cleaning records ----------
+
+
+class CleaningView(_Write):
+    template = "dental/cleaning_form.html"
+
+    def _get(self, client, pk):
+        return get_object_or_404(CleaningRecord, pk=pk, client=client) if pk else None
+
+    def get(self, request, client_id: int, pk: int | None = None):
+        client = client_for_page(request.user, client_id)
+        record = self._get(client, pk)
+        if record:
+            initial = {f: getattr(record, f) for f in services.CLEANING_FIELDS}
+        else:
+            initial = {"performed_on": timezone.localdate(), "tools": ["ultrasonic"]}
+        context = {"form": CleaningForm(initial=initial), "client": client, "record": record}
+        return render(request, self.template, context)
+
+    def post(self, request, client_id: int, pk: int | None = None):
+        client = client_for_page(request.user, client_id)
+        record = self._get(client, pk)
+        form = CleaningForm(request.POST)
+        if form.is_valid():
+            try:
+                services.cleaning_save(
+                    client=client,
+                    actor=request.user,
+                    values=form.cleaned_data,
+                    record=record,
+                    visit=_visit_of(request, client),
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _("Cleaning record saved."))
+                return redirect(_next(request, _tab(client.pk, "dental_chart")))
+        context = {"form": form, "client": client, "record": record}
+        return render(request, self.template, context, status=400)
+
+
+# ---------- treatment plans ----------
+
+
+class PlanCreateView(_Write):
+    def get(self, request, client_id: int):
+        client = client_for_page(request.user, client_id)
+        form = PlanForm(initial={"title": _("Treatment plan")})
+        return render(request, "dental/plan_form.html", {"form": form, "client": client})
+
+    def post(self, request, client_id: int):
+        client = client_for_page(request.user, client_id)
+        form = PlanForm(request.POST)
+        if form.is_valid():
+            try:
+                plan = services.plan_create(client=client, actor=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                return redirect("dental:plan", pk=plan.pk)
+        context = {"form": form, "client": client}
+        return render(request, "dental/plan_form.html", context, status=400)
+
+
+class PlanView(_Read):
+    """A plan with its items and totals, and the form to add an item (POST, writers)."""
+
+    def _render(self, request, plan, form, status=200):
+        items = list(plan.items.all())
+        context = {
+            "plan": plan,
+            "client": plan.client,
+            "items": items,
+            "totals": services.plan_totals(items),
+            "form": form,
+            "currency": _currency(),
+            "can_write": request.user.can(Capability.RECORD_TREATMENT),
+        }
+        return render(request, "dental/plan.html", context, status=status)
+
+    def _plan(self, pk):
+        return get_object_or_404(TreatmentPlan.objects.select_related("client"), pk=pk)
+
+    def get(self, request, pk: int):
+        plan = self._plan(pk)
+        _viewed(request, plan.client)
+        return self._render(request, plan, PlanItemForm(initial=_tooth_initial(request)))
+
+    def post(self, request, pk: int):
+        if not request.user.can(Capability.RECORD_TREATMENT):
+            from portal.mixins import role_forbidden
+
+            return role_forbidden(request)
+        plan = self._plan(pk)
+        form = PlanItemForm(request.POST)
+        if form.is_valid():
+            try:
+                services.plan_item_add(plan=plan, actor=request.user, values=form.cleaned_data)
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _("Item added to the plan."))
+                return redirect("dental:plan", pk=plan.pk)
+        return self._render(request, plan, form, status=400)
+
+
+class PlanItemEditView(_Write):
+    def _item(self, pk):
+        return get_object_or_404(PlanItem.objects.select_related("plan__client"), pk=pk)
+
+    def _render(self, request, item, form, status=200):
+        context = {"item": item, "plan": item.plan, "client": item.plan.client, "form": form}
+        return render(request, "dental/plan_item_form.html", context, status=status)
+
+    def get(self, request, pk: int):
+        item = self._item(pk)
+        initial = {f: getattr(item, f) for f in services.ITEM_FIELDS}
+        return self._render(request, item, PlanItemForm(initial=initial))
+
+    def post(self, request, pk: int):
+        item = self._item(pk)
+        if request.POST.get("delete"):
+            try:
+                services.plan_item_delete(item=item, actor=request.user)
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+            else:
+                messages.success(request, _("Item removed from the plan."))
+            return redirect("dental:plan", pk=item.plan_id)
+        form = PlanItemForm(request.POST)
+        if form.is_valid():
+            try:
+                services.plan_item_update(item=item, actor=request.user, values=form.cleaned_data)
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _("Plan item saved."))
+                return redirect("dental:plan", pk=item.plan_id)
+        return self._render(request, item, form, status=400)
+
+
+def _plan_for_document(request, client):
+    plans = TreatmentPlan.objects.filter(client=client)
+    if request.GET.get("record"):
+        return get_object_or_404(plans, pk=request.GET["record"])
+    plan = plans.order_by("-created_at", "-id").first()
+    if plan is None:
+        raise Http404
+    return plan
+
+
+class PlanPrintView(_Read):
+    """The printable treatment plan (document "treatment_plan"): ?record=<plan pk>."""
+
+    def get(self, request, client_id: int):
+        client = client_for_page(request.user, client_id)
+        plan = _plan_for_document(request, client)
+        _viewed(request, client)
+        items = list(plan.items.all())
+        context = {
+            "plan": plan,
+            "client": client,
+            "items": items,
+            "totals": services.plan_totals(items),
+            "currency": _currency(),
+            "printed_on": timezone.localdate(),
+        }
+        return render(request, "dental/plan_print.html", context)
+
+
+class PlanPdfView(_Read):
+    def get(self, request, client_id: int):
+        from verticals.dental.pdf import treatment_plan_pdf
+
+        client = client_for_page(request.user, client_id)
+        plan = _plan_for_document(request, client)
+        _viewed(request, client)
+        data = treatment_plan_pdf(plan, currency=_currency())
+        response = HttpResponse(data, content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="treatment-plan-{plan.pk}.pdf"'
+        return response
+
+
+# ---------- the visit record ----------
+
+
+class VisitRecordView(_Write):
+    """Where a practitioner lands after completing a dental appointment: the chart and the
+    cleaning record of that visit (entries and records written here link to it)."""
+
+    def get(self, request, visit_id: int):
+        from visits.models import Visit
+
+        visit = get_object_or_404(Visit.objects.select_related("client"), pk=visit_id)
+        client = client_for_page(request.user, visit.client_id)
+        _viewed(request, client)
+        context = selectors.chart_context(request, client, child=_chart_flag(request))
+        cleaning = CleaningRecord.objects.filter(client=client, visit=visit).first()
+        if cleaning:
+            initial = {f: getattr(cleaning, f) for f in services.CLEANING_FIELDS}
+        else:
+            initial = {"performed_on": visit.visited_on, "tools": ["ultrasonic"]}
+        visit_entries = [e for e in context["history"] if e.visit_id == visit.pk]
+        context.update(
+            {
+                "client": client,
+                "visit": visit,
+                "form": ToothEntryForm(initial=_tooth_initial(request)),
+                "cleaning": cleaning,
+                "cleaning_form": CleaningForm(initial=initial),
+                "visit_entries": visit_entries,
+                "perio_exams": PerioExam.objects.filter(client=client, visit=visit),
+            }
+        )
+        return render(request, "dental/visit_record.html", context)
