@@ -15,6 +15,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+# The longest side of a thumbnail, in pixels.
+THUMB_PX = 400
+
 
 class Kind(models.TextChoices):
     IMAGE = "image", _("Image")
@@ -31,7 +34,7 @@ class StoredFile(models.Model):
     )
     # What the file is for ("aesthetic.photo", "dental.xray", "aesthetic.consent").
     purpose = models.CharField(_("file purpose"), max_length=60)
-    # The code of the capability a user needs to open the file ("clients.health").
+    # The code of the capability a user needs to open the file (Capability.VIEW_HEALTH's).
     capability = models.CharField(_("needed permission"), max_length=60)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     content_type = models.CharField(_("content type"), max_length=100)
@@ -74,6 +77,22 @@ class StoredFile(models.Model):
     @property
     def thumb_url(self) -> str:
         return reverse("filestore:thumb", args=[self.pk])
+
+    def _thumb_size(self) -> tuple[int, int] | None:
+        if not (self.width and self.height):
+            return None
+        scale = min(1.0, THUMB_PX / max(self.width, self.height))
+        return max(1, round(self.width * scale)), max(1, round(self.height * scale))
+
+    @property
+    def thumb_width(self) -> int | None:
+        size = self._thumb_size()
+        return size[0] if size else None
+
+    @property
+    def thumb_height(self) -> int | None:
+        size = self._thumb_size()
+        return size[1] if size else None
 
     @property
     def is_image(self) -> bool:

@@ -34,10 +34,9 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from audit.services import record, record_change
 from core.storage import tenant_file_path
-from filestore.models import Kind, StoredFile
+from filestore.models import THUMB_PX, Kind, StoredFile
 
 OBJECT_TYPE = "stored_file"
-THUMB_PX = 400
 # Larger images are refused before their pixels are decoded (a small file can unpack to
 # gigabytes): 50 megapixels is more than any clinic camera or X-ray sensor makes.
 MAX_PIXELS = 50_000_000

@@ -28,7 +28,7 @@ def _is_s3(storage) -> bool:
         from storages.backends.s3 import S3Storage
     except ImportError:  # pragma: no cover - django-storages is a dependency
         return False
-    return isinstance(getattr(storage, "_wrapped", storage), S3Storage)
+    return isinstance(storage, S3Storage)  # a LazyObject answers for what it wraps
 
 
 def record_file_view(*, actor, stored: StoredFile) -> bool:
