@@ -265,22 +265,27 @@ def record(
     return entry
 
 
-def record_view(*, action: str, actor, client_id: int, object_type: str = "client") -> bool:
+def record_view(
+    *, action: str, actor, client_id: int, object_type: str = "client", object_id=None
+) -> bool:
     """Record that ``actor`` looked at a client's health data or full ID, unless the same
     user's same look at the same client is already recorded within
     AUDIT_VIEW_WINDOW_SECONDS (reloading a profile and clicking through its tabs is one
-    look). True when recorded."""
+    look). With ``object_id`` the look is at that one object (a stored file): each object
+    looked at gets its own entry. True when recorded."""
     since = timezone.now() - timedelta(seconds=settings.AUDIT_VIEW_WINDOW_SECONDS)
     seen = AuditEntry.objects.filter(
         client_id=client_id, actor_id=getattr(actor, "pk", None), action=action, at__gte=since
-    ).exists()
-    if seen:
+    )
+    if object_id is not None:
+        seen = seen.filter(object_type=object_type, object_id=str(object_id))
+    if seen.exists():
         return False
     record(
         action=action,
         actor=actor,
         object_type=object_type,
-        object_id=client_id,
+        object_id=client_id if object_id is None else object_id,
         client_id=client_id,
     )
     return True

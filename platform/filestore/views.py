@@ -5,19 +5,16 @@ FILESTORE_URL_SECONDS (the bucket itself stays private)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpResponseRedirect
-from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views import View
 
 from accounts.roles import capability_from_code
-from audit.models import Action, AuditEntry
-from audit.services import record
+from audit.models import Action
+from audit.services import record_view
 from filestore.models import StoredFile
 from filestore.services import OBJECT_TYPE
 from portal.mixins import role_forbidden
@@ -29,31 +26,6 @@ def _is_s3(storage) -> bool:
     except ImportError:  # pragma: no cover - django-storages is a dependency
         return False
     return isinstance(storage, S3Storage)  # a LazyObject answers for what it wraps
-
-
-def record_file_view(*, actor, stored: StoredFile) -> bool:
-    """Record that ``actor`` looked at ``stored``, unless that same look at that same file
-    is already recorded within AUDIT_VIEW_WINDOW_SECONDS (a page of thumbnails reloaded is
-    one look per file). Every file looked at has its own entry."""
-    since = timezone.now() - timedelta(seconds=settings.AUDIT_VIEW_WINDOW_SECONDS)
-    seen = AuditEntry.objects.filter(
-        client_id=stored.client_id,
-        actor_id=actor.pk,
-        action=Action.VIEW_HEALTH,
-        at__gte=since,
-        object_type=OBJECT_TYPE,
-        object_id=str(stored.pk),
-    ).exists()
-    if seen:
-        return False
-    record(
-        action=Action.VIEW_HEALTH,
-        actor=actor,
-        object_type=OBJECT_TYPE,
-        object_id=stored.pk,
-        client_id=stored.client_id,
-    )
-    return True
 
 
 class FileView(LoginRequiredMixin, View):
@@ -86,7 +58,14 @@ class FileView(LoginRequiredMixin, View):
             return role_forbidden(request)
         if not request.user.can(capability):
             return role_forbidden(request)
-        record_file_view(actor=request.user, stored=stored)
+        # One entry per file looked at (a page of thumbnails reloaded is one look each).
+        record_view(
+            action=Action.VIEW_HEALTH,
+            actor=request.user,
+            client_id=stored.client_id,
+            object_type=OBJECT_TYPE,
+            object_id=stored.pk,
+        )
         disposition = content_disposition_header(False, stored.original_name or name)
         if _is_s3(default_storage):
             response = HttpResponseRedirect(
