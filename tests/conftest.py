@@ -1,7 +1,8 @@
 """One shared cast for the whole suite, made once per session on the throw-away database:
 tenant A (an aesthetic clinic) with an owner, a practitioner and a front-desk user, and
 tenant B (a dental practice) with its own owner. Each test runs in a transaction that is
-rolled back, so the cast is always as described here."""
+rolled back, so the cast is always as described here. Tenant C (an optical shop, with an
+owner and an optometrist) is made the first time a test asks for ``optical``."""
 
 from __future__ import annotations
 
@@ -208,6 +209,58 @@ def front_desk_a(cast, db) -> Client:
 @pytest.fixture
 def owner_b(cast, db) -> Client:
     return signed_in(cast.tenant_b, cast.host_b, cast.owner_b)
+
+
+@dataclass(frozen=True)
+class Optical:
+    tenant: object
+    host: str = "gamma.localhost"
+    owner: str = "owner@gamma.test"
+    practitioner: str = "optom@gamma.test"
+    password: str = PASSWORD
+
+
+@pytest.fixture(scope="session")
+def optical(cast, django_db_blocker) -> Optical:
+    """Tenant C, an optical shop, made once per session on first use."""
+    from accounts.services import staff_create
+    from tenants.models import Domain
+    from tenants.services import tenant_signup
+
+    with django_db_blocker.unblock():
+        existing = Domain.objects.filter(domain="gamma.localhost").select_related("tenant")
+        if existing.exists():
+            return Optical(tenant=existing.first().tenant)
+        c = tenant_signup(
+            business_name="Gamma Optical",
+            business_type="optical",
+            subdomain="gamma",
+            owner_name="Chloe Owner",
+            owner_email="owner@gamma.test",
+            owner_password=PASSWORD,
+            language="en",
+            time_zone="Asia/Shanghai",
+            currency="CNY",
+        ).tenant
+        with schema_context(c.schema_name):
+            staff_create(
+                full_name="Oscar Optometrist",
+                email="optom@gamma.test",
+                password=PASSWORD,
+                roles=["practitioner"],
+            )
+        connection.set_schema_to_public()
+    return Optical(tenant=c)
+
+
+@pytest.fixture
+def owner_c(optical, db) -> Client:
+    return signed_in(optical.tenant, optical.host, optical.owner)
+
+
+@pytest.fixture
+def practitioner_c(optical, db) -> Client:
+    return signed_in(optical.tenant, optical.host, optical.practitioner)
 
 
 @pytest.fixture
