@@ -61,6 +61,7 @@ TENANT_APPS = [
     "filestore",
     "verticals",
     "verticals.aesthetic.apps.AestheticConfig",
+    "verticals.aesthetic.consents.apps.AestheticConsentsConfig",
     "verticals.dental.apps.DentalConfig",
     "verticals.optical.apps.OpticalConfig",
     "notifications",
