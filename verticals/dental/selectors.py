@@ -4,7 +4,7 @@ however long the client's history is."""
 from __future__ import annotations
 
 from verticals.dental import chart, teeth
-from verticals.dental.models import PerioExam, PerioSite, PerioTooth
+from verticals.dental.models import WHOLE_TOOTH, PerioExam, PerioSite, PerioTooth
 
 HISTORY_SHOWN = 30
 
@@ -27,6 +27,7 @@ def chart_context(request, client, *, child: bool) -> dict:
         "history": list(reversed(entries))[:HISTORY_SHOWN],
         "history_count": len(entries),
         "state": [state[n] for n in sorted(state)],
+        "whole_conditions": " ".join(sorted(WHOLE_TOOTH)),
     }
 
 
@@ -43,6 +44,27 @@ def _cell(values, errors, kind, tooth, site=""):
     return {"name": name, "value": value, "errors": errors.get(name, [])}
 
 
+def _sides(tooth: int, cells: list) -> dict:
+    """The six sites of a tooth as the chart shows them: buccal row and lingual row, each
+    from the viewer's left to right (mesial is on the right in quadrants 1, 4, 5 and 8)."""
+    buccal, lingual = cells[:3], cells[3:]
+    if tooth // 10 in (1, 4, 5, 8):
+        buccal, lingual = buccal[::-1], lingual[::-1]
+    return {"buccal": buccal, "lingual": lingual}
+
+
+def _side_errors(side: list) -> dict:
+    """A cell's messages per row (depth, bleeding, recession), each naming its site."""
+    out = {}
+    for kind in ("depth", "bleeding", "recession"):
+        out[kind] = [
+            f"{teeth.SITE_LABELS[cell['site']]}: {message}"
+            for cell in side
+            for message in cell[kind]["errors"]
+        ]
+    return out
+
+
 def perio_grid(values, errors) -> list[dict]:
     """The entry grid, upper jaw then lower jaw, with posted values and the errors of
     each cell."""
@@ -50,18 +72,24 @@ def perio_grid(values, errors) -> list[dict]:
     for jaw in teeth.chart_rows(child=False):
         row = []
         for tooth in jaw:
+            sites = [
+                {
+                    "site": site,
+                    "label": teeth.SITE_LABELS[site],
+                    "depth": _cell(values, errors, "depth", tooth, site),
+                    "bleeding": _cell(values, errors, "bleeding", tooth, site),
+                    "recession": _cell(values, errors, "recession", tooth, site),
+                }
+                for site in teeth.PERIO_SITES
+            ]
+            sides = _sides(tooth, sites)
             row.append(
                 {
                     "tooth": tooth,
-                    "sites": [
-                        {
-                            "site": site,
-                            "depth": _cell(values, errors, "depth", tooth, site),
-                            "bleeding": _cell(values, errors, "bleeding", tooth, site),
-                            "recession": _cell(values, errors, "recession", tooth, site),
-                        }
-                        for site in teeth.PERIO_SITES
-                    ],
+                    "sites": sites,
+                    **sides,
+                    "buccal_errors": _side_errors(sides["buccal"]),
+                    "lingual_errors": _side_errors(sides["lingual"]),
                     "mobility": _cell(values, errors, "mobility", tooth),
                     "furcation": _cell(values, errors, "furcation", tooth),
                 }
@@ -99,6 +127,7 @@ def exam_grid(exam: PerioExam) -> dict:
                 cells.append(
                     {
                         "site": site,
+                        "label": teeth.SITE_LABELS[site],
                         "depth": s.depth if s else None,
                         "bleeding": bool(s and s.bleeding),
                         "recession": s.recession if s else None,
@@ -110,6 +139,7 @@ def exam_grid(exam: PerioExam) -> dict:
                 {
                     "tooth": tooth,
                     "sites": cells,
+                    **_sides(tooth, cells),
                     "probed": any(c["depth"] is not None for c in cells),
                     "mobility": t.mobility if t else None,
                     "furcation": t.furcation if t else None,
@@ -158,6 +188,7 @@ def perio_compare(first: PerioExam, second: PerioExam) -> dict:
                 cells.append(
                     {
                         "site": site,
+                        "label": teeth.SITE_LABELS[site],
                         "a": da,
                         "b": db,
                         "delta": delta,
@@ -166,7 +197,7 @@ def perio_compare(first: PerioExam, second: PerioExam) -> dict:
                         "bleeding_b": bool(b and b.bleeding),
                     }
                 )
-            row.append({"tooth": tooth, "sites": cells})
+            row.append({"tooth": tooth, "sites": cells, **_sides(tooth, cells)})
         rows.append(row)
     return {
         "rows": rows,

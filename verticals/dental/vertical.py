@@ -5,7 +5,9 @@ Its records (verticals.dental.models) need no capability of their own: reading t
 
 from django.utils.translation import gettext_lazy as _
 
+from accounts.roles import Capability
 from audit.display import ObjectType
+from clients.profile import ProfileTab, TimelineSource
 from clients.related import ClientData
 from verticals.dental import models as m
 from verticals.registry import (
@@ -17,14 +19,40 @@ from verticals.registry import (
     DemoStaff,
     DemoTag,
     DemoVisit,
+    Document,
     MenuResource,
     MenuService,
     Vertical,
+    VisitRecord,
 )
 
 
 # The client-file functions are imported when called, so that declaring the vertical
 # loads no view code.
+def _chart_tab(request, client):
+    from verticals.dental.client_file import chart_tab_context
+
+    return chart_tab_context(request, client)
+
+
+def _perio_tab(request, client):
+    from verticals.dental.client_file import perio_tab_context
+
+    return perio_tab_context(request, client)
+
+
+def _plan_tab(request, client):
+    from verticals.dental.client_file import plan_tab_context
+
+    return plan_tab_context(request, client)
+
+
+def _timeline(client, user, limit):
+    from verticals.dental.client_file import timeline_entries
+
+    return timeline_entries(client, user, limit)
+
+
 def _export(client, *, user):
     from verticals.dental.client_file import dental_export
 
@@ -37,6 +65,12 @@ def _erase(client):
     dental_erase(client)
 
 
+def _seed(tenant, clients, staff_by_email, today):
+    from verticals.dental.demo import seed_demo_records
+
+    seed_demo_records(tenant, clients, staff_by_email, today)
+
+
 VERTICAL = Vertical(
     key="dental",
     urls="verticals.dental.urls",
@@ -44,10 +78,33 @@ VERTICAL = Vertical(
     business_types=("dental",),
     business_type_labels=(_("Dental practice"),),
     recall_months=6,
-    # The profile tabs, timeline, visit-record form and printable documents are declared
-    # once their pages exist and are translated (issue 10 is in progress): until then the
-    # portal links to no dental page, and only the client-data handlers are on, so an
-    # export, erasure or merge still reaches whatever dental rows exist.
+    tabs=(
+        ProfileTab(
+            "dental_chart",
+            _("Dental chart"),
+            50,
+            Capability.VIEW_HEALTH,
+            "dental/tabs/chart.html",
+            _chart_tab,
+        ),
+        ProfileTab(
+            "dental_perio",
+            _("Perio"),
+            51,
+            Capability.VIEW_HEALTH,
+            "dental/tabs/perio.html",
+            _perio_tab,
+        ),
+        ProfileTab(
+            "dental_plan",
+            _("Treatment plan"),
+            52,
+            Capability.VIEW_HEALTH,
+            "dental/tabs/plan.html",
+            _plan_tab,
+        ),
+    ),
+    timeline=(TimelineSource("dental", Capability.VIEW_HEALTH, _timeline),),
     client_data=(ClientData("dental", _("Dental records"), _export, _erase),),
     audit_types=(
         ObjectType("dental_oral", _("oral health record"), m.OralHealthRecord),
@@ -58,6 +115,18 @@ VERTICAL = Vertical(
         ObjectType("dental_plan", _("treatment plan"), m.TreatmentPlan),
         ObjectType("dental_plan_item", _("treatment plan item"), m.PlanItem),
     ),
+    visit_record=VisitRecord(
+        _("Dental record"), "dental:visit_record", Capability.RECORD_TREATMENT
+    ),
+    documents=(
+        Document(
+            "treatment_plan", _("Treatment plan"), "dental:plan_print", Capability.VIEW_HEALTH
+        ),
+        Document(
+            "perio_chart", _("Periodontal chart"), "dental:perio_print", Capability.VIEW_HEALTH
+        ),
+    ),
+    seed_demo_records=_seed,
     visit_examples=(_("Scale and polish"), _("Composite filling")),
     starting_resources=(
         MenuResource("Chair 1", "chair"),

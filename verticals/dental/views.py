@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views import View
 
 from accounts.roles import Capability
@@ -102,7 +103,13 @@ class ChartView(_Read):
         client = client_for_page(request.user, client_id)
         _viewed(request, client)
         context = selectors.chart_context(request, client, child=_chart_flag(request))
-        context.update({"client": client, "form": ToothEntryForm(initial=_tooth_initial(request))})
+        context.update(
+            {
+                "client": client,
+                "form": ToothEntryForm(initial=_tooth_initial(request)),
+                "can_write": request.user.can(Capability.RECORD_TREATMENT) and not client.erased_at,
+            }
+        )
         return render(request, "dental/chart_page.html", context)
 
 
@@ -141,41 +148,77 @@ class ToothEntryCreateView(_Write):
                 return redirect(_next(request, fallback))
         child = request.POST.get("set") == "child"
         context = selectors.chart_context(request, client, child=child)
-        context.update({"client": client, "form": form, "visit": visit})
+        context.update(
+            {
+                "client": client,
+                "form": form,
+                "visit": visit,
+                "can_write": True,
+                "next": request.POST.get("next", ""),
+            }
+        )
         return render(request, "dental/chart_page.html", context, status=400)
 
 
-# ---------- oral-health records ----------
+# ---------- record forms (oral exam, X-ray, cleaning, new plan) ----------
 
 
-class OralRecordView(_Write):
-    template = "dental/oral_form.html"
+class _RecordFormView(_Write):
+    """A record of one client written through one service, new or edited: the oral exam,
+    the X-ray, the cleaning record and a new plan differ only in the attributes below."""
 
-    def _get(self, client, pk):
-        if pk is None:
-            return None
-        return get_object_or_404(OralHealthRecord, pk=pk, client=client)
+    template = "dental/record_form.html"
+    model = None  # set where a record can be edited (``pk`` in the URL)
+    form_class = None
+    layout: tuple[tuple[str, ...], ...] = ()
+    title_new = title_edit = submit = success = ""
+    intro = ""
+    tab = "dental_chart"
+
+    def save(self, *, client, actor, values, record, visit):
+        raise NotImplementedError
+
+    def initial(self, request, client, record) -> dict:
+        return {}
+
+    def done(self, request, client, saved):
+        return redirect(_next(request, _tab(client.pk, self.tab)))
+
+    def _record(self, client, pk):
+        return get_object_or_404(self.model, pk=pk, client=client) if pk else None
+
+    def _render(self, request, client, record, form, status=200):
+        context = {
+            "form": form,
+            "rows": [[form[name] for name in row] for row in self.layout],
+            "client": client,
+            "record": record,
+            "visit": _visit_of(request, client),
+            "next": request.POST.get("next") or request.GET.get("next") or "",
+            "title": self.title_edit if record else self.title_new,
+            "intro": self.intro,
+            "submit": self.submit,
+            "back": _tab(client.pk, self.tab),
+        }
+        return render(request, self.template, context, status=status)
 
     def get(self, request, client_id: int, pk: int | None = None):
         client = client_for_page(request.user, client_id)
-        record = self._get(client, pk)
+        record = self._record(client, pk)
         if record:
-            initial = {f: getattr(record, f) for f in ("examined_on", *services.ORAL_TEXT)}
+            _viewed(request, client)
+            initial = {name: getattr(record, name) for row in self.layout for name in row}
         else:
-            initial = {"examined_on": timezone.localdate()}
-            latest = OralHealthRecord.objects.filter(client=client).first()
-            if latest:
-                initial["medical_history"] = latest.medical_history
-        form = OralRecordForm(initial=initial)
-        return render(request, self.template, {"form": form, "client": client, "record": record})
+            initial = self.initial(request, client, record)
+        return self._render(request, client, record, self.form_class(initial=initial))
 
     def post(self, request, client_id: int, pk: int | None = None):
         client = client_for_page(request.user, client_id)
-        record = self._get(client, pk)
-        form = OralRecordForm(request.POST)
+        record = self._record(client, pk)
+        form = self.form_class(request.POST, request.FILES)
         if form.is_valid():
             try:
-                services.oral_record_save(
+                saved = self.save(
                     client=client,
                     actor=request.user,
                     values=form.cleaned_data,
@@ -185,41 +228,88 @@ class OralRecordView(_Write):
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
-                messages.success(request, _("Oral health record saved."))
-                return redirect(_next(request, _tab(client.pk, "dental_chart")))
-        context = {"form": form, "client": client, "record": record}
-        return render(request, self.template, context, status=400)
+                messages.success(request, self.success)
+                return self.done(request, client, saved)
+        return self._render(request, client, record, form, status=400)
 
 
-# ---------- X-rays ----------
+class OralRecordView(_RecordFormView):
+    model = OralHealthRecord
+    form_class = OralRecordForm
+    layout = (("examined_on",), ("medical_history",), ("findings",), ("periodontal_status",))
+    title_new = _lazy("New oral examination")
+    title_edit = _lazy("Oral examination")
+    submit = _lazy("Save oral health record")
+    success = _lazy("Oral health record saved.")
+
+    def initial(self, request, client, record) -> dict:
+        initial = {"examined_on": timezone.localdate()}
+        latest = OralHealthRecord.objects.filter(client=client).first()
+        if latest:
+            initial["medical_history"] = latest.medical_history
+        return initial
+
+    def save(self, **kwargs):
+        return services.oral_record_save(**kwargs)
 
 
-class XRayCreateView(_Write):
-    template = "dental/xray_form.html"
+class XRayCreateView(_RecordFormView):
+    form_class = XRayForm
+    layout = (("file",), ("taken_on", "kind"), ("teeth",), ("note",))
+    title_new = _lazy("Add an X-ray")
+    submit = _lazy("Upload the X-ray")
+    success = _lazy("X-ray added.")
+    intro = _lazy("A JPEG, PNG or WebP image; location data is removed when it is stored.")
 
-    def get(self, request, client_id: int):
-        client = client_for_page(request.user, client_id)
-        form = XRayForm(initial={"taken_on": timezone.localdate()})
-        return render(request, self.template, {"form": form, "client": client})
+    def initial(self, request, client, record) -> dict:
+        return {"taken_on": timezone.localdate()}
 
-    def post(self, request, client_id: int):
-        client = client_for_page(request.user, client_id)
-        form = XRayForm(request.POST, request.FILES)
-        if form.is_valid():
-            try:
-                services.xray_add(
-                    client=client,
-                    actor=request.user,
-                    upload=form.cleaned_data["file"],
-                    values=form.cleaned_data,
-                    visit=_visit_of(request, client),
-                )
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                messages.success(request, _("X-ray added."))
-                return redirect(_next(request, _tab(client.pk, "dental_chart")))
-        return render(request, self.template, {"form": form, "client": client}, status=400)
+    def save(self, *, client, actor, values, record, visit):
+        return services.xray_add(
+            client=client, actor=actor, upload=values["file"], values=values, visit=visit
+        )
+
+
+class CleaningView(_RecordFormView):
+    model = CleaningRecord
+    form_class = CleaningForm
+    layout = (
+        ("performed_on",),
+        ("steriliser_batch", "steriliser_cycle"),
+        ("preparation",),
+        ("tools",),
+        ("procedure_steps",),
+        ("effect_evaluation", "client_feedback"),
+        ("special_situations", "other_notes"),
+    )
+    title_new = _lazy("New cleaning record")
+    title_edit = _lazy("Cleaning record")
+    submit = _lazy("Save cleaning record")
+    success = _lazy("Cleaning record saved.")
+
+    def initial(self, request, client, record) -> dict:
+        return {"performed_on": timezone.localdate(), "tools": ["ultrasonic"]}
+
+    def save(self, **kwargs):
+        return services.cleaning_save(**kwargs)
+
+
+class PlanCreateView(_RecordFormView):
+    form_class = PlanForm
+    layout = (("title",), ("note",))
+    title_new = _lazy("New treatment plan")
+    submit = _lazy("Create the plan")
+    success = _lazy("Treatment plan created.")
+    tab = "dental_plan"
+
+    def initial(self, request, client, record) -> dict:
+        return {"title": _("Treatment plan")}
+
+    def save(self, *, client, actor, values, record, visit):
+        return services.plan_create(client=client, actor=actor, **values)
+
+    def done(self, request, client, saved):
+        return redirect("dental:plan", pk=saved.pk)
 
 
 class XRayDeleteView(_Write):
@@ -231,6 +321,10 @@ class XRayDeleteView(_Write):
 
 
 # ---------- periodontal chart ----------
+
+
+# The two rows of sites of each tooth in the perio grids.
+SIDES = ("buccal", "lingual")
 
 
 def _perio_post(post) -> tuple[dict, dict]:
@@ -260,6 +354,7 @@ class PerioCreateView(_Write):
             "note": note,
             "errors": errors,
             "top_errors": top,
+            "sides": SIDES,
             "visit": _visit_of(request, client),
         }
         return render(request, self.template, context, status=status)
@@ -305,7 +400,8 @@ class PerioDetailView(_Read):
     def get(self, request, pk: int):
         exam = get_object_or_404(PerioExam.objects.select_related("client", "recorded_by"), pk=pk)
         _viewed(request, exam.client)
-        context = {"exam": exam, "client": exam.client, "grid": selectors.exam_grid(exam)}
+        grid = selectors.exam_grid(exam)
+        context = {"exam": exam, "client": exam.client, "grid": grid, "sides": SIDES}
         return render(request, self.template, context)
 
 
@@ -321,7 +417,7 @@ class PerioCompareView(_Read):
         ):
             raise Http404
         _viewed(request, client)
-        context = {"client": client, "exams": exams, "a": first, "b": second}
+        context = {"client": client, "exams": exams, "a": first, "b": second, "sides": SIDES}
         if first and second:
             context["compare"] = selectors.perio_compare(first, second)
         return render(request, "dental/perio_compare.html", context)
@@ -341,72 +437,12 @@ class PerioPrintView(_Read):
             if exam is None:
                 raise Http404
         _viewed(request, client)
-        context = {"exam": exam, "client": client, "grid": selectors.exam_grid(exam)}
+        grid = selectors.exam_grid(exam)
+        context = {"exam": exam, "client": client, "grid": grid, "sides": SIDES}
         return render(request, "dental/perio_print.html", context)
 
 
-# ---------- cleaning records ----------
-
-
-class CleaningView(_Write):
-    template = "dental/cleaning_form.html"
-
-    def _get(self, client, pk):
-        return get_object_or_404(CleaningRecord, pk=pk, client=client) if pk else None
-
-    def get(self, request, client_id: int, pk: int | None = None):
-        client = client_for_page(request.user, client_id)
-        record = self._get(client, pk)
-        if record:
-            initial = {f: getattr(record, f) for f in services.CLEANING_FIELDS}
-        else:
-            initial = {"performed_on": timezone.localdate(), "tools": ["ultrasonic"]}
-        context = {"form": CleaningForm(initial=initial), "client": client, "record": record}
-        return render(request, self.template, context)
-
-    def post(self, request, client_id: int, pk: int | None = None):
-        client = client_for_page(request.user, client_id)
-        record = self._get(client, pk)
-        form = CleaningForm(request.POST)
-        if form.is_valid():
-            try:
-                services.cleaning_save(
-                    client=client,
-                    actor=request.user,
-                    values=form.cleaned_data,
-                    record=record,
-                    visit=_visit_of(request, client),
-                )
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                messages.success(request, _("Cleaning record saved."))
-                return redirect(_next(request, _tab(client.pk, "dental_chart")))
-        context = {"form": form, "client": client, "record": record}
-        return render(request, self.template, context, status=400)
-
-
 # ---------- treatment plans ----------
-
-
-class PlanCreateView(_Write):
-    def get(self, request, client_id: int):
-        client = client_for_page(request.user, client_id)
-        form = PlanForm(initial={"title": _("Treatment plan")})
-        return render(request, "dental/plan_form.html", {"form": form, "client": client})
-
-    def post(self, request, client_id: int):
-        client = client_for_page(request.user, client_id)
-        form = PlanForm(request.POST)
-        if form.is_valid():
-            try:
-                plan = services.plan_create(client=client, actor=request.user, **form.cleaned_data)
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                return redirect("dental:plan", pk=plan.pk)
-        context = {"form": form, "client": client}
-        return render(request, "dental/plan_form.html", context, status=400)
 
 
 class PlanView(_Read):
@@ -556,6 +592,8 @@ class VisitRecordView(_Write):
                 "cleaning": cleaning,
                 "cleaning_form": CleaningForm(initial=initial),
                 "visit_entries": visit_entries,
+                "can_write": not client.erased_at,
+                "next": request.get_full_path(),
                 "perio_exams": PerioExam.objects.filter(client=client, visit=visit),
             }
         )
