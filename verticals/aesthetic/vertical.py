@@ -1,5 +1,19 @@
+"""The aesthetic vertical (beauty salons and medical aesthetics), declared in one place
+(registered by AestheticConfig.ready()).
+
+Its records need no capability of their own: reading them is ``clients.health``, writing
+them ``treatment.record``, as for every clinical record. The consent forms
+(``verticals.aesthetic.consents``) add their own tabs, documents and checks here."""
+
+import importlib.util
+
 from django.utils.translation import gettext_lazy as _
 
+from accounts.roles import Capability
+from audit.display import ObjectType
+from clients.profile import ProfileTab, TimelineSource
+from clients.related import ClientData
+from verticals.aesthetic import models as m
 from verticals.registry import (
     DemoBusiness,
     DemoClient,
@@ -9,9 +23,100 @@ from verticals.registry import (
     DemoStaff,
     DemoTag,
     DemoVisit,
+    Document,
     MenuResource,
     MenuService,
     Vertical,
+    VisitRecord,
+)
+
+
+# The client-file functions are imported when called, so that declaring the vertical
+# loads no view code.
+def _client_file():
+    from verticals.aesthetic import client_file
+
+    return client_file
+
+
+def _skin_tab(request, client):
+    return _client_file().skin_tab_context(request, client)
+
+
+def _treatments_tab(request, client):
+    return _client_file().treatments_tab_context(request, client)
+
+
+def _photos_tab(request, client):
+    return _client_file().photos_tab_context(request, client)
+
+
+def _timeline(client, user, limit):
+    return _client_file().timeline_entries(client, user, limit)
+
+
+def _export(client, *, user):
+    return _client_file().aesthetic_export(client, user=user)
+
+
+def _erase(client):
+    _client_file().aesthetic_erase(client)
+
+
+def _allergies(clients):
+    from verticals.aesthetic.services import allergies_for
+
+    return allergies_for(clients)
+
+
+def _seed(tenant, clients, staff_by_email, today):
+    from verticals.aesthetic.demo import seed_demo_records
+
+    seed_demo_records(tenant, clients, staff_by_email, today)
+
+
+def _consents():
+    """The consent forms' declarations, once that module exists (another part of the
+    vertical, built beside this one)."""
+    if importlib.util.find_spec("verticals.aesthetic.consents.declarations") is None:
+        return None
+    from verticals.aesthetic.consents import declarations
+
+    return declarations
+
+
+_C = _consents()
+
+
+def _of(name: str) -> tuple:
+    return tuple(getattr(_C, name, ())) if _C is not None else ()
+
+
+TABS = (
+    ProfileTab(
+        "aesthetic_skin",
+        _("Skin"),
+        21,
+        Capability.VIEW_HEALTH,
+        "aesthetic/tabs/skin.html",
+        _skin_tab,
+    ),
+    ProfileTab(
+        "aesthetic_treatments",
+        _("Treatments"),
+        31,
+        Capability.VIEW_HEALTH,
+        "aesthetic/tabs/treatments.html",
+        _treatments_tab,
+    ),
+    ProfileTab(
+        "aesthetic_photos",
+        _("Photos"),
+        32,
+        Capability.VIEW_HEALTH,
+        "aesthetic/tabs/photos.html",
+        _photos_tab,
+    ),
 )
 
 VERTICAL = Vertical(
@@ -21,6 +126,33 @@ VERTICAL = Vertical(
     business_types=("beauty_salon", "medical_aesthetic"),
     business_type_labels=(_("Beauty salon"), _("Medical aesthetic clinic")),
     visit_examples=(_("Hydrating injection"), _("IPL photorejuvenation")),
+    tabs=(*TABS, *_of("TABS")),
+    timeline=(TimelineSource("aesthetic", Capability.VIEW_HEALTH, _timeline),),
+    client_data=(
+        ClientData("aesthetic", _("Aesthetic records"), _export, _erase),
+        *_of("CLIENT_DATA"),
+    ),
+    audit_types=(
+        ObjectType("aesthetic_skin", _("skin profile"), m.SkinProfile),
+        ObjectType("aesthetic_treatment", _("treatment record"), m.TreatmentRecord),
+        ObjectType("aesthetic_photo", _("treatment photo"), m.TreatmentPhoto),
+        *_of("AUDIT_TYPES"),
+    ),
+    visit_record=VisitRecord(
+        _("Treatment record"), "aesthetic:visit_record", Capability.RECORD_TREATMENT
+    ),
+    documents=(
+        Document(
+            "treatment_record",
+            _("Treatment record"),
+            "aesthetic:record_print",
+            Capability.VIEW_HEALTH,
+        ),
+        *_of("DOCUMENTS"),
+    ),
+    completion_checks=_of("COMPLETION_CHECKS"),
+    allergies=_allergies,
+    seed_demo_records=_seed,
     starting_resources=(
         MenuResource("治疗室 1", "room"),
         MenuResource("治疗室 2", "room"),
