@@ -2,8 +2,9 @@
 lists these in its ``Vertical``). Everything that touches views, PDFs or storage is
 imported inside the functions, so that declaring the vertical loads no view code.
 
-Its pages are at ``URLS``: aesthetic's URL module includes them under ``consents/`` with
-the namespace ``consents`` (so ``aesthetic:consents:sign`` …)."""
+Its pages are the URL module ``URLS``: the aesthetic URL module includes it as
+``path("consents/", include(URLS))`` (its ``app_name`` is ``consents``, so the names are
+``aesthetic:consents:sign`` …, mounted at /aesthetic/consents/)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,42 @@ def _check_appointment(appointment) -> None:
     from verticals.aesthetic.consents.checks import consent_signed
 
     consent_signed(appointment)
+
+
+def _tab_context(request, client) -> dict:
+    from verticals.aesthetic.consents.client_file import consents_tab_context
+
+    return consents_tab_context(request, client)
+
+
+def _build_tabs():
+    from accounts.roles import Capability
+    from clients.profile import ProfileTab
+
+    return (
+        ProfileTab(
+            "aesthetic_consents",
+            _("Consents"),
+            33,
+            Capability.VIEW_HEALTH,
+            "aesthetic_consents/tab.html",
+            _tab_context,
+        ),
+    )
+
+
+def _build_documents():
+    from accounts.roles import Capability
+    from verticals.registry import Document
+
+    return (
+        Document(
+            "aesthetic_consent",
+            _("Signed consent (PDF)"),
+            "aesthetic:consents:document",
+            Capability.VIEW_HEALTH,
+        ),
+    )
 
 
 def _export(client, *, user):
@@ -47,6 +84,8 @@ def _build_audit_types():
     )
 
 
+# The tab and the document link to the pages at URLS: they are declared once the aesthetic
+# URL module includes them (until then a link would answer 500).
 TABS: tuple = ()
 DOCUMENTS: tuple = ()
 COMPLETION_CHECKS: tuple = (_check_appointment,)

@@ -25,14 +25,14 @@ def _published():
 
 def forms_for_services(services: Iterable) -> list[ConsentForm]:
     """The forms in use that any of ``services`` (Service rows or ids) requires, each
-    with ``published_versions`` prefetched (two queries)."""
+    with ``published_versions`` and ``services`` prefetched (three queries)."""
     ids = {getattr(s, "pk", s) for s in services if s is not None}
     if not ids:
         return []
     return list(
         ConsentForm.objects.filter(active=True, services__in=ids)
         .distinct()
-        .prefetch_related(_published())
+        .prefetch_related(_published(), "services")
         .order_by("name")
     )
 
@@ -43,7 +43,7 @@ def signed_version_ids(client) -> set[int]:
 
 def missing_consents(*, client, services) -> list[ConsentForm]:
     """The forms ``services`` require whose current version ``client`` has not signed
-    (three queries at most)."""
+    (four queries at most)."""
     forms = [f for f in forms_for_services(services) if f.current_version() is not None]
     if not forms:
         return []
