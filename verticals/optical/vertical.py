@@ -1,5 +1,17 @@
+"""The optical vertical, declared in one place (registered by OpticalConfig.ready()).
+
+Its records (verticals.optical.models) need no capability of their own: reading them is
+``clients.health``, writing them ``treatment.record``, as for every clinical record; the
+acuity notation is a business setting (``settings.manage``)."""
+
 from django.utils.translation import gettext_lazy as _
 
+from accounts.roles import Capability
+from audit.display import ObjectType
+from clients.profile import ProfileTab, TimelineSource
+from clients.related import ClientData
+from portal.navigation import NavItem
+from verticals.optical import models as m
 from verticals.registry import (
     DemoBusiness,
     DemoClient,
@@ -9,10 +21,57 @@ from verticals.registry import (
     DemoStaff,
     DemoTag,
     DemoVisit,
+    Document,
     MenuResource,
     MenuService,
     Vertical,
+    VisitRecord,
 )
+
+
+# The client-file functions are imported when called, so that declaring the vertical
+# loads no view code.
+def _exams_tab(request, client):
+    from verticals.optical.client_file import exams_tab_context
+
+    return exams_tab_context(request, client)
+
+
+def _dispensing_tab(request, client):
+    from verticals.optical.client_file import dispensing_tab_context
+
+    return dispensing_tab_context(request, client)
+
+
+def _myopia_tab(request, client):
+    from verticals.optical.client_file import myopia_tab_context
+
+    return myopia_tab_context(request, client)
+
+
+def _timeline(client, user, limit):
+    from verticals.optical.client_file import timeline_entries
+
+    return timeline_entries(client, user, limit)
+
+
+def _export(client, *, user):
+    from verticals.optical.client_file import optical_export
+
+    return optical_export(client, user=user)
+
+
+def _erase(client):
+    from verticals.optical.client_file import optical_erase
+
+    optical_erase(client)
+
+
+def _seed(tenant, clients, staff_by_email, today):
+    from verticals.optical.demo import seed_demo_records
+
+    seed_demo_records(tenant, clients, staff_by_email, today)
+
 
 VERTICAL = Vertical(
     key="optical",
@@ -20,6 +79,67 @@ VERTICAL = Vertical(
     label=_("Optical"),
     business_types=("optical",),
     business_type_labels=(_("Optical shop"),),
+    recall_months=12,
+    tabs=(
+        ProfileTab(
+            "optical_exams",
+            _("Eye exams"),
+            50,
+            Capability.VIEW_HEALTH,
+            "optical/tabs/exams.html",
+            _exams_tab,
+        ),
+        ProfileTab(
+            "optical_dispensing",
+            _("Dispensing"),
+            51,
+            Capability.VIEW_HEALTH,
+            "optical/tabs/dispensing.html",
+            _dispensing_tab,
+        ),
+        ProfileTab(
+            "optical_myopia",
+            _("Myopia chart"),
+            52,
+            Capability.VIEW_HEALTH,
+            "optical/tabs/myopia.html",
+            _myopia_tab,
+        ),
+    ),
+    timeline=(TimelineSource("optical", Capability.VIEW_HEALTH, _timeline),),
+    nav=(
+        NavItem(
+            "optical_settings",
+            _("Optical settings"),
+            "optical:settings",
+            Capability.MANAGE_SETTINGS,
+            "cog",
+            925,
+            section="admin",
+        ),
+    ),
+    client_data=(ClientData("optical", _("Optical records"), _export, _erase),),
+    audit_types=(
+        ObjectType("optical_exam", _("vision exam"), m.VisionExam),
+        ObjectType("optical_dispensing", _("dispensing"), m.Dispensing),
+        ObjectType("optical_settings", _("optical settings"), m.OpticalSettings),
+    ),
+    visit_record=VisitRecord(_("Eye exam"), "optical:visit_record", Capability.RECORD_TREATMENT),
+    documents=(
+        Document(
+            "spectacle_rx",
+            _("Spectacle prescription"),
+            "optical:spectacle_rx",
+            Capability.VIEW_HEALTH,
+        ),
+        Document(
+            "contact_lens_rx",
+            _("Contact lens prescription"),
+            "optical:contact_lens_rx",
+            Capability.VIEW_HEALTH,
+        ),
+    ),
+    seed_demo_records=_seed,
     visit_examples=(_("Eye test"), _("Contact lens fitting")),
     starting_resources=(MenuResource("Exam room", "room"),),
     starting_menu=(
