@@ -393,6 +393,21 @@ class AppointmentView(ScheduleView):
         return render(request, T + "detail.html", context, status=status)
 
 
+def _visit_record_url(user, appointment: Appointment, visit) -> str:
+    """The trade's visit-record form for a just-completed appointment (the treatment
+    record, the cleaning record…), when its trade is on, declares one and the user may
+    write it; else empty."""
+    from verticals import registry
+
+    key = appointment.service.vertical_key()
+    vertical = registry.get(key)
+    if vertical is None or vertical.visit_record is None or not registry.is_enabled(key):
+        return ""
+    if not user.can(vertical.visit_record.capability):
+        return ""
+    return reverse(vertical.visit_record.url_name, kwargs={"visit_id": visit.pk})
+
+
 class AppointmentActionView(ManageView):
     """POST: a status change of the appointment page or the arrivals panel."""
 
@@ -416,8 +431,11 @@ class AppointmentActionView(ManageView):
                 }[action]
                 messages.success(request, done % {"client": appointment.client.name})
             elif action == "complete":
-                services.appointment_complete(appointment=appointment, actor=request.user)
+                visit = services.appointment_complete(appointment=appointment, actor=request.user)
                 messages.success(request, _("Completed; the visit is in the client file."))
+                record_url = _visit_record_url(request.user, appointment, visit)
+                if record_url:
+                    return redirect(record_url)
             elif action == "cancel":
                 form = CancelForm(request.POST)
                 if not form.is_valid():

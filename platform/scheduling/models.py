@@ -80,6 +80,13 @@ class Resource(models.Model):
         return self.name
 
 
+def vertical_choices() -> list[tuple[str, str]]:
+    """Every registered trade (verticals.registry), for ``Service.vertical``."""
+    from verticals import registry
+
+    return [(v.key, v.label) for v in registry.all_verticals()]
+
+
 class Service(models.Model):
     category = models.ForeignKey(
         ServiceCategory,
@@ -126,6 +133,16 @@ class Service(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(3650)],
         help_text=_("When the client should come back after this service; empty for never."),
     )
+    # The trade whose visit-record form and recall default the service follows; blank:
+    # the business type's own (a salon with medical aesthetics on marks its injections).
+    vertical = models.CharField(
+        _("clinical module"),
+        max_length=30,
+        blank=True,
+        default="",
+        choices=vertical_choices,
+        help_text=_("Empty: the business's own trade."),
+    )
     # Retired services stay on their appointments and reports but can no longer be booked.
     active = models.BooleanField(_("offered"), default=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
@@ -142,6 +159,19 @@ class Service(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def vertical_key(self, tenant=None) -> str:
+        """The trade this service belongs to: its own mark, else the business type's."""
+        if self.vertical:
+            return self.vertical
+        from verticals import registry
+
+        if tenant is None:
+            from django.db import connection
+
+            tenant = getattr(connection, "tenant", None)
+        primary = registry.for_business_type(getattr(tenant, "business_type", "") or "")
+        return primary.key if primary else ""
 
 
 class BookingSettings(models.Model):

@@ -438,6 +438,30 @@ def _visit_legs(appointment: Appointment) -> list[Appointment]:
     return [appointment if r.pk == appointment.pk else r for r in legs]
 
 
+def _add_months(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` later, or the month's last day when it has no such day."""
+    import calendar
+
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return day.replace(
+        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
+    )
+
+
+def recall_due_on(service: Service, day: dt.date) -> dt.date | None:
+    """When a client is due back after ``service`` done on ``day``: its own recall
+    interval, else its trade's default (a dentist's six months), else never."""
+    from verticals import registry
+
+    if service.recall_days:
+        return day + dt.timedelta(days=service.recall_days)
+    vertical = registry.get(service.vertical_key())
+    if vertical is not None and vertical.recall_months:
+        return _add_months(day, vertical.recall_months)
+    return None
+
+
 def _recall_after(appointment: Appointment, day: dt.date) -> None:
     open_recalls = Recall.objects.filter(
         client_id=appointment.client_id,
@@ -445,12 +469,12 @@ def _recall_after(appointment: Appointment, day: dt.date) -> None:
         status__in=[RecallStatus.DUE, RecallStatus.BOOKED],
     )
     open_recalls.update(status=RecallStatus.DONE)
-    days = appointment.service.recall_days
-    if days:
+    due_on = recall_due_on(appointment.service, day)
+    if due_on is not None:
         Recall.objects.create(
             client_id=appointment.client_id,
             service_id=appointment.service_id,
-            due_on=day + dt.timedelta(days=days),
+            due_on=due_on,
             source=appointment,
         )
 
@@ -459,13 +483,19 @@ def _recall_after(appointment: Appointment, day: dt.date) -> None:
 def appointment_complete(*, appointment: Appointment, actor=None, amount: Decimal | None = None):
     """Complete the appointment and write its visit into the client file (date, the
     service as treatment item, the practitioner, ``amount`` if given), linked back to the
-    appointment; a service with a recall interval sets the client's next due date."""
+    appointment; a service with a recall interval (or whose trade has a recall default)
+    sets the client's next due date. Each trade's completion checks run first."""
+    from verticals import registry
     from visits.models import VisitOrigin
     from visits.services import visit_create
 
     appointment = _locked(appointment)
     _refuse_transition(appointment, S.COMPLETED)
     refuse_erased(appointment.client)
+    # The trades' own conditions (a treatment whose consent is not signed) come before
+    # anything is written: a ValidationError leaves the appointment as it was.
+    for check in registry.completion_checks():
+        check(appointment)
     before, old = _snapshot(appointment), appointment.status
     day = timezone.localtime(appointment.starts_at, availability.tenant_zone()).date()
     visit = visit_create(

@@ -142,6 +142,7 @@ SERVICE_FIELDS = (
     "online_bookable",
     "colour",
     "recall_days",
+    "vertical",
     "order",
 )
 

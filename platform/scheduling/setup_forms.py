@@ -20,6 +20,7 @@ from scheduling.models import (
     Weekday,
 )
 from scheduling.setup import BOOKING_SETTINGS_FIELDS, SERVICE_FIELDS
+from verticals import registry
 
 TIME = {"type": "time"}
 
@@ -67,6 +68,11 @@ class ServiceForm(_RulesInServices, forms.ModelForm):
         )
         if not pk:
             self.initial.setdefault("price", Decimal(0))
+        # The trades the business has on (and the one already marked, if since turned off).
+        enabled = registry.enabled_keys() | {self.instance.vertical}
+        self.fields["vertical"].choices = [("", _("— the business's own —"))] + [
+            (v.key, v.label) for v in registry.all_verticals() if v.key in enabled
+        ]
 
     def service_values(self) -> dict:
         return {name: self.cleaned_data[name] for name in SERVICE_FIELDS}

@@ -91,6 +91,7 @@ class Command(BaseCommand):
                     self._demo_tags_and_fields(demo)
                     self._demo_history(tenant, demo)
                     self._demo_appointments(tenant)
+                self._demo_vertical_records(tenant, vertical)
                 url = tenant_portal_url(domain_name, "/")
                 for staff in demo.staff:
                     rows.append((demo.name, url, email(staff), ", ".join(staff.roles)))
@@ -138,6 +139,27 @@ class Command(BaseCommand):
                         staff=[*staff, person],
                         resources=list(service.resources.all()),
                     )
+
+    def _demo_vertical_records(self, tenant, vertical) -> None:
+        """The trade's own records (charts, exams, treatment records) for the demo
+        business, written by its vertical's ``seed_demo_records`` with the business as the
+        connection's tenant, once its clients (oldest first, in demo order), staff, visits
+        and appointments exist. The vertical skips what it already wrote."""
+        import zoneinfo
+
+        from django.utils import timezone
+        from django_tenants.utils import tenant_context
+
+        from clients.models import Client
+
+        if vertical.seed_demo_records is None:
+            return
+        zone = zoneinfo.ZoneInfo(tenant.time_zone)
+        with tenant_context(tenant), timezone.override(zone):
+            clients = list(Client.objects.order_by("id"))
+            staff_by_email = {u.email: u for u in User.objects.filter(is_active=True)}
+            today = timezone.localdate(timezone=zone)
+            vertical.seed_demo_records(tenant, clients, staff_by_email, today)
 
     def _demo_appointments(self, tenant) -> None:
         """A week of appointments around today, a couple of recalls due and a waitlist

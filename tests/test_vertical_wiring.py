@@ -1,0 +1,217 @@
+"""The vertical registry wired into the core: demo records, completion checks and the
+visit-record form, recall defaults, documents on the profile, allergy alerts, import
+columns, business types, the owner's clinical modules and the gating of tabs and
+navigation by the verticals a business has on."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django_tenants.utils import tenant_context
+
+from accounts.roles import Capability, ExtraCapability
+from scheduling.models import Appointment, Recall, Status
+from scheduling.services import appointment_book, appointment_transition
+from tenants.models import Tenant
+from tests import schedule
+from tests.conftest import staff_member
+from tests.factories import ClientFactory
+from verticals import registry
+from visits.models import Visit
+
+SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
+# Monday 23 November 2026, 09:00 in Shanghai (tenant A's zone).
+pytestmark = pytest.mark.clock(dt.datetime(2026, 11, 23, 1, 0, tzinfo=dt.UTC))
+MONDAY = dt.date(2026, 11, 23)
+
+
+@pytest.fixture
+def fake_vertical(monkeypatch):
+    """A test-only trade ("lab") in the registry, removed after the test; change it with
+    ``set(**fields)``."""
+
+    def put(**fields):
+        vertical = registry.Vertical(key="lab", label="Lab", business_types=(), **fields)
+        monkeypatch.setitem(registry._verticals, "lab", vertical)
+        return vertical
+
+    put()
+    return put
+
+
+def _turn_on(tenant, *keys):
+    Tenant.objects.filter(pk=tenant.pk).update(extra_verticals=list(keys))
+
+
+def _arrived(tenant, email, *, vertical="", recall_days=None):
+    """An appointment of tenant's at 10:00 today, checked in, of a service of ``vertical``."""
+    person = staff_member(tenant, email)
+    with tenant_context(tenant):
+        schedule.open_business("08:00-20:00")
+        schedule.working(person, "09:00-12:00 13:00-18:00")
+        service = schedule.service("Lab work", staff=[person], recall_days=recall_days)
+        service.vertical = vertical
+        service.save(update_fields=["vertical"])
+        client = ClientFactory(tenant=tenant, name="Wendy Wang", mobile="+8613812345678")
+        (made,) = appointment_book(
+            client=client,
+            services=[service],
+            starts_at=dt.datetime.combine(MONDAY, dt.time(10), tzinfo=SHANGHAI),
+            staff=person,
+        )
+        appointment_transition(appointment=made, to=Status.ARRIVED)
+    return made
+
+
+# ---------- 1. demo records ----------
+
+
+def test_seed_demo_hands_the_trade_its_clients_oldest_first_and_staff_in_the_tenant(
+    cast, db, fake_vertical
+):
+    from tenants.management.commands.seed_demo import Command
+
+    seen = {}
+
+    def seed(tenant, clients, staff_by_email, today):
+        seen.update(
+            tenant=tenant.pk,
+            schema=connection.schema_name,
+            connection_tenant=connection.tenant.pk,
+            clients=[c.name for c in clients],
+            staff=set(staff_by_email),
+            today=today,
+        )
+
+    with tenant_context(cast.tenant_a):
+        for name in ("First", "Second", "Third"):
+            ClientFactory(tenant=cast.tenant_a, name=name)
+    vertical = fake_vertical(seed_demo_records=seed)
+    Command()._demo_vertical_records(cast.tenant_a, vertical)
+    assert seen["tenant"] == cast.tenant_a.pk == seen["connection_tenant"]
+    assert seen["schema"] == cast.tenant_a.schema_name
+    assert seen["clients"][-3:] == ["First", "Second", "Third"]
+    assert {cast.owner_a, cast.practitioner_a, cast.front_desk_a} <= seen["staff"]
+    assert seen["today"] == MONDAY
+
+
+def test_seed_demo_skips_a_trade_without_demo_records(cast, db, fake_vertical):
+    from tenants.management.commands.seed_demo import Command
+
+    # a trade that declares none is simply passed over
+    Command()._demo_vertical_records(cast.tenant_a, fake_vertical())
+
+
+# ---------- 2. completing an appointment ----------
+
+
+def test_a_completion_check_refuses_with_its_message_and_nothing_is_written(
+    cast, practitioner_a, fake_vertical
+):
+    def needs_consent(appointment):
+        if appointment.service.vertical == "lab":
+            raise ValidationError("The consent for this treatment is not signed yet.")
+
+    fake_vertical(completion_checks=(needs_consent,))
+    made = _arrived(cast.tenant_a, cast.practitioner_a, vertical="lab", recall_days=30)
+    answer = practitioner_a.post(f"/appointments/{made.pk}/status/", {"action": "complete"})
+    assert answer.status_code == 302
+    page = practitioner_a.get(answer["Location"]).content.decode()
+    assert "The consent for this treatment is not signed yet." in page
+    with tenant_context(cast.tenant_a):
+        row = Appointment.objects.get(pk=made.pk)
+        assert row.status == Status.ARRIVED and row.visit_id is None
+        assert not Visit.objects.filter(client_id=made.client_id).exists()
+        assert not Recall.objects.filter(client_id=made.client_id).exists()
+
+
+def test_completing_opens_the_trades_visit_record_when_it_is_on_and_the_user_may(
+    cast, practitioner_a, front_desk_a, fake_vertical
+):
+    fake_vertical(
+        visit_record=registry.VisitRecord(
+            label="Lab record",
+            url_name="dental:visit_record",
+            capability=Capability.RECORD_TREATMENT,
+        )
+    )
+    _turn_on(cast.tenant_a, "lab")
+    made = _arrived(cast.tenant_a, cast.practitioner_a, vertical="lab")
+    answer = practitioner_a.post(f"/appointments/{made.pk}/status/", {"action": "complete"})
+    with tenant_context(cast.tenant_a):
+        visit_id = Appointment.objects.get(pk=made.pk).visit_id
+    assert visit_id and answer["Location"] == f"/dental/visit/{visit_id}/"
+
+
+def test_completing_stays_on_the_appointment_when_the_trade_is_off(
+    cast, practitioner_a, fake_vertical
+):
+    fake_vertical(
+        visit_record=registry.VisitRecord(
+            label="Lab record",
+            url_name="dental:visit_record",
+            capability=Capability.RECORD_TREATMENT,
+        )
+    )
+    made = _arrived(cast.tenant_a, cast.practitioner_a, vertical="lab")
+    answer = practitioner_a.post(f"/appointments/{made.pk}/status/", {"action": "complete"})
+    assert answer["Location"] == f"/appointments/{made.pk}/"
+    with tenant_context(cast.tenant_a):
+        assert Appointment.objects.get(pk=made.pk).status == Status.COMPLETED
+
+
+def test_a_user_without_the_record_capability_is_not_sent_to_the_form(cast, owner_a, fake_vertical):
+    fake_vertical(
+        visit_record=registry.VisitRecord(
+            label="Lab record",
+            url_name="dental:visit_record",
+            capability=ExtraCapability("lab.nobody", "Nobody has it"),
+        )
+    )
+    _turn_on(cast.tenant_a, "lab")
+    made = _arrived(cast.tenant_a, cast.owner_a, vertical="lab")
+    answer = owner_a.post(f"/appointments/{made.pk}/status/", {"action": "complete"})
+    assert answer["Location"] == f"/appointments/{made.pk}/"
+
+
+def test_the_service_form_offers_only_the_trades_the_business_has_on(cast, owner_a):
+    page = owner_a.get("/appointments/setup/services/new/").content.decode()
+    # one trade only: no choice to make, the field is not shown
+    assert 'name="vertical"' not in page
+    _turn_on(cast.tenant_a, "dental")
+    page = owner_a.get("/appointments/setup/services/new/").content.decode()
+    assert 'name="vertical"' in page and 'value="dental"' in page
+    assert 'value="optical"' not in page
+
+
+# ---------- 6. recall defaults ----------
+
+
+def test_a_service_without_its_own_interval_takes_the_trades_recall_months(cast, db, fake_vertical):
+    from scheduling.services import appointment_complete
+
+    fake_vertical(recall_months=6)
+    made = _arrived(cast.tenant_a, cast.practitioner_a, vertical="lab")
+    with tenant_context(cast.tenant_a):
+        appointment_complete(appointment=made)
+        recall = Recall.objects.get(client_id=made.client_id)
+    assert recall.due_on == dt.date(2027, 5, 23)
+
+
+def test_the_services_own_interval_wins_and_none_anywhere_means_no_recall(cast, db, fake_vertical):
+    from scheduling.services import appointment_complete, recall_due_on
+
+    fake_vertical(recall_months=6)
+    made = _arrived(cast.tenant_a, cast.practitioner_a, vertical="lab", recall_days=30)
+    with tenant_context(cast.tenant_a):
+        appointment_complete(appointment=made)
+        assert Recall.objects.get(client_id=made.client_id).due_on == dt.date(2026, 12, 23)
+        plain = schedule.service("Plain facial")
+        assert recall_due_on(plain, MONDAY) is None
+        # the month's last day when the day does not exist six months on
+        plain.vertical = "lab"
+        assert recall_due_on(plain, dt.date(2026, 8, 31)) == dt.date(2027, 2, 28)
