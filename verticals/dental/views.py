@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views import View
 
 from accounts.roles import Capability
@@ -237,10 +237,10 @@ class OralRecordView(_RecordFormView):
     model = OralHealthRecord
     form_class = OralRecordForm
     layout = (("examined_on",), ("medical_history",), ("findings",), ("periodontal_status",))
-    title_new = _lazy("New oral examination")
-    title_edit = _lazy("Oral examination")
-    submit = _lazy("Save oral health record")
-    success = _lazy("Oral health record saved.")
+    title_new = gettext_lazy("New oral examination")
+    title_edit = gettext_lazy("Oral examination")
+    submit = gettext_lazy("Save oral health record")
+    success = gettext_lazy("Oral health record saved.")
 
     def initial(self, request, client, record) -> dict:
         initial = {"examined_on": timezone.localdate()}
@@ -256,10 +256,10 @@ class OralRecordView(_RecordFormView):
 class XRayCreateView(_RecordFormView):
     form_class = XRayForm
     layout = (("file",), ("taken_on", "kind"), ("teeth",), ("note",))
-    title_new = _lazy("Add an X-ray")
-    submit = _lazy("Upload the X-ray")
-    success = _lazy("X-ray added.")
-    intro = _lazy("A JPEG, PNG or WebP image; location data is removed when it is stored.")
+    title_new = gettext_lazy("Add an X-ray")
+    submit = gettext_lazy("Upload the X-ray")
+    success = gettext_lazy("X-ray added.")
+    intro = gettext_lazy("A JPEG, PNG or WebP image; location data is removed when it is stored.")
 
     def initial(self, request, client, record) -> dict:
         return {"taken_on": timezone.localdate()}
@@ -282,10 +282,10 @@ class CleaningView(_RecordFormView):
         ("effect_evaluation", "client_feedback"),
         ("special_situations", "other_notes"),
     )
-    title_new = _lazy("New cleaning record")
-    title_edit = _lazy("Cleaning record")
-    submit = _lazy("Save cleaning record")
-    success = _lazy("Cleaning record saved.")
+    title_new = gettext_lazy("New cleaning record")
+    title_edit = gettext_lazy("Cleaning record")
+    submit = gettext_lazy("Save cleaning record")
+    success = gettext_lazy("Cleaning record saved.")
 
     def initial(self, request, client, record) -> dict:
         return {"performed_on": timezone.localdate(), "tools": ["ultrasonic"]}
@@ -297,9 +297,9 @@ class CleaningView(_RecordFormView):
 class PlanCreateView(_RecordFormView):
     form_class = PlanForm
     layout = (("title",), ("note",))
-    title_new = _lazy("New treatment plan")
-    submit = _lazy("Create the plan")
-    success = _lazy("Treatment plan created.")
+    title_new = gettext_lazy("New treatment plan")
+    submit = gettext_lazy("Create the plan")
+    success = gettext_lazy("Treatment plan created.")
     tab = "dental_plan"
 
     def initial(self, request, client, record) -> dict:
