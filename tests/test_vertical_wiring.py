@@ -215,3 +215,80 @@ def test_the_services_own_interval_wins_and_none_anywhere_means_no_recall(cast, 
         # the month's last day when the day does not exist six months on
         plain.vertical = "lab"
         assert recall_due_on(plain, dt.date(2026, 8, 31)) == dt.date(2027, 2, 28)
+
+
+# ---------- 3. documents on the profile ----------
+
+
+def test_the_profile_lists_the_trades_documents_the_user_may_print(
+    cast, practitioner_a, front_desk_a, fake_vertical
+):
+    fake_vertical(
+        documents=(
+            registry.Document(
+                key="plan",
+                label="Lab plan",
+                url_name="dental:plan_print",
+                capability=Capability.VIEW_HEALTH,
+            ),
+        )
+    )
+    with tenant_context(cast.tenant_a):
+        client = ClientFactory(tenant=cast.tenant_a, name="Wendy Wang")
+    # the trade is off: nothing listed
+    page = practitioner_a.get(f"/clients/{client.pk}/").content.decode()
+    assert "Lab plan" not in page
+    _turn_on(cast.tenant_a, "lab")
+    page = practitioner_a.get(f"/clients/{client.pk}/").content.decode()
+    assert "Lab plan" in page and f'href="/dental/client/{client.pk}/plan/print/"' in page
+    # the front desk may not see clinical documents
+    page = front_desk_a.get(f"/clients/{client.pk}/").content.decode()
+    assert "Lab plan" not in page
+
+
+# ---------- 4. the trades' allergies in the alert ----------
+
+
+def _lab_allergies(calls):
+    def allergies(clients):
+        calls.append([c.pk for c in clients])
+        return {c.pk: ["Lidocaine (anaesthetic cream)"] for c in clients if c.name == "Wendy Wang"}
+
+    return allergies
+
+
+def test_the_allergy_alert_shows_the_trades_allergies_to_clinical_roles_only(
+    cast, practitioner_a, front_desk_a, fake_vertical
+):
+    calls = []
+    fake_vertical(allergies=_lab_allergies(calls))
+    with tenant_context(cast.tenant_a):
+        client = ClientFactory(tenant=cast.tenant_a, name="Wendy Wang")
+    page = practitioner_a.get(f"/clients/{client.pk}/").content.decode()
+    assert "Lidocaine" not in page and not calls  # off: not even asked
+    _turn_on(cast.tenant_a, "lab")
+    page = practitioner_a.get(f"/clients/{client.pk}/").content.decode()
+    assert 'class="alert danger"' in page and "Lidocaine (anaesthetic cream)" in page
+    assert "Lidocaine" not in front_desk_a.get(f"/clients/{client.pk}/").content.decode()
+
+
+def test_the_calendar_asks_the_trade_once_for_all_of_todays_arrivals(
+    cast, practitioner_a, fake_vertical
+):
+    calls = []
+    fake_vertical(allergies=_lab_allergies(calls))
+    _turn_on(cast.tenant_a, "lab")
+    made = _arrived(cast.tenant_a, cast.practitioner_a)
+    person = staff_member(cast.tenant_a, cast.practitioner_a)
+    with tenant_context(cast.tenant_a):
+        for n, hour in enumerate((11, 14, 15)):
+            other = ClientFactory(tenant=cast.tenant_a, name=f"Other {n}")
+            appointment_book(
+                client=other,
+                services=[made.service],
+                starts_at=dt.datetime.combine(MONDAY, dt.time(hour), tzinfo=SHANGHAI),
+                staff=person,
+            )
+    page = practitioner_a.get("/appointments/").content.decode()
+    assert page.count('<span class="badge danger">Allergy</span>') == 1
+    assert len(calls) == 1 and len(calls[0]) == 4

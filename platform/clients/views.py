@@ -304,9 +304,26 @@ class ClientDetailView(CapabilityRequiredMixin, View):
             "mobile": format_phone(client.mobile, region=rules.region),
             "category": lifecycle.category_of(client, rules, timezone.localdate()),
         }
+        if not client.erased_at:
+            context["documents"] = _documents(request.user, client)
         if selected.context is not None:
             context.update(selected.context(request, client))
         return render(request, "clients/detail.html", context)
+
+
+def _documents(user, client) -> list[tuple[str, str]]:
+    """The printable documents of the business's trades (a spectacle prescription, a
+    treatment plan) the user may see, as (label, address) for this client."""
+    from django.urls import reverse
+
+    from verticals import registry
+
+    return [
+        (document.label, reverse(document.url_name, kwargs={"client_id": client.pk}))
+        for vertical in registry.enabled_verticals()
+        for document in vertical.documents
+        if user.can(document.capability)
+    ]
 
 
 def _audit_view(request, client, action: str) -> None:

@@ -401,7 +401,8 @@ def agenda(*, day: dt.date, days: int = 7, staff_id: int | None = None) -> list[
 
 def arrivals(*, day: dt.date, with_health: bool = False) -> list[Appointment]:
     """Today's appointments still to arrive (booked or confirmed) and those waiting
-    (arrived), in time order; with the clients' health rows for clinical roles only."""
+    (arrived), in time order; with the clients' health rows and the trades' allergies
+    (``extra_allergies``) for clinical roles only."""
     zone = tenant_zone()
     start, end = day_bounds(day, zone)
     rows = (
@@ -410,9 +411,16 @@ def arrivals(*, day: dt.date, with_health: bool = False) -> list[Appointment]:
         .select_related("client", "service", "staff")
         .order_by("starts_at", "id")
     )
-    if with_health:
-        rows = rows.select_related("client__health")
-    return list(rows)
+    if not with_health:
+        return list(rows)
+    from clients.templatetags.client_tags import vertical_allergies
+
+    rows = list(rows.select_related("client__health"))
+    # The trades' own allergies (products, ingredients), read once for the whole list.
+    extra = vertical_allergies([a.client for a in rows])
+    for appointment in rows:
+        appointment.extra_allergies = extra.get(appointment.client_id, [])
+    return rows
 
 
 def appointment_for_page(pk: int) -> Appointment:
