@@ -84,10 +84,8 @@ def _build_audit_types():
     )
 
 
-# The tab and the document link to the pages at URLS: they are declared once the aesthetic
-# URL module includes them (until then a link would answer 500).
-TABS: tuple = ()
-DOCUMENTS: tuple = ()
+TABS: tuple = _build_tabs()
+DOCUMENTS: tuple = _build_documents()
 COMPLETION_CHECKS: tuple = (_check_appointment,)
 CLIENT_DATA: tuple = _build_client_data()
 AUDIT_TYPES: tuple = _build_audit_types()

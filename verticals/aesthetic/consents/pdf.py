@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import io
 
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
@@ -17,12 +17,18 @@ from privacy.pdf import FONT_DIR, fonts_for
 SIGNATURE_WIDTH_MM = 70
 
 
-def consent_pdf(
+def consent_pdf(**kwargs) -> bytes:
+    """The PDF in the language the signer read the text in (labels included)."""
+    with translation.override(kwargs["language"]):
+        return _render(**kwargs)
+
+
+def _render(
     *,
     version,
     client,
     signer_name: str,
-    signer_role_label: str,
+    signer_role_label,
     signed_at,
     language: str,
     signature_png: bytes,

@@ -197,7 +197,7 @@ def consent_sign(
             version=version,
             client=client,
             signer_name=signer_name,
-            signer_role_label=str(SignerRole(signer_role).label),
+            signer_role_label=SignerRole(signer_role).label,
             signed_at=signed_at,
             language=language,
             signature_png=signature_png,
