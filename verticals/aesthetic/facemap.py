@@ -12,8 +12,8 @@ from verticals.aesthetic.models import MapView
 
 WIDTH, HEIGHT = 200, 260
 DRAWINGS = (
-    (MapView.FRONT, _("Front"), "aesthetic/face_front.svg"),
-    (MapView.PROFILE, _("Profile"), "aesthetic/face_profile.svg"),
+    (MapView.FRONT, _("Front view"), "aesthetic/face_front.svg"),
+    (MapView.PROFILE, _("Side view"), "aesthetic/face_profile.svg"),
 )
 
 

@@ -227,8 +227,8 @@ class ProductUse(models.Model):
 
 
 class MapView(models.TextChoices):
-    FRONT = "front", _("Front")
-    PROFILE = "profile", _("Profile")
+    FRONT = "front", _("Front view")
+    PROFILE = "profile", _("Side view")
 
 
 class InjectionPoint(models.Model):

@@ -90,7 +90,7 @@ class Migration(migrations.Migration):
             name='InjectionPoint',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('view', models.CharField(choices=[('front', 'Front'), ('profile', 'Profile')], max_length=8, verbose_name='drawing')),
+                ('view', models.CharField(choices=[('front', 'Front view'), ('profile', 'Side view')], max_length=8, verbose_name='drawing')),
                 ('x', models.FloatField(validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(1)])),
                 ('y', models.FloatField(validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(1)])),
                 ('amount', models.DecimalField(decimal_places=2, max_digits=7, verbose_name='amount')),
