@@ -300,3 +300,67 @@ def test_the_demo_seeds_realistic_records_on_a_tenant(cast, storage):
         photos = TreatmentPhoto.objects.count()
         allergic = SkinProfile.objects.exclude(ingredient_allergies="").count()
     assert records == 6 and points >= 10 and photos >= 4 and allergic >= 2
+
+
+CONSENT_NOW = dt.datetime(2026, 11, 20, 2, 0, tzinfo=dt.UTC)  # Friday 10:00 in Shanghai
+
+
+@pytest.mark.clock(CONSENT_NOW)
+def test_a_treatment_needing_a_consent_is_not_recorded_as_done_until_it_is_signed(cast, storage):
+    import zoneinfo
+
+    from scheduling.models import Appointment
+    from scheduling.services import appointment_book
+    from tests import schedule
+    from verticals.aesthetic import services
+    from verticals.aesthetic.consents import demo as consent_demo
+    from verticals.aesthetic.consents import services as consents
+
+    shanghai = zoneinfo.ZoneInfo("Asia/Shanghai")
+    today = dt.date(2026, 11, 20)
+    owner = staff_member(cast.tenant_a, cast.owner_a)
+    with tenant_context(cast.tenant_a):
+        schedule.open_business("08:00-20:00")
+        schedule.working(doctor(cast), "09:00-12:00 13:00-18:00")
+        botox = schedule.service("肉毒素注射", staff=[doctor(cast)], minutes=30)
+        form = consents.form_save(
+            actor=owner, values={"name": "肉毒素注射同意书", "services": [botox], "active": True}
+        )
+        version = consents.version_save(
+            form=form, actor=owner, text_en="I agree.", text_zh="本人同意。", publish=True
+        )
+        client = ClientFactory(name="林小雨")
+        appointment = appointment_book(
+            client=client,
+            services=[botox],
+            starts_at=dt.datetime(2026, 11, 20, 10, 30, tzinfo=shanghai),
+            staff=doctor(cast),
+        )[0]
+        visit = VisitFactory(client=client, visited_on=today)
+        Appointment.objects.filter(pk=appointment.pk).update(visit=visit)
+        values = {"performed_on": today, "procedure": "肉毒素除皱"}
+
+        with pytest.raises(ValidationError) as refused:
+            services.treatment_record_save(
+                client=client, actor=doctor(cast), visit=visit, values={**values, "status": "done"}
+            )
+        draft = services.treatment_record_save(
+            client=client, actor=doctor(cast), visit=visit, values={**values, "status": "draft"}
+        )
+        consents.consent_sign(
+            client=client,
+            version=version,
+            actor=doctor(cast),
+            signer_name="林小雨",
+            signer_role="client",
+            language="zh-hans",
+            signature_png=consent_demo.signature_png(),
+        )
+        done = services.treatment_record_save(
+            client=client,
+            actor=doctor(cast),
+            record=draft,
+            values={**values, "status": "done"},
+        )
+    assert "肉毒素注射同意书" in refused.value.messages[0]
+    assert done.pk == draft.pk and done.status == "done"
