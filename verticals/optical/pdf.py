@@ -55,7 +55,7 @@ def _refraction_lines(doc: Summary, exam) -> None:
         if r.prism is not None:
             parts.append(f"{_('Prism')} {r.prism}Δ {r.get_prism_base_display()}")
         if r.pd is not None:
-            parts.append(f"{_('PD')} {r.pd} mm")
+            parts.append(f"{_('PD')} {r.pd:.1f} mm")
         doc.fact(label, " · ".join(parts))
 
 
@@ -66,7 +66,7 @@ def spectacle_pdf(exam) -> bytes:
     doc.heading(_("Refraction"))
     _refraction_lines(doc, exam)
     if exam.pd_binocular is not None:
-        doc.fact(_("Binocular PD"), f"{exam.pd_binocular} mm")
+        doc.fact(_("Binocular PD"), f"{exam.pd_binocular:.1f} mm")
     if exam.advice:
         doc.heading(_("Advice"))
         doc.text(exam.advice)
