@@ -292,3 +292,90 @@ def test_the_calendar_asks_the_trade_once_for_all_of_todays_arrivals(
     page = practitioner_a.get("/appointments/").content.decode()
     assert page.count('<span class="badge danger">Allergy</span>') == 1
     assert len(calls) == 1 and len(calls[0]) == 4
+
+
+# ---------- 5. the trades' import columns ----------
+
+
+def _skin_sheet(rows):
+    import csv
+    import io
+
+    text = io.StringIO()
+    writer = csv.writer(text)
+    writer.writerow(["姓名", "手机", "肤质"])
+    writer.writerows(rows)
+    fileobj = io.BytesIO(text.getvalue().encode("utf-8"))
+    fileobj.name = "clients.csv"
+    return fileobj
+
+
+def _skin_column(calls):
+    def apply(client, value, actor):
+        if value == "purple":
+            raise ValidationError("Not a skin type: purple.")
+        calls.append((client.pk, client.name, value, actor.email))
+
+    return registry.ImportColumn(key="skin", header="Skin type", aliases=("肤质",), apply=apply)
+
+
+def test_the_import_recognises_a_trades_column_and_hands_each_value_to_it(
+    cast, storage, owner_a, fake_vertical
+):
+    from clients.models import Client
+    from tests.sheets import upload
+
+    calls = []
+    fake_vertical(import_columns=(_skin_column(calls),))
+    _turn_on(cast.tenant_a, "lab")
+    job_id = upload(owner_a, _skin_sheet([["陈婷婷", "15800002222", "oily"], ["王芳", "", ""]]))
+    page = owner_a.get(f"/clients/import/{job_id}/mapping/")
+    chosen = {index: key for index, _h, _s, key in page.context["columns"]}
+    # the header's alias is recognised as the trade's column
+    assert chosen["2"] == "vertical.lab.skin"
+    owner_a.post(f"/clients/import/{job_id}/mapping/", {f"col_{i}": k for i, k in chosen.items()})
+    owner_a.post(f"/clients/import/{job_id}/commit/", {})
+    with tenant_context(cast.tenant_a):
+        made = Client.objects.get(name="陈婷婷")
+    # once, for the row with a value, with the saved client and the importing user
+    assert calls == [(made.pk, "陈婷婷", "oily", cast.owner_a)]
+
+
+def test_a_refused_value_names_its_row_and_nothing_is_imported(
+    cast, storage, owner_a, fake_vertical
+):
+    from clients.models import Client
+    from imports.models import ImportJob, JobStatus
+    from tests.sheets import upload
+
+    fake_vertical(import_columns=(_skin_column([]),))
+    _turn_on(cast.tenant_a, "lab")
+    job_id = upload(
+        owner_a, _skin_sheet([["陈婷婷", "15800002222", "oily"], ["王芳", "", "purple"]])
+    )
+    page = owner_a.get(f"/clients/import/{job_id}/mapping/")
+    owner_a.post(
+        f"/clients/import/{job_id}/mapping/",
+        {f"col_{i}": k for i, _h, _s, k in page.context["columns"]},
+    )
+    answer = owner_a.post(f"/clients/import/{job_id}/commit/", {}, follow=True)
+    assert "Row 3: Skin type: Not a skin type: purple." in answer.content.decode()
+    with tenant_context(cast.tenant_a):
+        assert not Client.objects.filter(name__in=["陈婷婷", "王芳"]).exists()
+        job = ImportJob.objects.get(pk=job_id)
+        assert job.status == JobStatus.FAILED and "Row 3" in job.error
+
+
+def test_a_trades_column_is_not_offered_where_the_trade_is_off_nor_to_the_front_desk(
+    cast, storage, owner_a, front_desk_a, fake_vertical
+):
+    from tests.sheets import upload
+
+    fake_vertical(import_columns=(_skin_column([]),))
+    job_id = upload(owner_a, _skin_sheet([["陈婷婷", "15800002222", "oily"]]))
+    page = owner_a.get(f"/clients/import/{job_id}/mapping/")
+    assert "vertical.lab.skin" not in page.content.decode()
+    _turn_on(cast.tenant_a, "lab")
+    job_id = upload(front_desk_a, _skin_sheet([["陈婷婷", "15800002222", "oily"]]))
+    page = front_desk_a.get(f"/clients/import/{job_id}/mapping/")
+    assert "vertical.lab.skin" not in page.content.decode()

@@ -24,6 +24,8 @@ class Target:
     # Health and clinical notes: written only by a clinical role, never shown in the
     # preview (seed 000: the front desk sees no medical data).
     clinical: bool = False
+    # Other headers that name it (a trade's columns declare theirs).
+    aliases: tuple[str, ...] = ()
 
 
 _BASIC, _HEALTH, _VISIT = _("Client file"), _("Health"), _("Visit history")
@@ -174,11 +176,32 @@ _ENGLISH = {
 }
 
 
-def targets(*, custom_fields=()) -> list[Target]:
-    """Every place a column can go, the tenant's custom fields included."""
+VERTICAL_PREFIX = "vertical."
+
+
+def vertical_target_key(vertical_key: str, column_key: str) -> str:
+    return f"{VERTICAL_PREFIX}{vertical_key}.{column_key}"
+
+
+def targets(*, custom_fields=(), verticals=()) -> list[Target]:
+    """Every place a column can go, the tenant's custom fields and the columns of the
+    trades it has on (``verticals``) included. A trade's column is clinical: only a
+    clinical role imports it, and the preview does not show it."""
     found = list(TARGETS)
     for cf in custom_fields:
         found.append(Target(f"custom.{cf.key}", cf.label, cf.section.name, "custom"))
+    for vertical in verticals:
+        for column in vertical.import_columns:
+            found.append(
+                Target(
+                    vertical_target_key(vertical.key, column.key),
+                    column.header,
+                    vertical.label,
+                    "text",
+                    clinical=True,
+                    aliases=tuple(column.aliases),
+                )
+            )
     return found
 
 
@@ -188,6 +211,9 @@ def guess(headers: list[str], available: list[Target]) -> dict[str, str]:
     index = _alias_index()
     keys = {t.key for t in available}
     labels = {normalise_header(str(t.label)): t.key for t in available}
+    for t in available:
+        for alias in t.aliases:
+            labels.setdefault(normalise_header(alias), t.key)
     mapping: dict[str, str] = {}
     used: set[str] = set()
     for position, header in enumerate(headers):

@@ -21,6 +21,7 @@ from clients import fields as client_fields
 from clients.fill import client_fill, health_fill
 from clients.models import Client, ClientHealth
 from clients.services import client_derive, file_numbers_allocate
+from imports.mapping import vertical_target_key
 from imports.models import ImportJob, ImportRow, JobStatus, RowAction
 from imports.services import cleanup
 from imports.services.jobs import (
@@ -158,6 +159,38 @@ def _named(row: ImportRow, exc: ValidationError) -> ValidationError:
     )
 
 
+def _vertical_columns() -> dict:
+    """Target key -> the trade's ImportColumn, for the trades the business has on."""
+    from verticals import registry
+
+    return {
+        vertical_target_key(vertical.key, column.key): column
+        for vertical in registry.enabled_verticals()
+        for column in vertical.import_columns
+        if column.apply is not None
+    }
+
+
+def _apply_vertical_columns(row: ImportRow, values: dict, client, actor, columns: dict) -> None:
+    """Hand each trade's column of the row to its trade (a skin type, a prescription), in
+    the import's transaction; its refusal names the row and the column."""
+    for key, value in values.items():
+        column = columns.get(key)
+        if column is None or value in (None, "", []):
+            continue
+        try:
+            column.apply(client, value, actor)
+        except ValidationError as exc:
+            raise ValidationError(
+                _("Row %(row)s: %(problem)s")
+                % {
+                    "row": row.row_number,
+                    "problem": f"{column.header}: {' '.join(exc.messages)}",
+                },
+                code="row",
+            ) from exc
+
+
 def job_commit(job: ImportJob, *, actor) -> ImportJob:
     """Write the checked rows: create, merge or skip each as decided. One transaction:
     any failure leaves no client, health record or visit of this import behind."""
@@ -248,6 +281,7 @@ def _new_client(row: ImportRow, values: dict, actor, numbers) -> Client:
 def _commit_rows(job: ImportJob, actor) -> dict:
     counts = {"created": 0, "merged": 0, "skipped": 0}
     blocked = _blocked_keys(actor)
+    columns = _vertical_columns()
     taken = set(n.upper() for n in Client.objects.values_list("file_number", flat=True))
     rows = job.rows.order_by("row_number")
     counts["skipped"] = (
@@ -282,10 +316,12 @@ def _commit_rows(job: ImportJob, actor) -> dict:
                 visits.append(visit)
         ClientHealth.objects.bulk_create(healths)
         copy_insert(visits)
+        for row, values, client in clients:
+            _apply_vertical_columns(row, values, client, actor, columns)
 
     for row in wanted.iterator(chunk_size=BATCH):
         if row.action == RowAction.MERGE and row.duplicate_of:
-            _merge_row(row, actor, blocked)
+            _merge_row(row, actor, blocked, columns)
             merged_ids.append(row.duplicate_of)
             counts["merged"] += 1
         else:
@@ -303,7 +339,7 @@ def _commit_rows(job: ImportJob, actor) -> dict:
     return counts
 
 
-def _merge_row(row: ImportRow, actor, blocked: set[str]) -> None:
+def _merge_row(row: ImportRow, actor, blocked: set[str], columns: dict) -> None:
     """Fill the existing client's empty fields from the row; add its visit and spend."""
     client = Client.objects.filter(pk=row.duplicate_of).first()
     if client is None:
@@ -326,6 +362,7 @@ def _merge_row(row: ImportRow, actor, blocked: set[str]) -> None:
         )
     except ValidationError as exc:
         raise _named(row, exc) from exc
+    _apply_vertical_columns(row, values, client, actor, columns)
     visit = _visit(values, client.pk, actor)
     if visit is not None:
         visit.save()

@@ -100,11 +100,13 @@ def job_create(*, upload, user) -> ImportJob:
 
 
 def all_targets(fields=None) -> list[mapping.Target]:
-    """Every place a column can go. ``fields``: the active custom fields, when the caller
-    has them already."""
+    """Every place a column can go (the columns of the trades the business has on among
+    them). ``fields``: the active custom fields, when the caller has them already."""
+    from verticals import registry
+
     if fields is None:
         fields = custom_fields.active_fields()
-    return mapping.targets(custom_fields=fields)
+    return mapping.targets(custom_fields=fields, verticals=registry.enabled_verticals())
 
 
 def available_targets(user=None, fields=None) -> list[mapping.Target]:
