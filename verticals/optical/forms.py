@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from verticals.optical import acuity, services
 from verticals.optical.models import Coating, IOPMethod, LensType, Notation, PrismBase
@@ -91,7 +92,7 @@ REFRACTION_LABELS = {
     "sphere": _("Sphere"),
     "cylinder": _("Cylinder"),
     "axis": _("Axis"),
-    "add": _("Add"),
+    "add": pgettext_lazy("refraction", "Add"),
     "prism": _("Prism (Δ)"),
     "prism_base": _("Base"),
     "pd": _("PD (mm)"),

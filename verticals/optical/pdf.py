@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.db import connection
 from django.utils import formats
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from privacy.pdf import Summary
 from verticals.optical.models import Eye
@@ -51,7 +52,7 @@ def _refraction_lines(doc: Summary, exam) -> None:
         if r.axis:
             parts.append(f"{_('Axis')} {r.axis}°")
         if r.add is not None:
-            parts.append(f"{_('Add')} {_power(r.add)}")
+            parts.append(f"{pgettext('refraction', 'Add')} {_power(r.add)}")
         if r.prism is not None:
             parts.append(f"{_('Prism')} {r.prism}Δ {r.get_prism_base_display()}")
         if r.pd is not None:
