@@ -88,3 +88,196 @@ def test_every_dental_page_renders_for_the_owner_of_the_dental_practice(cast, st
     assert html.count('class="tooth') >= 32
     assert "dental/chart.js" in html and "dental/dental.css" in html
     assert "style=" not in html and "<script>" not in html
+
+
+def test_a_practitioner_of_the_practice_records_a_visit_from_its_dental_record_page(cast, storage):
+    from accounts.services import staff_create
+    from verticals.dental.models import CleaningRecord, ToothEntry
+
+    with tenant_context(cast.tenant_b):
+        staff_create(
+            full_name="Dr. Daniel Lam",
+            email="dentist@beta.test",
+            password=PASSWORD,
+            roles=["practitioner"],
+        )
+        client = ClientFactory(name="Lee Ka Fai")
+        visit = VisitFactory(client=client, treatment_items=["Scale and polish"])
+    dentist = signed_in(cast.tenant_b, cast.host_b, "dentist@beta.test")
+    page_url = reverse("dental:visit_record", args=[visit.pk])
+    page = dentist.get(page_url)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert f'name="visit" value="{visit.pk}"' in html and "Scale and polish" in html
+    # the chart entry and the cleaning written from the page belong to the visit
+    dentist.post(
+        reverse("dental:tooth_entry", args=[client.pk]),
+        {
+            "tooth": "46",
+            "condition": "root_canal",
+            "status": "done",
+            "visit": visit.pk,
+            "next": page_url,
+        },
+    )
+    response = dentist.post(
+        reverse("dental:cleaning_new", args=[client.pk]),
+        {
+            "performed_on": visit.visited_on.isoformat(),
+            "tools": ["ultrasonic"],
+            "visit": visit.pk,
+            "next": page_url,
+        },
+    )
+    assert response.status_code == 302 and response["Location"] == page_url
+    with tenant_context(cast.tenant_b):
+        assert ToothEntry.objects.get(client=client).visit_id == visit.pk
+        cleaning = CleaningRecord.objects.get(client=client)
+    assert cleaning.visit_id == visit.pk
+    again = dentist.get(page_url).content.decode()
+    assert "Charted at this visit" in again
+    # the page now edits that cleaning record rather than starting another
+    assert reverse("dental:cleaning_edit", args=[client.pk, cleaning.pk]) in again
+
+
+def test_the_chart_tab_runs_a_bounded_number_of_queries_however_long_the_history(
+    cast, owner_b, django_assert_max_num_queries
+):
+    from verticals.dental import services
+
+    with tenant_context(cast.tenant_b):
+        client = ClientFactory(name="Long history")
+        user = staff_member(cast.tenant_b, cast.owner_b)
+        for n in range(60):
+            services.tooth_entry_add(
+                client=client,
+                actor=user,
+                tooth=[11, 16, 26, 36, 46][n % 5],
+                surfaces=["O"],
+                condition=["caries", "filling"][n % 2],
+            )
+    url = reverse("clients:detail_tab", args=[client.pk, "dental_chart"])
+    owner_b.get(url)
+    with django_assert_max_num_queries(30):
+        response = owner_b.get(url)
+    assert response.status_code == 200
+
+
+def test_dental_pages_are_404_where_dental_is_off_until_the_owner_turns_it_on(
+    cast, storage, owner_a, owner_c, optical
+):
+    from tenants.models import Tenant
+
+    for tenant, browser in ((cast.tenant_a, owner_a), (optical.tenant, owner_c)):
+        with tenant_context(tenant):
+            client = ClientFactory(name="Someone")
+        urls = [
+            reverse("clients:detail_tab", args=[client.pk, "dental_chart"]),
+            reverse("clients:detail_tab", args=[client.pk, "dental_perio"]),
+            reverse("clients:detail_tab", args=[client.pk, "dental_plan"]),
+            reverse("dental:chart", args=[client.pk]),
+            reverse("dental:perio_new", args=[client.pk]),
+            reverse("dental:cleaning_new", args=[client.pk]),
+            reverse("dental:plan_new", args=[client.pk]),
+        ]
+        for url in urls:
+            # the profile's tab route (the core's) refuses a tab it knows with 403
+            expected = (403, 404) if url.startswith("/clients/") else (404,)
+            assert browser.get(url).status_code in expected, url
+        profile = browser.get(reverse("clients:detail", args=[client.pk])).content.decode()
+        assert "dental_chart" not in profile and "Dental chart" not in profile
+        # the owner turns dental on: the same pages open, the tab is listed
+        Tenant.objects.filter(pk=tenant.pk).update(extra_verticals=["dental"])
+        for url in urls:
+            assert browser.get(url).status_code == 200, url
+        profile = browser.get(reverse("clients:detail", args=[client.pk])).content.decode()
+        assert "Dental chart" in profile
+        Tenant.objects.filter(pk=tenant.pk).update(extra_verticals=[])
+
+
+def test_front_desk_is_refused_every_clinical_dental_page(cast, storage):
+    from accounts.services import staff_create
+
+    clients = seeded(cast.tenant_b, cast.owner_b)
+    with tenant_context(cast.tenant_b):
+        staff_create(
+            full_name="Mandy Cheung",
+            email="desk@beta.test",
+            password=PASSWORD,
+            roles=["front_desk"],
+        )
+    desk = signed_in(cast.tenant_b, cast.host_b, "desk@beta.test")
+    for url in pages(cast.tenant_b, clients[0]):
+        if "/timeline/" in url:
+            continue
+        assert desk.get(url).status_code in (403, 404), url
+    assert (
+        desk.post(
+            reverse("dental:tooth_entry", args=[clients[0].pk]),
+            {"tooth": "11", "condition": "caries", "status": "existing"},
+        ).status_code
+        == 403
+    )
+    profile = desk.get(reverse("clients:detail", args=[clients[0].pk])).content.decode()
+    assert "Dental chart" not in profile
+
+
+def test_a_dental_row_of_one_business_is_never_reached_from_another(cast, twins, owner_a, owner_b):
+    from tenants.models import Tenant
+    from verticals.dental import services
+    from verticals.dental.models import PerioExam, TreatmentPlan
+
+    Tenant.objects.filter(pk=cast.tenant_a.pk).update(extra_verticals=["dental"])
+
+    def plan(tenant):
+        client = ClientFactory(name=f"Plan client {tenant.schema_name}")
+        user = staff_member(tenant, cast.owner_a if tenant == cast.tenant_a else cast.owner_b)
+        return services.plan_create(client=client, actor=user, title=f"Plan of {tenant.name}")
+
+    def exam(tenant):
+        client = ClientFactory(name=f"Perio client {tenant.schema_name}")
+        user = staff_member(tenant, cast.owner_a if tenant == cast.tenant_a else cast.owner_b)
+        return services.perio_exam_create(
+            client=client,
+            actor=user,
+            examined_on=dt.date.today(),
+            sites={(11, "MB"): {"depth": 3}},
+            note=f"Exam of {tenant.name}",
+        )
+
+    plan_a, plan_b = twins(TreatmentPlan, plan)
+    exam_a, exam_b = twins(PerioExam, exam)
+    # each business reaches its own row through the shared id, never the other's
+    page_a = owner_a.get(reverse("dental:plan", args=[plan_a.pk])).content.decode()
+    page_b = owner_b.get(reverse("dental:plan", args=[plan_b.pk])).content.decode()
+    assert "Plan of Alpha Aesthetics" in page_a and "Beta Dental" not in page_a
+    assert "Plan of Beta Dental" in page_b and "Alpha Aesthetics" not in page_b
+    perio_a = owner_a.get(reverse("dental:perio", args=[exam_a.pk])).content.decode()
+    assert "Exam of Alpha Aesthetics" in perio_a and "Exam of Beta Dental" not in perio_a
+    # B's client, by its id, is not found on A's host (A has no client of that id)
+    with tenant_context(cast.tenant_b):
+        only_b = ClientFactory(name="Only in B")
+    with tenant_context(cast.tenant_a):
+        from clients.models import Client
+
+        assert not Client.objects.filter(pk=only_b.pk).exists()
+    for url in (
+        reverse("dental:chart", args=[only_b.pk]),
+        reverse("clients:detail_tab", args=[only_b.pk, "dental_chart"]),
+        reverse("dental:plan_print", args=[only_b.pk]),
+    ):
+        assert owner_a.get(url).status_code == 404, url
+    # a record of another client of the same business is 404 through the wrong client
+    assert (
+        owner_b.get(
+            reverse("dental:perio_print", args=[only_b.pk]), {"record": exam_b.pk}
+        ).status_code
+        == 404
+    )
+
+
+def test_a_dental_tab_never_shows_in_the_optical_shop(cast, optical, owner_c):
+    with tenant_context(optical.tenant):
+        client = ClientFactory(name="Optical client")
+    html = owner_c.get(reverse("clients:detail", args=[client.pk])).content.decode()
+    assert "Dental chart" not in html and "Perio" not in html and "/dental/" not in html

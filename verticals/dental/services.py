@@ -507,6 +507,7 @@ def plan_item_update(*, item: PlanItem, actor, values: dict) -> PlanItem:
 
 @transaction.atomic
 def plan_item_delete(*, item: PlanItem, actor) -> None:
+    item = PlanItem.objects.select_for_update().select_related("plan").get(pk=item.pk)
     if item.billed_at:
         raise ValidationError(_("This item is on a bill and cannot be deleted."))
     before, pk, client_id = _snap(item, ITEM_FIELDS), item.pk, item.plan.client_id
