@@ -6,14 +6,14 @@ from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 
 from core.places import SearchableSelect, time_zone_choices
-from tenants.models import BusinessType, Currency, subdomain_validator
+from tenants.models import Currency, business_type_choices, subdomain_validator
 from tenants.services import RESERVED_SUBDOMAINS, subdomain_is_taken
 
 
 class SignupForm(forms.Form):
     business_name = forms.CharField(label=_("Business name"), max_length=120)
     business_type = forms.ChoiceField(
-        label=_("Type of business"), choices=BusinessType.choices, widget=forms.RadioSelect
+        label=_("Type of business"), choices=business_type_choices, widget=forms.RadioSelect
     )
     subdomain = forms.CharField(
         label=_("Your portal address"),

@@ -7,11 +7,17 @@ from django.utils.translation import gettext_lazy as _
 from django_tenants.models import DomainMixin, TenantMixin
 
 
-class BusinessType(models.TextChoices):
-    BEAUTY_SALON = "beauty_salon", _("Beauty salon")
-    MEDICAL_AESTHETIC = "medical_aesthetic", _("Medical aesthetic clinic")
-    DENTAL = "dental", _("Dental practice")
-    OPTICAL = "optical", _("Optical shop")
+def business_type_choices() -> list[tuple[str, str]]:
+    """The business types the verticals serve, with their labels, in the order the
+    vertical apps are installed: declared once, by each vertical (verticals.registry),
+    and offered by signup, the landing page and ``Tenant.business_type``."""
+    from verticals import registry
+
+    return registry.business_type_choices()
+
+
+def business_type_values() -> list[str]:
+    return [value for value, _label in business_type_choices()]
 
 
 class TenantStatus(models.TextChoices):
@@ -44,7 +50,7 @@ class Tenant(TenantMixin):
 
     name = models.CharField(_("business name"), max_length=120, blank=True)
     business_type = models.CharField(
-        _("business type"), max_length=32, choices=BusinessType.choices, blank=True
+        _("business type"), max_length=32, choices=business_type_choices, blank=True
     )
     # Verticals the owner turned on besides the one the business type picks (a salon that
     # adds medical aesthetics' records, a dental practice with an aesthetics corner).

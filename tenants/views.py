@@ -21,7 +21,7 @@ from core.http import client_ip
 from core.text import search_query
 from tenants import landing, stats
 from tenants.forms import ReasonForm, SignupForm, SuspendForm, TypedConfirmationForm
-from tenants.models import BusinessType, Tenant, TenantStatus
+from tenants.models import Tenant, TenantStatus, business_type_choices, business_type_values
 from tenants.services import (
     ProvisioningError,
     tenant_close,
@@ -39,7 +39,7 @@ class LandingView(View):
     def get(self, request):
         types = [
             (value, label, landing.BUSINESS_TYPES.get(value, ""))
-            for value, label in BusinessType.choices
+            for value, label in business_type_choices()
         ]
         context = {"business_types": types, "features": landing.FEATURES}
         return render(request, "tenants/landing.html", context)
@@ -50,7 +50,7 @@ class SignupView(View):
 
     def get(self, request):
         initial = {"language": request.LANGUAGE_CODE}
-        if request.GET.get("type") in BusinessType.values:
+        if request.GET.get("type") in business_type_values():
             initial["business_type"] = request.GET["type"]
         return render(request, self.template_name, {"form": SignupForm(initial=initial)})
 

@@ -379,3 +379,35 @@ def test_a_trades_column_is_not_offered_where_the_trade_is_off_nor_to_the_front_
     job_id = upload(front_desk_a, _skin_sheet([["陈婷婷", "15800002222", "oily"]]))
     page = front_desk_a.get(f"/clients/import/{job_id}/mapping/")
     assert "vertical.lab.skin" not in page.content.decode()
+
+
+# ---------- 7. business types from the registry ----------
+
+
+def test_business_types_are_the_ones_the_verticals_declare_in_one_list(db, monkeypatch):
+    from tenants.forms import SignupForm
+
+    declared = registry.business_type_choices()
+    assert [v for v, _label in declared] == [
+        "beauty_salon",
+        "medical_aesthetic",
+        "dental",
+        "optical",
+    ]
+    field = Tenant._meta.get_field("business_type")
+    assert list(field.choices) == declared
+    assert list(SignupForm().fields["business_type"].choices) == declared
+    # a trade registered later is offered without being listed anywhere else
+    lab = registry.Vertical(
+        key="lab", label="Lab", business_types=("lab",), business_type_labels=("Lab",)
+    )
+    monkeypatch.setitem(registry._verticals, "lab", lab)
+    assert ("lab", "Lab") in SignupForm().fields["business_type"].choices
+    assert ("lab", "Lab") in Tenant._meta.get_field("business_type").choices
+
+
+def test_signup_refuses_a_business_type_no_vertical_serves(db):
+    from tenants.forms import SignupForm
+
+    form = SignupForm(data={"business_type": "bakery"})
+    assert not form.is_valid() and "business_type" in form.errors
