@@ -381,3 +381,39 @@ def test_the_demo_seeds_a_bilingual_form_and_signed_consents(cast, db, storage):
         assert version.form.services.get().name == "水光针补水"
         assert {s.client_id for s in signed} == {c.pk for c in clients}
         assert Client.objects.count() >= 2
+
+
+def test_the_consents_catalogue_is_complete_and_compiled():
+    """tests/test_translations.py globs verticals/*/locale only; this app's catalogue is
+    one level deeper, so it is held to the same rules here."""
+    from pathlib import Path
+
+    from django.utils import translation
+
+    from tests.test_translations import _entries
+
+    po = (
+        Path(__file__).resolve().parents[1]
+        / "verticals/aesthetic/consents/locale/zh_Hans/LC_MESSAGES/django.po"
+    )
+    entries = _entries([po])
+    assert len(entries) > 50
+    assert [e["msgid"] for e in entries if e["fuzzy"] or not all(e["msgstrs"])] == []
+    assert po.with_suffix(".mo").stat().st_mtime >= po.stat().st_mtime - 1
+    with translation.override("zh-hans"):
+        assert translation.gettext("Draw the signature in the box.") == "请在框内手写签名。"
+        assert translation.gettext("Signed consents") == "已签署的知情同意书"
+
+
+def test_the_consents_tab_takes_the_same_queries_however_many_consents(
+    cast, setup, practitioner_a, django_assert_max_num_queries
+):
+    s = setup
+    _sign(cast, s)
+    practitioner_a.get(tab_url(s["client"].pk))
+    with django_assert_max_num_queries(40) as one:
+        assert practitioner_a.get(tab_url(s["client"].pk)).status_code == 200
+    for _ in range(3):
+        _sign(cast, s)
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        assert practitioner_a.get(tab_url(s["client"].pk)).status_code == 200

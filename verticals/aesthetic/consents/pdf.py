@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 
+from django.db import connection
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from fpdf import FPDF
@@ -44,17 +45,24 @@ def _render(
         (_("Signed at"), when),
     ]
     lines = [f"{label}: {value}" for label, value in facts]
+    signature_label = _("Signature")
+    business = getattr(connection.tenant, "name", "") or ""
     pdf = FPDF(format="A4")
     pdf.set_title(title)
     pdf.set_creator("clinicdesk")
     pdf.set_auto_page_break(auto=True, margin=15)
     families = []
-    for index, file_name in enumerate(fonts_for(title + body + "".join(lines))):
+    for index, file_name in enumerate(
+        fonts_for(business + title + body + signature_label + "".join(lines))
+    ):
         family = f"noto-sc-{index}"
         pdf.add_font(family, "", str(FONT_DIR / "files" / file_name))
         families.append(family)
     pdf.set_fallback_fonts(families[1:], exact_match=False)
     pdf.add_page()
+    if business:
+        pdf.set_font(families[0], size=9)
+        pdf.multi_cell(0, 5, business, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font(families[0], size=18)
     pdf.multi_cell(0, 10, title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font(families[0], size=9)
@@ -67,10 +75,11 @@ def _render(
     )
     pdf.ln(3)
     pdf.set_font(families[0], size=10)
-    pdf.multi_cell(0, 6, body, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(0, 6, body, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(6)
     for line in lines:
-        pdf.multi_cell(0, 6, line, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.multi_cell(0, 6, line, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(2)
+    pdf.multi_cell(0, 6, f"{signature_label}:", align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.image(io.BytesIO(signature_png), w=SIGNATURE_WIDTH_MM)
     return bytes(pdf.output())
