@@ -11,6 +11,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django_tenants.utils import tenant_context
+from playwright.sync_api import expect
 
 from tests.e2e import conftest as e2e
 from tests.test_filestore import png_bytes
@@ -126,6 +127,10 @@ def test_points_clicked_on_the_face_map_are_saved_and_shown_again(
         page.screenshot(path=str(ARTIFACTS / "aesthetic-skin-tab.png"), full_page=True)
         for tab in ("aesthetic_treatments", "aesthetic_photos"):
             page.goto(f"{base}/clients/{client.pk}/{tab}/")
+            for img in page.locator(".file-thumb img").all():
+                img.scroll_into_view_if_needed()
+                expect(img).to_have_js_property("complete", True)
+                assert img.evaluate("i => i.naturalWidth") > 0
             page.screenshot(path=str(ARTIFACTS / f"aesthetic-{tab}.png"), full_page=True)
         page.goto(f"{base}/aesthetic/client/{client.pk}/print/")
         page.screenshot(path=str(ARTIFACTS / "aesthetic-print.png"), full_page=True)

@@ -393,7 +393,12 @@ def treatment_record_save(
     record.device = (values.get("device") or "").strip()[:120]
     record.satisfaction = satisfaction
     record.status = status
-    record.practitioner = values.get("practitioner") or record.practitioner or actor
+    record.practitioner = (
+        values.get("practitioner")
+        or record.practitioner
+        or (visit.practitioner if visit is not None else None)
+        or actor
+    )
     for name in RECORD_TEXT:
         setattr(record, name, (values.get(name) or "").strip())
     record.full_clean(exclude=["client", "visit", "recorded_by", "practitioner"])
