@@ -135,7 +135,9 @@ def layout(chart: EyeChart) -> EyeChart:
         chart.change_axial = als[-1] - als[0] if len(als) > 1 else None
     years = sorted({p.on.year for p in points})
     if len(points) <= 8 or len(years) < 2:
-        chart.x_ticks = [(x(p.on), formats.date_format(p.on, "SHORT_DATE_FORMAT")) for p in points]
+        # year-month under each exam (a full date each would run into the next)
+        style = "Y-m" if days > 62 else "SHORT_DATE_FORMAT"
+        chart.x_ticks = [(x(p.on), formats.date_format(p.on, style)) for p in points]
     else:
         chart.x_ticks = [
             (x(max(dt.date(year, 1, 1), first)), str(year))
