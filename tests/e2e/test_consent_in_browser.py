@@ -61,8 +61,12 @@ def test_a_client_signs_a_consent_on_screen_and_it_is_kept_as_pdf(
         client = ClientFactory(name="周若彤")
     connection.set_schema_to_public()
     context = browser.new_context(viewport={"width": 1180, "height": 900})
+    contexts = [context]
     try:
         page = context.new_page()
+        errors = []  # console errors and page errors, CSP refusals among them
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
         sign_in(page, base, cast.practitioner_a, cast.password)
         page.goto(f"{base}/aesthetic/consents/clients/{client.pk}/sign/{form.pk}/?lang=zh-hans")
         expect(page.get_by_text(TEXT_ZH)).to_be_visible()
@@ -93,6 +97,23 @@ def test_a_client_signs_a_consent_on_screen_and_it_is_kept_as_pdf(
             f"/files/{signed.document_id}/",
         )
         assert (status, kind) == (200, "application/pdf")
+        # And in Chinese: the tab, and the page an owner keeps the forms on.
+        with page.expect_navigation():
+            page.select_option("#lang-top", "zh-hans")
+        assert "已签署的知情同意书" in page.inner_text("main")
+        page.screenshot(path=str(ARTIFACTS / "consent-tab-zh.png"), full_page=True)
+        owner_context = browser.new_context(viewport={"width": 1180, "height": 900})
+        contexts.append(owner_context)
+        owner_page = owner_context.new_page()
+        owner_page.on("pageerror", lambda e: errors.append(str(e)))
+        sign_in(owner_page, base, cast.owner_a, cast.password)
+        owner_page.goto(f"{base}/aesthetic/consents/forms/{form.pk}/")
+        expect(owner_page.get_by_text("Version 1", exact=False).first).to_be_visible()
+        owner_page.screenshot(path=str(ARTIFACTS / "consent-form-edit.png"), full_page=True)
+        assert errors == []
     finally:
-        context.close()
+        for each in contexts:
+            each.close()
+        with tenant_context(cast.tenant_a):
+            User.objects.filter(email__in=[cast.practitioner_a, cast.owner_a]).update(language="")
         _cleanup(cast, client.pk, form.pk, service.pk)
