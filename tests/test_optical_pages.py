@@ -128,7 +128,9 @@ def test_the_exam_form_shows_each_refusal_next_to_its_field(practitioner_c, opti
         f"/optical/client/{client.pk}/exam/new/", dict(post, subj_od_sphere="-1", ua_od="6/0")
     )
     assert response.status_code == 400
-    assert "4.7" in response.context["form"].errors["ua_od"][0]  # an example in 5-point
+    errors = response.context["form"].errors
+    assert "4.7" in errors["ua_od"][0]  # an example in the 5-point scale
+    assert "0.25" in errors["subj_os_cylinder"][0]  # shown with it, not after it
 
 
 def test_the_exam_form_saves_in_the_tenants_notation(owner_c, practitioner_c, optical, file_c):

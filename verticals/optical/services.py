@@ -272,6 +272,15 @@ def _clean_exam(values: dict, errors: _Errors) -> dict:
     return data
 
 
+def exam_errors(values: dict) -> dict[str, list[str]]:
+    """The messages ``exam_save`` would give for ``values``, without saving (a form shows
+    them together with its own)."""
+    errors = _Errors()
+    _clean_exam(values, errors)
+    _clean_refractions(values, errors)
+    return errors.errors
+
+
 @transaction.atomic
 def exam_save(*, client, actor, values: dict, exam: VisionExam | None = None, visit=None):
     """Create or update an exam with its refractions (an eye left empty has none)."""

@@ -93,6 +93,11 @@ class _ExamFormView(_Write):
             else:
                 messages.success(request, _("Vision exam saved."))
                 return redirect(_next(request, reverse("optical:exam", args=[saved.pk])))
+        else:
+            # the rules' messages too, beside the fields the form itself accepted
+            for name, errors in services.exam_errors(form.cleaned_data).items():
+                if name in form.fields and name not in form.errors:
+                    form.add_error(name, errors)
         return self._render(request, client, form, exam=exam, visit=visit, status=400)
 
 
