@@ -52,7 +52,12 @@ def errors_of(excinfo) -> dict:
 )
 def test_out_of_range_or_off_step_powers_are_refused_on_their_field(shop, field, value, message):
     actor, client = shop
-    values = {"subj_od_sphere": D("-1"), "subj_od_axis": 90, "subj_os_sphere": D("-1"), field: value}
+    values = {
+        "subj_od_sphere": D("-1"),
+        "subj_od_axis": 90,
+        "subj_os_sphere": D("-1"),
+        field: value,
+    }
     with pytest.raises(ValidationError) as excinfo:
         exam(client, actor, **values)
     errors = errors_of(excinfo)
