@@ -473,6 +473,8 @@ def test_an_xray_is_stored_through_the_file_store_and_a_renamed_non_image_is_ref
     assert xray.image.capability == "clients.health"
     tab = owner_b.get(reverse("clients:detail_tab", args=[patient.pk, "dental_chart"]))
     assert xray.image.thumb_url in tab.content.decode()
+    thumb = owner_b.get(xray.image.thumb_url)
+    assert thumb.status_code == 200 and thumb["Content-Type"].startswith("image/")
 
 
 def test_an_xray_naming_a_tooth_that_does_not_exist_is_refused(cast, storage, owner_b, patient):

@@ -289,8 +289,8 @@ def seed_demo_records(tenant, clients, staff_by_email, today: dt.date) -> None:
     rng = random.Random(2026)  # noqa: S311 (demo figures, repeatable)
     missing = {17, 27}
     for days, severity, note in (
-        (180, 1.0, "Baseline charting before root surface debridement."),
-        (14, 0.3, "Re-evaluation after debridement and three months of maintenance."),
+        (180, 0.8, "Baseline charting before root surface debridement."),
+        (14, 0.2, "Re-evaluation after debridement and three months of maintenance."),
     ):
         services.perio_exam_create(
             client=clients[5],

@@ -34,7 +34,8 @@ TOOTH = _("Tooth")
 
 
 def tooth_field(required=True, label=TOOTH):
-    choices = [("", "—")] if not required else []
+    # A blank first choice, so no tooth is picked before the dentist picks one.
+    choices = [("", "—")]
     choices += [
         (_("Adult teeth"), teeth.tooth_choices(child=False)),
         (_("Child teeth"), teeth.tooth_choices(child=True)),
