@@ -59,10 +59,10 @@ def setup(cast, db, storage):
         schedule.working(doctor, "09:00-12:00 13:00-18:00")
         botox = schedule.service("肉毒素注射 Botox", staff=[doctor], minutes=30)
         facial = schedule.service("面部护理 Facial", staff=[doctor], minutes=30)
-        form = services.form_save(
+        form = services.consent_form_save(
             actor=owner, values={"name": "肉毒素注射同意书", "services": [botox], "active": True}
         )
-        version = services.version_save(
+        version = services.consent_version_save(
             form=form, actor=owner, text_en=TEXT_EN, text_zh=TEXT_ZH, publish=True
         )
         client = ClientFactory(name="林小雨")
@@ -127,7 +127,7 @@ def test_a_new_version_must_be_signed_again(cast, setup):
     s = setup
     _sign(cast, s)
     with tenant_context(cast.tenant_a):
-        v2 = services.version_save(
+        v2 = services.consent_version_save(
             form=s["form"], actor=s["owner"], text_en=TEXT_EN + " v2", text_zh=TEXT_ZH, publish=True
         )
         assert v2.number == 2
@@ -176,7 +176,7 @@ def test_a_published_version_cannot_be_edited_editing_makes_a_new_one(cast, setu
             (2, "Version two in English.", False),
         ]
         # The draft is edited in place until it is published.
-        services.version_save(
+        services.consent_version_save(
             form=s["form"],
             actor=s["owner"],
             text_en="Two, final.",

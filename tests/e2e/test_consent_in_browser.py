@@ -51,11 +51,11 @@ def test_a_client_signs_a_consent_on_screen_and_it_is_kept_as_pdf(
     with tenant_context(cast.tenant_a):
         owner = User.objects.get(email=cast.owner_a)
         service = schedule.service("肉毒素注射 E2E", minutes=30)
-        form = services.form_save(
+        form = services.consent_form_save(
             actor=owner,
             values={"name": "肉毒素注射知情同意书", "services": [service], "active": True},
         )
-        services.version_save(
+        services.consent_version_save(
             form=form, actor=owner, text_en=TEXT_EN, text_zh=TEXT_ZH, publish=True
         )
         client = ClientFactory(name="周若彤")

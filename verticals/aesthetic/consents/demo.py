@@ -59,7 +59,7 @@ def seed_demo_consents(tenant, clients, staff_by_email, today) -> None:
         (u for u in staff_by_email.values() if "practitioner" in (u.roles or ())), None
     )
     owner = next((u for u in staff_by_email.values() if "owner" in (u.roles or ())), None)
-    form = services.form_save(
+    form = services.consent_form_save(
         actor=owner,
         values={
             "name": FORM_NAME,
@@ -67,7 +67,7 @@ def seed_demo_consents(tenant, clients, staff_by_email, today) -> None:
             "active": True,
         },
     )
-    version = services.version_save(
+    version = services.consent_version_save(
         form=form, actor=owner, text_en=TEXT_EN, text_zh=TEXT_ZH, publish=True
     )
     language = getattr(tenant, "language", "") or "zh-hans"

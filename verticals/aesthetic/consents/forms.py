@@ -23,11 +23,19 @@ class ConsentFormForm(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, consent_form=None, **kwargs):
+        from django.db.models import Q
+
         from scheduling.models import Service
 
         super().__init__(*args, **kwargs)
-        self.fields["services"].queryset = Service.objects.order_by("name")
+        # Services on offer, and any retired one the form is still tied to.
+        offered = Q(active=True)
+        if consent_form is not None:
+            offered |= Q(aesthetic_consent_forms=consent_form)
+        self.fields["services"].queryset = (
+            Service.objects.filter(offered).distinct().order_by("name")
+        )
 
 
 class SignForm(forms.Form):

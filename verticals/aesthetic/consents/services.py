@@ -55,7 +55,7 @@ def _version_snap(version) -> dict:
 
 
 @transaction.atomic
-def form_save(*, actor, values: dict, form: ConsentForm | None = None) -> ConsentForm:
+def consent_form_save(*, actor, values: dict, form: ConsentForm | None = None) -> ConsentForm:
     """Create or change a form's name, services and whether it is in use."""
     creating = form is None
     form = form or ConsentForm()
@@ -83,7 +83,7 @@ def _service_ids(form) -> list[int]:
 
 
 @transaction.atomic
-def version_save(
+def consent_version_save(
     *, form: ConsentForm, actor, text_en: str, text_zh: str, publish: bool
 ) -> ConsentFormVersion:
     """Save the form's text: into its draft if the latest version is one, else as the

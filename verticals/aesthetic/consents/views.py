@@ -91,15 +91,17 @@ class FormEditView(_Manage):
                 "text_en": latest.text_en if latest else "",
                 "text_zh": latest.text_zh if latest else "",
             }
-        return self._page(request, consent_form, ConsentFormForm(initial=initial))
+        return self._page(
+            request, consent_form, ConsentFormForm(initial=initial, consent_form=consent_form)
+        )
 
     def post(self, request, pk: int | None = None):
         consent_form = self._form(pk)
-        form = ConsentFormForm(request.POST)
+        form = ConsentFormForm(request.POST, consent_form=consent_form)
         if form.is_valid():
             data = form.cleaned_data
             try:
-                consent_form = services.form_save(
+                consent_form = services.consent_form_save(
                     actor=request.user,
                     form=consent_form,
                     values={
@@ -108,7 +110,7 @@ class FormEditView(_Manage):
                         "active": data["active"],
                     },
                 )
-                version = services.version_save(
+                version = services.consent_version_save(
                     form=consent_form,
                     actor=request.user,
                     text_en=data["text_en"],
