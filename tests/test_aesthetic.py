@@ -323,10 +323,10 @@ def test_a_treatment_needing_a_consent_is_not_recorded_as_done_until_it_is_signe
         schedule.open_business("08:00-20:00")
         schedule.working(doctor(cast), "09:00-12:00 13:00-18:00")
         botox = schedule.service("肉毒素注射", staff=[doctor(cast)], minutes=30)
-        form = consents.form_save(
+        form = consents.consent_form_save(
             actor=owner, values={"name": "肉毒素注射同意书", "services": [botox], "active": True}
         )
-        version = consents.version_save(
+        version = consents.consent_version_save(
             form=form, actor=owner, text_en="I agree.", text_zh="本人同意。", publish=True
         )
         client = ClientFactory(name="林小雨")
@@ -364,3 +364,31 @@ def test_a_treatment_needing_a_consent_is_not_recorded_as_done_until_it_is_signe
         )
     assert "肉毒素注射同意书" in refused.value.messages[0]
     assert done.pk == draft.pk and done.status == "done"
+
+
+def test_imported_skin_columns_become_skin_profile_versions(cast):
+    from verticals import registry
+    from verticals.aesthetic.models import SkinProfile
+
+    columns = {c.key: c for c in registry.get("aesthetic").import_columns}
+    assert "肤质" in columns["skin_type"].aliases
+    with tenant_context(cast.tenant_a):
+        client = ClientFactory()
+        actor = doctor(cast)
+        columns["skin_type"].apply(client, "混合性", actor)
+        columns["fitzpatrick"].apply(client, "III", actor)
+        columns["ingredient_allergies"].apply(client, "水杨酸", actor)
+        with pytest.raises(ValidationError) as bad_type:
+            columns["skin_type"].apply(client, "彩虹色", actor)
+        with pytest.raises(ValidationError) as bad_fitzpatrick:
+            columns["fitzpatrick"].apply(client, "VII", actor)
+        current = SkinProfile.objects.filter(client=client).first()
+        versions = SkinProfile.objects.filter(client=client).count()
+    assert (current.skin_type, current.fitzpatrick, current.ingredient_allergies) == (
+        "combination",
+        3,
+        "水杨酸",
+    )
+    assert versions == 3
+    assert "彩虹色" in bad_type.value.messages[0]
+    assert "I to VI" in bad_fitzpatrick.value.messages[0]

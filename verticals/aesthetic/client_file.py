@@ -124,7 +124,7 @@ def timeline_entries(client, user, limit: int) -> list[TimelineEntry]:
                 s.created_at,
                 "aesthetic",
                 KIND,
-                _("Skin profile: %(type)s") % {"type": s.get_skin_type_display()},
+                _("Skin profile: %(type)s") % {"type": s.get_skin_type_display() or "—"},
                 "",
                 reverse("clients:detail_tab", args=[client.pk, "aesthetic_skin"]),
                 _actor(s.recorded_by),

@@ -78,7 +78,9 @@ class SkinProfile(models.Model):
     """One version of the client's skin profile (the newest is the current one)."""
 
     client = _client()
-    skin_type = models.CharField(_("skin type"), max_length=12, choices=SkinType.choices)
+    skin_type = models.CharField(
+        _("skin type"), max_length=12, choices=SkinType.choices, blank=True
+    )
     fitzpatrick = models.PositiveSmallIntegerField(
         _("Fitzpatrick type"),
         null=True,

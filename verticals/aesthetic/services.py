@@ -110,7 +110,7 @@ def skin_profile_save(*, client, actor, values: dict) -> SkinProfile:
     """A new version of the client's skin profile (the previous one stays, as history)."""
     refuse_erased(client)
     errors: dict[str, list] = {}
-    if values.get("skin_type") not in SkinType.values:
+    if values.get("skin_type") not in ("", None, *SkinType.values):
         errors["skin_type"] = [_("Choose a skin type.")]
     if message := fitzpatrick_error(values.get("fitzpatrick")):
         errors["fitzpatrick"] = [message]
@@ -123,7 +123,7 @@ def skin_profile_save(*, client, actor, values: dict) -> SkinProfile:
     fitzpatrick = values.get("fitzpatrick")
     profile = SkinProfile(
         client=client,
-        skin_type=values["skin_type"],
+        skin_type=values.get("skin_type") or "",
         fitzpatrick=int(fitzpatrick) if fitzpatrick not in (None, "") else None,
         concerns=[c for c in Concern.values if c in concerns],
         recorded_by=actor,
@@ -146,6 +146,14 @@ def skin_profile_save(*, client, actor, values: dict) -> SkinProfile:
         SKIN_TEXT,
     )
     return profile
+
+
+def skin_profile_change(*, client, actor, changes: dict) -> SkinProfile:
+    """A new version with ``changes`` over the current one (an imported column)."""
+    current = current_skin_profile(client)
+    values = {f: getattr(current, f) for f in SKIN_FIELDS} if current else {}
+    values.update(changes)
+    return skin_profile_save(client=client, actor=actor, values=values)
 
 
 def allergies_for(clients) -> dict[int, list[str]]:

@@ -24,6 +24,7 @@ from verticals.registry import (
     DemoTag,
     DemoVisit,
     Document,
+    ImportColumn,
     MenuResource,
     MenuService,
     Vertical,
@@ -73,6 +74,40 @@ def _seed(tenant, clients, staff_by_email, today):
     from verticals.aesthetic.demo import seed_demo_records
 
     seed_demo_records(tenant, clients, staff_by_email, today)
+
+
+def _import(name):
+    def apply(client, value, actor):
+        from verticals.aesthetic import import_columns
+
+        getattr(import_columns, name)(client, value, actor)
+
+    return apply
+
+
+IMPORT_COLUMNS = (
+    ImportColumn(
+        "skin_type", _("Skin type"), ("肤质", "皮肤类型", "skin type"), _import("apply_skin_type")
+    ),
+    ImportColumn(
+        "fitzpatrick",
+        _("Fitzpatrick type"),
+        ("fitzpatrick", "光敏分型", "皮肤分型", "Fitzpatrick分型"),
+        _import("apply_fitzpatrick"),
+    ),
+    ImportColumn(
+        "product_allergies",
+        _("Product allergies"),
+        ("过敏产品", "产品过敏", "product allergies"),
+        _import("apply_product_allergies"),
+    ),
+    ImportColumn(
+        "ingredient_allergies",
+        _("Ingredient allergies"),
+        ("过敏成分", "成分过敏", "ingredient allergies"),
+        _import("apply_ingredient_allergies"),
+    ),
+)
 
 
 def _consents():
@@ -152,6 +187,7 @@ VERTICAL = Vertical(
     ),
     completion_checks=_of("COMPLETION_CHECKS"),
     allergies=_allergies,
+    import_columns=IMPORT_COLUMNS,
     seed_demo_records=_seed,
     starting_resources=(
         MenuResource("治疗室 1", "room"),

@@ -108,7 +108,7 @@ class Migration(migrations.Migration):
             name='SkinProfile',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('skin_type', models.CharField(choices=[('normal', 'Normal'), ('dry', 'Dry'), ('oily', 'Oily'), ('combination', 'Combination'), ('sensitive', 'Sensitive')], max_length=12, verbose_name='skin type')),
+                ('skin_type', models.CharField(choices=[('normal', 'Normal'), ('dry', 'Dry'), ('oily', 'Oily'), ('combination', 'Combination'), ('sensitive', 'Sensitive')], blank=True, max_length=12, verbose_name='skin type')),
                 ('fitzpatrick', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(6)], verbose_name='Fitzpatrick type')),
                 ('concerns', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(choices=[('acne', 'Acne'), ('pigmentation', 'Pigmentation / spots'), ('wrinkles', 'Fine lines and wrinkles'), ('laxity', 'Loss of firmness'), ('redness', 'Redness / rosacea'), ('pores', 'Enlarged pores'), ('dehydration', 'Dehydration'), ('scars', 'Scars'), ('dark_circles', 'Dark circles'), ('dullness', 'Dull complexion')], max_length=20), blank=True, default=list, size=None, verbose_name='concerns')),
                 ('sensitivities', core.crypto.EncryptedTextField(blank=True, verbose_name='sensitivities')),
