@@ -411,3 +411,47 @@ def tenant_settings_update(*, tenant: Tenant, **fields) -> Tenant:
         tenant.full_clean(exclude=["schema_name"])
         tenant.save(update_fields=sorted(fields))
     return tenant
+
+
+@transaction.atomic
+def tenant_verticals_set(*, tenant: Tenant, keys, actor=None) -> Tenant:
+    """Turn on the trades ``keys`` beside the one the business type picks (a salon that
+    adds medical aesthetics, an optical shop with a contact-lens clinic); the others go
+    off. Turning one off hides its pages and keeps its records. Audited."""
+    from audit import services as audit
+    from audit.models import Action
+    from verticals import registry
+
+    tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
+    primary = registry.for_business_type(tenant.business_type or "")
+    known = {v.key for v in registry.all_verticals()}
+    wanted = set(keys)
+    unknown = wanted - known
+    if unknown:
+        raise ValidationError(
+            {
+                "verticals": _("There is no clinical module “%(key)s”.")
+                % {"key": sorted(unknown)[0]}
+            },
+            code="unknown_vertical",
+        )
+    if primary is not None:
+        wanted.discard(primary.key)
+    # Registration order, so the stored list (and its audit entry) reads the same each time.
+    chosen = [v.key for v in registry.all_verticals() if v.key in wanted]
+    before = {"extra_verticals": list(tenant.extra_verticals or [])}
+    if before["extra_verticals"] == chosen:
+        return tenant
+    tenant.extra_verticals = chosen
+    tenant.full_clean(exclude=["schema_name"])
+    tenant.save(update_fields=["extra_verticals"])
+    audit.record_change(
+        action=Action.UPDATE,
+        actor=actor,
+        object_type="clinical_modules",
+        object_id=tenant.pk,
+        client_id=None,
+        before=before,
+        after={"extra_verticals": chosen},
+    )
+    return tenant

@@ -6,6 +6,7 @@ navigation by the verticals a business has on."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import zoneinfo
 
 import pytest
@@ -303,7 +304,7 @@ def _skin_sheet(rows):
 
     text = io.StringIO()
     writer = csv.writer(text)
-    writer.writerow(["姓名", "手机", "肤质"])
+    writer.writerow(["姓名", "手机", "实验指标"])
     writer.writerows(rows)
     fileobj = io.BytesIO(text.getvalue().encode("utf-8"))
     fileobj.name = "clients.csv"
@@ -316,7 +317,7 @@ def _skin_column(calls):
             raise ValidationError("Not a skin type: purple.")
         calls.append((client.pk, client.name, value, actor.email))
 
-    return registry.ImportColumn(key="skin", header="Skin type", aliases=("肤质",), apply=apply)
+    return registry.ImportColumn(key="skin", header="Skin type", aliases=("实验指标",), apply=apply)
 
 
 def test_the_import_recognises_a_trades_column_and_hands_each_value_to_it(
@@ -411,3 +412,121 @@ def test_signup_refuses_a_business_type_no_vertical_serves(db):
 
     form = SignupForm(data={"business_type": "bakery"})
     assert not form.is_valid() and "business_type" in form.errors
+
+
+# ---------- 8. the owner's clinical modules ----------
+
+
+def test_the_settings_page_offers_the_other_modules_and_saves_them_audited(cast, owner_a):
+    from audit.models import AuditEntry
+
+    page = owner_a.get("/settings/").content.decode()
+    assert "Clinical modules" in page
+    assert 'name="verticals" value="dental"' in page
+    assert 'name="verticals" value="aesthetic"' not in page  # its own is always on
+    answer = owner_a.post("/settings/clinical-modules/", {"verticals": ["dental"]})
+    assert answer.status_code == 302
+    assert Tenant.objects.get(pk=cast.tenant_a.pk).extra_verticals == ["dental"]
+    with tenant_context(cast.tenant_a):
+        entry = AuditEntry.objects.filter(object_type="clinical_modules").latest("id")
+        owner = staff_member(cast.tenant_a, cast.owner_a)
+        assert entry.actor_id == owner.pk and entry.fields == ["extra_verticals"]
+    page = owner_a.get("/settings/").content.decode()
+    assert re.search(r'<input[^>]*value="dental"[^>]*checked', page)
+
+
+def test_only_who_may_change_the_settings_turns_modules_on(cast, practitioner_a, front_desk_a):
+    for who in (practitioner_a, front_desk_a):
+        answer = who.post("/settings/clinical-modules/", {"verticals": ["dental"]})
+        assert answer.status_code == 403
+    assert Tenant.objects.get(pk=cast.tenant_a.pk).extra_verticals == []
+
+
+def test_an_unknown_module_is_refused_next_to_the_field(cast, owner_a):
+    answer = owner_a.post("/settings/clinical-modules/", {"verticals": ["bakery"]})
+    assert answer.status_code == 400
+    assert "errorlist" in answer.content.decode()
+    assert Tenant.objects.get(pk=cast.tenant_a.pk).extra_verticals == []
+
+
+def test_turning_a_module_off_hides_its_pages_and_keeps_its_data(cast, owner_a):
+    from verticals.dental.models import TreatmentPlan
+    from verticals.dental.services import plan_create
+
+    owner_a.post("/settings/clinical-modules/", {"verticals": ["dental"]})
+    with tenant_context(cast.tenant_a):
+        client = ClientFactory(tenant=cast.tenant_a, name="Wendy Wang")
+        plan = plan_create(
+            client=client, actor=staff_member(cast.tenant_a, cast.owner_a), title="Upper crowns"
+        )
+    assert owner_a.get(f"/dental/plan/{plan.pk}/").status_code == 200
+    # when the owner turns dental off again
+    owner_a.post("/settings/clinical-modules/", {})
+    # then its page is gone, and the plan is still there
+    assert owner_a.get(f"/dental/plan/{plan.pk}/").status_code == 404
+    with tenant_context(cast.tenant_a):
+        assert TreatmentPlan.objects.filter(pk=plan.pk, title="Upper crowns").exists()
+    # and on again: visible as it was
+    owner_a.post("/settings/clinical-modules/", {"verticals": ["dental"]})
+    page = owner_a.get(f"/dental/plan/{plan.pk}/")
+    assert page.status_code == 200 and "Upper crowns" in page.content.decode()
+
+
+# ---------- 10. tabs and navigation by trade ----------
+
+
+@pytest.fixture
+def dental_items(monkeypatch):
+    """A profile tab and a menu entry of the dental trade, for this test only."""
+    from clients import profile
+    from portal import navigation
+
+    tab = profile.ProfileTab(
+        key="wiring-dental",
+        label="Wiring dental tab",
+        order=99,
+        capability=Capability.VIEW_CLIENTS,
+        template="clients/tabs/timeline.html",
+        context=lambda request, client: {"timeline": []},
+        vertical="dental",
+    )
+    item = navigation.NavItem(
+        key="wiring-dental",
+        label="Wiring dental menu",
+        url_name="portal:dashboard",
+        capability=Capability.VIEW_CLIENTS,
+        icon="home",
+        order=99,
+        vertical="dental",
+    )
+    monkeypatch.setitem(profile._tabs, tab.key, tab)
+    monkeypatch.setitem(navigation._items, item.key, item)
+    return tab
+
+
+def _profile(browser, tenant, name="Wendy Wang"):
+    with tenant_context(tenant):
+        client = ClientFactory(tenant=tenant, name=name)
+    return client, browser.get(f"/clients/{client.pk}/").content.decode()
+
+
+def test_a_dental_tab_and_menu_entry_show_only_where_dental_is_on(
+    cast, optical, owner_a, owner_b, owner_c, dental_items
+):
+    # the dental practice (B) shows them
+    client_b, page = _profile(owner_b, cast.tenant_b)
+    assert "Wiring dental tab" in page and "Wiring dental menu" in page
+    assert owner_b.get(f"/clients/{client_b.pk}/wiring-dental/").status_code == 200
+    # the optical shop (C) and the aesthetic clinic (A) never do
+    for browser, tenant in ((owner_c, optical.tenant), (owner_a, cast.tenant_a)):
+        client, page = _profile(browser, tenant)
+        assert "Wiring dental tab" not in page and "Wiring dental menu" not in page
+        assert browser.get(f"/clients/{client.pk}/wiring-dental/").status_code == 404
+    # once A's owner turns dental on as a second module, A shows them
+    owner_a.post("/settings/clinical-modules/", {"verticals": ["dental"]})
+    client_a, page = _profile(owner_a, cast.tenant_a, name="Second")
+    assert "Wiring dental tab" in page and "Wiring dental menu" in page
+    assert owner_a.get(f"/clients/{client_a.pk}/wiring-dental/").status_code == 200
+    # and off again: gone
+    owner_a.post("/settings/clinical-modules/", {})
+    assert "Wiring dental tab" not in owner_a.get(f"/clients/{client_a.pk}/").content.decode()

@@ -81,7 +81,9 @@ def tabs_for(user) -> list[ProfileTab]:
 
 
 def tab_exists(key: str) -> bool:
-    return key in _tabs
+    """A tab of this business (a tab of a trade it has off does not exist here)."""
+    tab = _tabs.get(key)
+    return tab is not None and _shown(tab)
 
 
 def tab_for(user, key: str) -> ProfileTab | None:

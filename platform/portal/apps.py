@@ -7,6 +7,8 @@ class PortalConfig(AppConfig):
     verbose_name = _("Staff portal")
 
     def ready(self) -> None:
+        from audit import display
         from portal import navigation
 
         navigation.register_core_items()
+        display.register(display.ObjectType("clinical_modules", _("clinical modules")))

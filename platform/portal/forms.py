@@ -50,3 +50,27 @@ class BusinessSettingsForm(forms.Form):
         if logo and getattr(logo, "image", None) and logo.image.format not in ("PNG", "JPEG"):
             raise forms.ValidationError(_("Upload a PNG or JPEG image."), code="format")
         return logo
+
+
+class ClinicalModulesForm(forms.Form):
+    """The trades the owner turns on beside the business type's own."""
+
+    verticals = forms.MultipleChoiceField(
+        label=_("More clinical modules"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, tenant, **kwargs):
+        from verticals import registry
+
+        super().__init__(*args, **kwargs)
+        primary = registry.for_business_type(tenant.business_type or "")
+        self.primary = primary
+        self.fields["verticals"].choices = [
+            (v.key, v.label)
+            for v in registry.all_verticals()
+            if primary is None or v.key != primary.key
+        ]
+        if not self.is_bound:
+            self.initial["verticals"] = list(tenant.extra_verticals or [])

@@ -13,7 +13,7 @@ from django.views import View
 from accounts.roles import Capability
 from core.forms import add_service_errors
 from portal import dashboard, selectors
-from portal.forms import BusinessSettingsForm
+from portal.forms import BusinessSettingsForm, ClinicalModulesForm
 from portal.mixins import CapabilityRequiredMixin
 from portal.services import business_settings_save
 
@@ -37,7 +37,13 @@ class SettingsView(CapabilityRequiredMixin, View):
 
     def get(self, request):
         form = BusinessSettingsForm(initial=BusinessSettingsForm.initial_for(connection.tenant))
-        return render(request, self.template_name, {"form": form})
+        return render(request, self.template_name, self._context(form))
+
+    def _context(self, form, modules_form=None) -> dict:
+        return {
+            "form": form,
+            "modules_form": modules_form or ClinicalModulesForm(tenant=connection.tenant),
+        }
 
     def post(self, request):
         tenant = connection.tenant
@@ -53,7 +59,34 @@ class SettingsView(CapabilityRequiredMixin, View):
                 connection.tenant = updated
                 messages.success(request, _("Settings saved."))
                 return redirect("portal:settings")
-        return render(request, self.template_name, {"form": form}, status=400)
+        return render(request, self.template_name, self._context(form), status=400)
+
+
+class ClinicalModulesView(CapabilityRequiredMixin, View):
+    """POST from the settings page: the trades turned on beside the business type's. One
+    turned off hides its pages, tabs and menu entries; its records stay."""
+
+    capability = Capability.MANAGE_SETTINGS
+
+    def post(self, request):
+        from tenants.services import tenant_verticals_set
+
+        tenant = connection.tenant
+        form = ClinicalModulesForm(request.POST, tenant=tenant)
+        if form.is_valid():
+            try:
+                updated = tenant_verticals_set(
+                    tenant=tenant, keys=form.cleaned_data["verticals"], actor=request.user
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                connection.tenant = updated
+                messages.success(request, _("Clinical modules saved."))
+                return redirect("portal:settings")
+        settings_form = BusinessSettingsForm(initial=BusinessSettingsForm.initial_for(tenant))
+        context = SettingsView()._context(settings_form, form)
+        return render(request, SettingsView.template_name, context, status=400)
 
 
 class LogoView(View):
