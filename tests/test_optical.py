@@ -429,3 +429,19 @@ def test_the_vertical_declares_recall_visit_record_documents_and_tabs():
         "optical_myopia",
     ]
     assert vertical.seed_demo_records is not None
+
+
+def test_the_latest_exams_recheck_date_is_when_the_client_is_due_back(shop):
+    from scheduling.models import Recall
+
+    actor, client = shop
+    today = timezone.localdate()
+    recheck = today + dt.timedelta(days=180)
+    exam(client, actor, today - dt.timedelta(days=3), subj_od_sphere=D("-1"), next_recheck=recheck)
+    (recall,) = Recall.objects.filter(client=client, status="due")
+    assert recall.due_on == recheck and recall.service == services.recheck_service()
+    assert recall.service.name == "Eye examination"
+    # an older exam recorded late does not move it back
+    exam(client, actor, today - dt.timedelta(days=400), next_recheck=today - dt.timedelta(days=200))
+    recall.refresh_from_db()
+    assert recall.due_on == recheck

@@ -162,7 +162,7 @@ class Refraction(models.Model):
     pd = _dec(_("monocular PD (mm)"), 4, 1)
 
     class Meta:
-        ordering = ["kind", "-eye"]
+        ordering = ["kind", "eye"]
         constraints = [
             models.UniqueConstraint(fields=["exam", "kind", "eye"], name="optical_refraction_one"),
             models.CheckConstraint(

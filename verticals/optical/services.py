@@ -320,7 +320,40 @@ def exam_save(*, client, actor, values: dict, exam: VisionExam | None = None, vi
         after,
         EXAM_TEXT,
     )
+    if exam.next_recheck and before.get("next_recheck") != after["next_recheck"]:
+        _schedule_recheck(exam, actor)
     return exam
+
+
+def recheck_service():
+    """The service a recheck is booked as: the first offered optical service with a recall
+    interval (the starting menu's eye examination), or None."""
+    from django.db import connection
+    from django.db.models import Q
+
+    from scheduling.models import Service
+    from verticals import registry
+
+    trade = Q(vertical="optical")
+    own = registry.for_business_type(getattr(connection.tenant, "business_type", "") or "")
+    if own is not None and own.key == "optical":
+        trade |= Q(vertical="")
+    services = Service.objects.filter(trade, active=True, recall_days__isnull=False)
+    return services.order_by("order", "id").first()
+
+
+def _schedule_recheck(exam: VisionExam, actor) -> None:
+    """The client's latest exam sets when they are due back (seed 003's 复查时间): the
+    open recall of the eye examination moves to its recheck date. An older exam recorded
+    late leaves the recall alone."""
+    from scheduling.recalls import recall_schedule
+
+    later = VisionExam.objects.filter(client_id=exam.client_id).exclude(pk=exam.pk)
+    if later.filter(examined_on__gt=exam.examined_on).exists():
+        return
+    service = recheck_service()
+    if service is not None:
+        recall_schedule(client=exam.client, service=service, due_on=exam.next_recheck, actor=actor)
 
 
 def _refraction_snap(exam) -> dict:

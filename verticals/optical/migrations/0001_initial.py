@@ -86,7 +86,7 @@ class Migration(migrations.Migration):
                 ('exam', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='refractions', to='optical.visionexam')),
             ],
             options={
-                'ordering': ['kind', '-eye'],
+                'ordering': ['kind', 'eye'],
             },
         ),
         migrations.CreateModel(
