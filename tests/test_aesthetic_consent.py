@@ -417,3 +417,24 @@ def test_the_consents_tab_takes_the_same_queries_however_many_consents(
         _sign(cast, s)
     with django_assert_max_num_queries(len(one.captured_queries)):
         assert practitioner_a.get(tab_url(s["client"].pk)).status_code == 200
+
+
+def test_a_form_with_nothing_published_or_another_clients_appointment_is_404(
+    cast, setup, practitioner_a
+):
+    s = setup
+    with tenant_context(cast.tenant_a):
+        draft_only = services.consent_form_save(
+            actor=s["owner"], values={"name": "草稿同意书", "services": [s["botox"]]}
+        )
+        services.consent_version_save(
+            form=draft_only, actor=s["owner"], text_en="Draft.", text_zh="草稿。", publish=False
+        )
+        # A draft asks nothing of the client yet: there is nothing to sign.
+        assert missing_consents(client=s["client"], services=[s["botox"]]) == [s["form"]]
+        other = ClientFactory(name="别的客户")
+    connection.set_schema_to_public()
+    assert practitioner_a.get(sign_url(s["client"].pk, draft_only.pk)).status_code == 404
+    url = f"{sign_url(other.pk, s['form'].pk)}?appointment={s['appointment'].pk}"
+    assert practitioner_a.get(url).status_code == 404
+    assert practitioner_a.get(sign_url(999999, s["form"].pk)).status_code == 404
