@@ -67,6 +67,15 @@ def _erase(client):
     consents_erase(client)
 
 
+def seed_demo_consents(tenant, clients, staff_by_email, today) -> None:
+    """The demo clinic's consent form (for the hydrating injection on the starting menu)
+    and two signed consents: the aesthetic demo seed calls this after its own records
+    (a consent form made first would hold up its records of unsigned clients)."""
+    from verticals.aesthetic.consents.demo import seed_demo_consents as seed
+
+    seed(tenant, clients, staff_by_email, today)
+
+
 def _build_client_data():
     from clients.related import ClientData
 
