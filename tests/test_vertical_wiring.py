@@ -530,3 +530,30 @@ def test_a_dental_tab_and_menu_entry_show_only_where_dental_is_on(
     # and off again: gone
     owner_a.post("/settings/clinical-modules/", {})
     assert "Wiring dental tab" not in owner_a.get(f"/clients/{client_a.pk}/").content.decode()
+
+
+# ---------- 9. the roles page ----------
+
+
+@pytest.fixture
+def dental_capability(monkeypatch):
+    """A capability of the dental trade that practitioners get, for this test only."""
+    from accounts import roles
+
+    cap = ExtraCapability(
+        "wiring.dental_chart", "See the wiring chart", clinical=True, vertical="dental"
+    )
+    monkeypatch.setitem(roles._extra, str(cap), cap)
+    monkeypatch.setitem(roles._in_use, cap, [""])
+    for role in (roles.Role.OWNER, roles.Role.PRACTITIONER):
+        monkeypatch.setitem(roles.ROLE_CAPABILITIES, role, roles.ROLE_CAPABILITIES[role] | {cap})
+    return cap
+
+
+def test_the_roles_page_lists_a_trades_capability_only_where_the_trade_is_on(
+    cast, owner_a, owner_b, dental_capability
+):
+    assert "See the wiring chart" in owner_b.get("/accounts/roles/").content.decode()
+    assert "See the wiring chart" not in owner_a.get("/accounts/roles/").content.decode()
+    owner_a.post("/settings/clinical-modules/", {"verticals": ["dental"]})
+    assert "See the wiring chart" in owner_a.get("/accounts/roles/").content.decode()

@@ -362,7 +362,15 @@ class RolesView(CapabilityRequiredMixin, View):
     template_name = "accounts/roles.html"
 
     def _render(self, request, policy_form=None, status=200):
-        in_use = capabilities_in_use()
+        from verticals import registry
+
+        # A trade's own capabilities only where the business has that trade on.
+        enabled = registry.enabled_keys()
+        in_use = [
+            cap
+            for cap in capabilities_in_use()
+            if not getattr(cap, "vertical", "") or cap.vertical in enabled
+        ]
         roles = [
             (role, [capability_text(cap) for cap in in_use if cap in ROLE_CAPABILITIES[role]])
             for role in Role
