@@ -134,7 +134,23 @@ def test_points_clicked_on_the_face_map_are_saved_and_shown_again(
             page.screenshot(path=str(ARTIFACTS / f"aesthetic-{tab}.png"), full_page=True)
         page.goto(f"{base}/aesthetic/client/{client.pk}/print/")
         page.screenshot(path=str(ARTIFACTS / "aesthetic-print.png"), full_page=True)
+
+        # and in Chinese
+        page.goto(f"{base}/aesthetic/record/{record.pk}/edit/")
+        with page.expect_navigation():
+            page.select_option("#lang-top", "zh-hans")
+        expect(page.locator("main")).to_contain_text("面部注射图")
+        expect(page.locator("[data-facemap-rows]")).to_contain_text("正面")
+        page.screenshot(path=str(ARTIFACTS / "aesthetic-record-form-zh.png"), full_page=True)
+        page.goto(f"{base}/clients/{client.pk}/aesthetic_skin/")
+        expect(page.locator("nav.tabs")).to_contain_text("皮肤")
+        page.screenshot(path=str(ARTIFACTS / "aesthetic-skin-tab-zh.png"), full_page=True)
+        page.goto(f"{base}/aesthetic/client/{client.pk}/photos/compare/?area=cheeks")
+        expect(page.locator("main")).to_contain_text("滑动对比")
+        page.screenshot(path=str(ARTIFACTS / "aesthetic-compare-zh.png"), full_page=True)
         assert errors == []
     finally:
         context.close()
+        with tenant_context(cast.tenant_a):
+            User.objects.filter(pk=doctor.pk).update(language=doctor.language)
         _cleanup(cast, client.pk)
