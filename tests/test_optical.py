@@ -445,3 +445,24 @@ def test_the_latest_exams_recheck_date_is_when_the_client_is_due_back(shop):
     exam(client, actor, today - dt.timedelta(days=400), next_recheck=today - dt.timedelta(days=200))
     recall.refresh_from_db()
     assert recall.due_on == recheck
+
+
+def test_seed_demo_writes_the_vision_demos_records_once(cast, db):
+    import io
+
+    from django.core.management import call_command
+
+    from tenants.models import Domain
+
+    call_command("seed_demo", stdout=io.StringIO())
+    vision = Domain.objects.get(domain="vision.localhost").tenant
+    with tenant_context(vision):
+        from clients.models import Client
+
+        child = Client.objects.get(name="刘子轩")
+        points = chart.history(child)["od"]
+        assert [p.se for p in points][0] == D("-1.00") and points[-1].se == D("-3.00")
+        counts = (VisionExam.objects.count(), Dispensing.objects.count())
+    call_command("seed_demo", stdout=io.StringIO())
+    with tenant_context(vision):
+        assert (VisionExam.objects.count(), Dispensing.objects.count()) == counts
