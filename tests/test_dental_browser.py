@@ -121,6 +121,21 @@ def test_a_dentist_charts_a_tooth_by_clicking_it_and_reads_the_perio_and_plan_pa
         page.goto(f"{base}/dental/client/{perio.pk}/perio/print/")
         page.screenshot(path=str(ARTIFACTS / "dental-perio-print.png"), full_page=True)
 
+        # the form a completed appointment leads to
+        with django_db_blocker.unblock():
+            from tests.factories import VisitFactory
+
+            with tenant_context(cast.tenant_b):
+                visit = VisitFactory(client=full, treatment_items=["Check-up and cleaning"])
+            connection.set_schema_to_public()
+        page.goto(f"{base}/dental/visit/{visit.pk}/")
+        page.get_by_label("Effect evaluation").fill("Calculus removed; gums pink")
+        page.get_by_role("button", name="Save cleaning record").click()
+        page.wait_for_load_state()
+        expect(page.locator(".messages")).to_contain_text("Cleaning record saved.")
+        assert page.url.endswith(f"/dental/visit/{visit.pk}/")
+        page.screenshot(path=str(ARTIFACTS / "dental-visit-record.png"), full_page=True)
+
         # and in Chinese
         page.goto(f"{base}/clients/{full.pk}/dental_chart/")
         with page.expect_navigation():

@@ -281,3 +281,18 @@ def test_a_dental_tab_never_shows_in_the_optical_shop(cast, optical, owner_c):
         client = ClientFactory(name="Optical client")
     html = owner_c.get(reverse("clients:detail", args=[client.pk])).content.decode()
     assert "Dental chart" not in html and "Perio" not in html and "/dental/" not in html
+
+
+def test_a_document_with_nothing_to_print_says_so_and_a_bad_record_is_404(cast, owner_b):
+    with tenant_context(cast.tenant_b):
+        client = ClientFactory(name="Nothing yet")
+    for name, text in (
+        ("dental:plan_print", "No treatment plan yet."),
+        ("dental:perio_print", "No periodontal exam recorded yet."),
+    ):
+        url = reverse(name, args=[client.pk])
+        response = owner_b.get(url)
+        assert response.status_code == 200 and text in response.content.decode()
+        assert owner_b.get(url, {"record": "abc"}).status_code == 404
+        assert owner_b.get(url, {"record": "999999"}).status_code == 404
+    assert owner_b.get(reverse("dental:plan_pdf", args=[client.pk])).status_code == 404

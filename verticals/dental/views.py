@@ -430,16 +430,43 @@ class PerioPrintView(_Read):
     def get(self, request, client_id: int):
         client = client_for_page(request.user, client_id)
         exams = PerioExam.objects.filter(client=client).select_related("recorded_by")
-        if request.GET.get("record"):
-            exam = get_object_or_404(exams, pk=request.GET["record"])
-        else:
-            exam = exams.order_by("-examined_on", "-id").first()
-            if exam is None:
-                raise Http404
+        exam = _document_record(request, exams.order_by("-examined_on", "-id"))
+        if exam is None:
+            return _nothing_to_print(
+                request, client, _("No periodontal exam recorded yet."), "dental:perio_new"
+            )
         _viewed(request, client)
         grid = selectors.exam_grid(exam)
         context = {"exam": exam, "client": client, "grid": grid, "sides": SIDES}
         return render(request, "dental/perio_print.html", context)
+
+
+# ---------- printable documents ----------
+
+
+def _document_record(request, records):
+    """The record a document prints: ?record=<pk> of these (404 if it is not one of
+    them), else the newest, else None."""
+    raw = request.GET.get("record")
+    if not raw:
+        return records.first()
+    try:
+        return records.get(pk=int(raw))
+    except (ValueError, records.model.DoesNotExist):
+        raise Http404 from None
+
+
+def _nothing_to_print(request, client, message, create_url: str):
+    """The profile lists the trade's documents for every client: one with nothing to
+    print yet is told so (and offered the form), not sent to a 404."""
+    context = {
+        "client": client,
+        "message": message,
+        "create_url": reverse(create_url, args=[client.pk])
+        if request.user.can(Capability.RECORD_TREATMENT) and not client.erased_at
+        else "",
+    }
+    return render(request, "dental/nothing_to_print.html", context)
 
 
 # ---------- treatment plans ----------
@@ -523,10 +550,9 @@ class PlanItemEditView(_Write):
 
 
 def _plan_for_document(request, client):
-    plans = TreatmentPlan.objects.filter(client=client)
-    if request.GET.get("record"):
-        return get_object_or_404(plans, pk=request.GET["record"])
-    plan = plans.order_by("-created_at", "-id").first()
+    plan = _document_record(
+        request, TreatmentPlan.objects.filter(client=client).order_by("-created_at", "-id")
+    )
     if plan is None:
         raise Http404
     return plan
@@ -537,7 +563,12 @@ class PlanPrintView(_Read):
 
     def get(self, request, client_id: int):
         client = client_for_page(request.user, client_id)
-        plan = _plan_for_document(request, client)
+        plans = TreatmentPlan.objects.filter(client=client).order_by("-created_at", "-id")
+        plan = _document_record(request, plans)
+        if plan is None:
+            return _nothing_to_print(
+                request, client, _("No treatment plan yet."), "dental:plan_new"
+            )
         _viewed(request, client)
         items = list(plan.items.all())
         context = {
