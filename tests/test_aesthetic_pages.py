@@ -370,3 +370,20 @@ def test_the_tabs_run_a_bounded_number_of_queries(
         practitioner_a.get(f"/clients/{client.pk}/{tab}/")  # warm the session
         with django_assert_max_num_queries(30):
             assert practitioner_a.get(f"/clients/{client.pk}/{tab}/").status_code == 200
+
+
+def test_a_writer_deletes_a_photo_and_its_file_goes_with_it(cast, storage, practitioner_a):
+    from filestore.models import StoredFile
+
+    from verticals.aesthetic.models import TreatmentPhoto
+
+    client = a_client(cast)
+    photo = add_photo(cast, client, dt.date(2026, 1, 5))
+    tab = practitioner_a.get(f"/clients/{client.pk}/aesthetic_photos/").content.decode()
+    assert f"/aesthetic/photo/{photo.pk}/delete/" in tab
+    deleted = practitioner_a.post(f"/aesthetic/photo/{photo.pk}/delete/")
+    assert deleted.status_code == 302
+    with tenant_context(cast.tenant_a):
+        assert not TreatmentPhoto.objects.filter(pk=photo.pk).exists()
+        assert not StoredFile.objects.filter(pk=photo.image_id).exists()
+    assert practitioner_a.post(f"/aesthetic/photo/{photo.pk}/delete/").status_code == 404
