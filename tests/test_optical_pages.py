@@ -302,3 +302,21 @@ def test_the_tabs_run_a_bounded_number_of_queries(
     practitioner_c.get(f"/clients/{client.pk}/{tab}/")  # session, audit window
     with django_assert_max_num_queries(25):
         assert practitioner_c.get(f"/clients/{client.pk}/{tab}/").status_code == 200
+
+
+def test_the_dashboard_lists_open_lab_orders_ready_first(practitioner_c, optical, file_c):
+    client, exams, dispensing = file_c
+    actor = staff_member(optical.tenant, optical.practitioner)
+    with tenant_context(optical.tenant):
+        ready = make_dispensing(client, actor, exams[0], lens_product="Ready lens")
+        for step in ("at_lab", "ready"):
+            services.dispensing_advance(dispensing=ready, status=step, actor=actor)
+        done = make_dispensing(client, actor, exams[0], lens_product="Done lens")
+        for step in ("at_lab", "ready", "collected"):
+            services.dispensing_advance(dispensing=done, status=step, actor=actor)
+    page = practitioner_c.get("/").content.decode()
+    assert "Lab orders" in page and "1 ready for collection" in page
+    assert page.index(f"/optical/dispensing/{ready.pk}/") < page.index(
+        f"/optical/dispensing/{dispensing.pk}/"
+    )
+    assert f"/optical/dispensing/{done.pk}/" not in page

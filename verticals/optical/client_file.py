@@ -225,3 +225,29 @@ def optical_erase(client) -> None:
     the measurements, lens details and prices stay, anonymous with the file."""
     VisionExam.objects.filter(client=client).update(diagnosis="", advice="")
     Dispensing.objects.filter(client=client).update(note="")
+
+
+# ---------- dashboard ----------
+
+ORDERS_SHOWN = 8
+
+
+def lab_orders_widget_context(request) -> dict:
+    """Lab orders not collected yet, ready ones first (two queries)."""
+    from django.db.models import Case, IntegerField, Value, When
+
+    from verticals.optical.models import LabStatus
+
+    open_orders = Dispensing.objects.exclude(status=LabStatus.COLLECTED)
+    rank = Case(
+        When(status=LabStatus.READY, then=Value(0)),
+        When(status=LabStatus.AT_LAB, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    orders = list(
+        open_orders.select_related("client")
+        .annotate(rank=rank)
+        .order_by("rank", "dispensed_on", "id")[:ORDERS_SHOWN]
+    )
+    return {"orders": orders, "ready": open_orders.filter(status=LabStatus.READY).count()}

@@ -10,6 +10,7 @@ from accounts.roles import Capability
 from audit.display import ObjectType
 from clients.profile import ProfileTab, TimelineSource
 from clients.related import ClientData
+from portal.dashboard import DashboardWidget
 from portal.navigation import NavItem
 from verticals.optical import models as m
 from verticals.registry import (
@@ -53,6 +54,12 @@ def _timeline(client, user, limit):
     from verticals.optical.client_file import timeline_entries
 
     return timeline_entries(client, user, limit)
+
+
+def _lab_orders(request):
+    from verticals.optical.client_file import lab_orders_widget_context
+
+    return lab_orders_widget_context(request)
 
 
 def _export(client, *, user):
@@ -116,6 +123,15 @@ VERTICAL = Vertical(
             "cog",
             925,
             section="admin",
+        ),
+    ),
+    widgets=(
+        DashboardWidget(
+            "optical_lab_orders",
+            25,
+            Capability.VIEW_HEALTH,
+            "optical/dashboard_lab_orders.html",
+            _lab_orders,
         ),
     ),
     client_data=(ClientData("optical", _("Optical records"), _export, _erase),),
