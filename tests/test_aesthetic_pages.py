@@ -315,6 +315,8 @@ def _other_tenant_pages(client_pk):
 def test_dental_and_optical_tenants_get_404_until_they_turn_aesthetic_on(
     cast, optical, owner_b, owner_c
 ):
+    from verticals.aesthetic.models import SkinProfile
+
     for tenant, browser in ((cast.tenant_b, owner_b), (optical.tenant, owner_c)):
         with tenant_context(tenant):
             client = ClientFactory()
@@ -325,8 +327,18 @@ def test_dental_and_optical_tenants_get_404_until_they_turn_aesthetic_on(
         tenant.save(update_fields=["extra_verticals"])
         assert browser.get(f"/aesthetic/client/{client.pk}/skin/").status_code == 200
         assert browser.get(f"/clients/{client.pk}/aesthetic_skin/").status_code == 200
+        saved = browser.post(
+            f"/aesthetic/client/{client.pk}/skin/", {"skin_type": "dry", "fitzpatrick": "4"}
+        )
+        assert saved.status_code == 302
+        # turned off again: the pages and tab go, the records stay
         tenant.extra_verticals = []
         tenant.save(update_fields=["extra_verticals"])
+        assert browser.get(f"/aesthetic/client/{client.pk}/skin/").status_code == 404
+        profile = browser.get(f"/clients/{client.pk}/").content.decode()
+        assert "aesthetic_skin" not in profile
+        with tenant_context(tenant):
+            assert SkinProfile.objects.filter(client_id=client.pk, fitzpatrick=4).exists()
 
 
 @pytest.mark.clock(CLOCK)
