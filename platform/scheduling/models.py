@@ -131,7 +131,10 @@ class Service(models.Model):
         null=True,
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(3650)],
-        help_text=_("When the client should come back after this service; empty for never."),
+        help_text=_(
+            "When the client should come back after this service; empty: the trade's "
+            "usual interval (six months at a dentist), if it has one."
+        ),
     )
     # The trade whose visit-record form and recall default the service follows; blank:
     # the business type's own (a salon with medical aesthetics on marks its injections).
