@@ -392,3 +392,26 @@ def test_imported_skin_columns_become_skin_profile_versions(cast):
     assert versions == 3
     assert "彩虹色" in bad_type.value.messages[0]
     assert "I to VI" in bad_fitzpatrick.value.messages[0]
+
+
+@pytest.mark.clock(dt.datetime(2026, 11, 18, 2, 0, tzinfo=dt.UTC))
+def test_seed_demo_gives_the_glow_clinic_its_aesthetic_records_once(cast, db, storage):
+    import io
+
+    from django.core.management import call_command
+
+    from tenants.models import Domain
+    from verticals.aesthetic.models import InjectionPoint, TreatmentPhoto, TreatmentRecord
+
+    call_command("seed_demo", stdout=io.StringIO())
+    glow = Domain.objects.get(domain="glow.localhost").tenant
+    with tenant_context(glow):
+        first = (TreatmentRecord.objects.count(), TreatmentPhoto.objects.count())
+        on_map = InjectionPoint.objects.count()
+        procedures = set(TreatmentRecord.objects.values_list("procedure", flat=True))
+    call_command("seed_demo", stdout=io.StringIO())
+    with tenant_context(glow):
+        again = (TreatmentRecord.objects.count(), TreatmentPhoto.objects.count())
+    assert first[0] >= 5 and first[1] >= 4 and on_map >= 10
+    assert {"水光针补水", "肉毒素除皱"} <= procedures
+    assert again == first
