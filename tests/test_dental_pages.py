@@ -78,14 +78,25 @@ def pages(tenant, client):
 
 
 def test_every_dental_page_renders_for_the_owner_of_the_dental_practice(cast, storage, owner_b):
+    from accounts.services import staff_create
+
     clients = seeded(cast.tenant_b, cast.owner_b)
+    with tenant_context(cast.tenant_b):
+        staff_create(
+            full_name="Dr. Daniel Lam",
+            email="dentist@beta.test",
+            password=PASSWORD,
+            roles=["practitioner"],
+        )
+    dentist = signed_in(cast.tenant_b, cast.host_b, "dentist@beta.test")
     for url in pages(cast.tenant_b, clients[0]):
-        response = owner_b.get(url)
-        assert response.status_code == 200, url
+        for browser in (owner_b, dentist):
+            response = browser.get(url)
+            assert response.status_code == 200, url
     # the chart tab draws the full chart: 32 adult teeth, bars, crosses
     body = owner_b.get(reverse("clients:detail_tab", args=[clients[0].pk, "dental_chart"]))
     html = body.content.decode()
-    assert html.count('class="tooth') >= 32
+    assert html.count('<g class="tooth') == 32
     assert "dental/chart.js" in html and "dental/dental.css" in html
     assert "style=" not in html and "<script>" not in html
 
@@ -296,3 +307,20 @@ def test_a_document_with_nothing_to_print_says_so_and_a_bad_record_is_404(cast, 
         assert owner_b.get(url, {"record": "abc"}).status_code == 404
         assert owner_b.get(url, {"record": "999999"}).status_code == 404
     assert owner_b.get(reverse("dental:plan_pdf", args=[client.pk])).status_code == 404
+
+
+def test_a_child_with_only_milk_teeth_charted_gets_the_child_chart(cast, owner_b):
+    from verticals.dental import services
+
+    with tenant_context(cast.tenant_b):
+        child = ClientFactory(name="Little Tse")
+        user = staff_member(cast.tenant_b, cast.owner_b)
+        services.tooth_entry_add(
+            client=child, actor=user, tooth=54, surfaces=["O"], condition="caries"
+        )
+        services.tooth_entry_add(client=child, actor=user, tooth=85, condition="sealant")
+    html = owner_b.get(reverse("dental:chart", args=[child.pk])).content.decode()
+    assert html.count('<g class="tooth') == 20  # 5 teeth per quadrant
+    assert 'data-tooth="54"' in html and 'data-tooth="16"' not in html
+    adult = owner_b.get(reverse("dental:chart", args=[child.pk]), {"set": "adult"})
+    assert adult.content.decode().count('<g class="tooth') == 32
