@@ -284,6 +284,16 @@ def test_a_contact_lens_needs_base_curve_and_diameter_and_glasses_a_frame(shop):
         )
     assert set(errors_of(excinfo)) == {"cl_base_curve"}
     with pytest.raises(ValidationError) as excinfo:
+        dispense(
+            client,
+            actor,
+            lens_type="contact_lens",
+            cl_base_curve=D("8.6"),
+            cl_diameter=D("14.2"),
+            cl_power_od=D("-3.10"),
+        )
+    assert set(errors_of(excinfo)) == {"cl_power_od"}
+    with pytest.raises(ValidationError) as excinfo:
         dispense(client, actor, frame="", price=D("-1"))
     assert set(errors_of(excinfo)) == {"frame", "price"}
 
@@ -330,10 +340,18 @@ def test_the_spectacle_and_contact_lens_pdfs_hold_the_prescription(shop):
     assert "58.0 mm" in text
     assert "验光处方" in text or "眼镜处方" in text
     lens = dispense(
-        client, actor, rx, lens_type="contact_lens", cl_base_curve=D("8.6"), cl_diameter=D("14.2")
+        client,
+        actor,
+        rx,
+        lens_type="contact_lens",
+        cl_base_curve=D("8.6"),
+        cl_diameter=D("14.2"),
+        cl_power_od=D("-2.50"),
+        cl_power_os=D("-2.25"),
     )
     text = pdf_text(contact_lens_pdf(lens))
-    assert "8.6 mm" in text and "14.2 mm" in text and "-2.50" in text
+    assert "8.6 mm" in text and "14.2 mm" in text
+    assert "R -2.50 · L -2.25" in text and "-2.75" in text
 
 
 # ---------- the client file ----------

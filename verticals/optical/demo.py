@@ -216,6 +216,8 @@ def seed_demo_records(tenant, clients, staff_by_email, today) -> None:
             "lens_product": "硅水凝胶月抛 -4.75/-4.50",
             "cl_base_curve": D("8.6"),
             "cl_diameter": D("14.2"),
+            "cl_power_od": D("-4.75"),
+            "cl_power_os": D("-4.50"),
             "price": D("560.00"),
         },
     )
@@ -305,6 +307,8 @@ def seed_demo_records(tenant, clients, staff_by_email, today) -> None:
             "lens_product": "散光软镜 月抛",
             "cl_base_curve": D("8.7"),
             "cl_diameter": D("14.5"),
+            "cl_power_od": D("-2.75"),
+            "cl_power_os": D("-3.00"),
             "price": D("780.00"),
         },
     )

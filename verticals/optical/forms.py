@@ -209,6 +209,8 @@ class DispensingForm(forms.Form):
     )
     cl_base_curve = PlainDecimalField(label=_("Contact lens base curve (mm)"))
     cl_diameter = PlainDecimalField(label=_("Contact lens diameter (mm)"))
+    cl_power_od = SignedDecimalField(label=_("Contact lens power, right (D)"))
+    cl_power_os = SignedDecimalField(label=_("Contact lens power, left (D)"))
     price = PlainDecimalField(label=_("Price"))
     note = _text(_("Note"), rows=2)
 

@@ -234,6 +234,9 @@ class Dispensing(models.Model):
     )
     cl_base_curve = _dec(_("base curve (mm)"), 3, 1)
     cl_diameter = _dec(_("diameter (mm)"), 3, 1)
+    # The lens's own power (vertex-corrected from the spectacle refraction where needed).
+    cl_power_od = _dec(_("contact lens power, right (D)"))
+    cl_power_os = _dec(_("contact lens power, left (D)"))
     price = models.DecimalField(_("price"), max_digits=12, decimal_places=2, default=0)
     status = models.CharField(
         _("lab order status"), max_length=10, choices=LabStatus.choices, default=LabStatus.ORDERED

@@ -86,9 +86,13 @@ def contact_lens_pdf(lens) -> bytes:
         doc.fact(_("Lens product"), lens.lens_product)
     doc.fact(_("Base curve"), f"{lens.cl_base_curve} mm")
     doc.fact(_("Diameter"), f"{lens.cl_diameter} mm")
+    doc.fact(
+        _("Lens power"),
+        f"{_('R')} {_power(lens.cl_power_od)} · {_('L')} {_power(lens.cl_power_os)}",
+    )
     doc.fact(_("Dispensed on"), _date(lens.dispensed_on))
     if exam is not None:
-        doc.heading(_("Power"))
+        doc.heading(_("Spectacle refraction"))
         _refraction_lines(doc, exam)
         if exam.next_recheck:
             doc.fact(_("Next recheck"), _date(exam.next_recheck))

@@ -70,6 +70,8 @@ DISPENSING_FIELDS = (
     "coatings",
     "cl_base_curve",
     "cl_diameter",
+    "cl_power_od",
+    "cl_power_os",
     "price",
     "note",
 )
@@ -406,7 +408,11 @@ def dispensing_create(*, client, actor, values: dict, exam: VisionExam | None = 
         errors.add("price", _("Enter a price of 0 or more."))
     data["cl_base_curve"] = _dec(data["cl_base_curve"])
     data["cl_diameter"] = _dec(data["cl_diameter"])
+    data["cl_power_od"] = _dec(data["cl_power_od"])
+    data["cl_power_os"] = _dec(data["cl_power_os"])
     if data["lens_type"] == LensType.CONTACT_LENS:
+        check_power(errors, "cl_power_od", data["cl_power_od"], _("Lens power"))
+        check_power(errors, "cl_power_os", data["cl_power_os"], _("Lens power"))
         if data["cl_base_curve"] is None:
             errors.add("cl_base_curve", _("A contact lens needs its base curve."))
         if data["cl_diameter"] is None:
@@ -429,6 +435,7 @@ def dispensing_create(*, client, actor, values: dict, exam: VisionExam | None = 
         )
     else:
         data["cl_base_curve"] = data["cl_diameter"] = None
+        data["cl_power_od"] = data["cl_power_os"] = None
         if not data["frame"]:
             errors.add("frame", _("Enter the frame."))
     errors.raise_any()
