@@ -146,6 +146,9 @@ def test_completing_opens_the_trades_visit_record_when_it_is_on_and_the_user_may
     with tenant_context(cast.tenant_a):
         visit_id = Appointment.objects.get(pk=made.pk).visit_id
     assert visit_id and answer["Location"] == f"/dental/visit/{visit_id}/"
+    # and the appointment's page links to it afterwards
+    page = practitioner_a.get(f"/appointments/{made.pk}/").content.decode()
+    assert f'href="/dental/visit/{visit_id}/">Lab record</a>' in page
 
 
 def test_completing_stays_on_the_appointment_when_the_trade_is_off(

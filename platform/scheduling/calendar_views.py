@@ -389,23 +389,32 @@ class AppointmentView(ScheduleView):
             "cancel_form": cancel_form or CancelForm(),
             "late": services.is_late(appointment) if Status.CANCELLED in allowed else False,
             "moved_from": Appointment.objects.filter(rescheduled_to=appointment).first(),
+            "visit_record": _visit_record(request.user, appointment, appointment.visit)
+            if appointment.visit_id
+            else None,
         }
         return render(request, T + "detail.html", context, status=status)
 
 
-def _visit_record_url(user, appointment: Appointment, visit) -> str:
-    """The trade's visit-record form for a just-completed appointment (the treatment
-    record, the cleaning record…), when its trade is on, declares one and the user may
-    write it; else empty."""
+def _visit_record(user, appointment: Appointment, visit):
+    """The trade's visit-record form for a completed appointment (the treatment record,
+    the cleaning record…) as (label, address), when its trade is on, declares one and the
+    user may write it; else None."""
     from verticals import registry
 
     key = appointment.service.vertical_key()
     vertical = registry.get(key)
     if vertical is None or vertical.visit_record is None or not registry.is_enabled(key):
-        return ""
+        return None
     if not user.can(vertical.visit_record.capability):
-        return ""
-    return reverse(vertical.visit_record.url_name, kwargs={"visit_id": visit.pk})
+        return None
+    url = reverse(vertical.visit_record.url_name, kwargs={"visit_id": visit.pk})
+    return vertical.visit_record.label, url
+
+
+def _visit_record_url(user, appointment: Appointment, visit) -> str:
+    found = _visit_record(user, appointment, visit)
+    return found[1] if found else ""
 
 
 class AppointmentActionView(ManageView):
