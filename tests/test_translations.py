@@ -14,6 +14,7 @@ CATALOGUES = [
     CATALOGUE,
     *sorted(ROOT.glob("platform/*/locale/zh_Hans/LC_MESSAGES/django.po")),
     *sorted(ROOT.glob("verticals/*/locale/zh_Hans/LC_MESSAGES/django.po")),
+    *sorted(ROOT.glob("verticals/*/*/locale/zh_Hans/LC_MESSAGES/django.po")),
 ]
 
 

@@ -5,8 +5,6 @@ Its records need no capability of their own: reading them is ``clients.health``,
 them ``treatment.record``, as for every clinical record. The consent forms
 (``verticals.aesthetic.consents``) add their own tabs, documents and checks here."""
 
-import importlib.util
-
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import Capability
@@ -14,6 +12,7 @@ from audit.display import ObjectType
 from clients.profile import ProfileTab, TimelineSource
 from clients.related import ClientData
 from verticals.aesthetic import models as m
+from verticals.aesthetic.consents import declarations as consents
 from verticals.registry import (
     DemoBusiness,
     DemoClient,
@@ -74,6 +73,9 @@ def _seed(tenant, clients, staff_by_email, today):
     from verticals.aesthetic.demo import seed_demo_records
 
     seed_demo_records(tenant, clients, staff_by_email, today)
+    # After the records: a consent form made first would refuse the demo's treatments of
+    # clients who have not signed it.
+    consents.seed_demo_consents(tenant, clients, staff_by_email, today)
 
 
 def _import(name):
@@ -110,23 +112,6 @@ IMPORT_COLUMNS = (
 )
 
 
-def _consents():
-    """The consent forms' declarations, once that module exists (another part of the
-    vertical, built beside this one)."""
-    if importlib.util.find_spec("verticals.aesthetic.consents.declarations") is None:
-        return None
-    from verticals.aesthetic.consents import declarations
-
-    return declarations
-
-
-_C = _consents()
-
-
-def _of(name: str) -> tuple:
-    return tuple(getattr(_C, name, ())) if _C is not None else ()
-
-
 TABS = (
     ProfileTab(
         "aesthetic_skin",
@@ -161,17 +146,17 @@ VERTICAL = Vertical(
     business_types=("beauty_salon", "medical_aesthetic"),
     business_type_labels=(_("Beauty salon"), _("Medical aesthetic clinic")),
     visit_examples=(_("Hydrating injection"), _("IPL photorejuvenation")),
-    tabs=(*TABS, *_of("TABS")),
+    tabs=(*TABS, *consents.TABS),
     timeline=(TimelineSource("aesthetic", Capability.VIEW_HEALTH, _timeline),),
     client_data=(
         ClientData("aesthetic", _("Aesthetic records"), _export, _erase),
-        *_of("CLIENT_DATA"),
+        *consents.CLIENT_DATA,
     ),
     audit_types=(
         ObjectType("aesthetic_skin", _("skin profile"), m.SkinProfile),
         ObjectType("aesthetic_treatment", _("treatment record"), m.TreatmentRecord),
         ObjectType("aesthetic_photo", _("treatment photo"), m.TreatmentPhoto),
-        *_of("AUDIT_TYPES"),
+        *consents.AUDIT_TYPES,
     ),
     visit_record=VisitRecord(
         _("Treatment record"), "aesthetic:visit_record", Capability.RECORD_TREATMENT
@@ -183,9 +168,9 @@ VERTICAL = Vertical(
             "aesthetic:record_print",
             Capability.VIEW_HEALTH,
         ),
-        *_of("DOCUMENTS"),
+        *consents.DOCUMENTS,
     ),
-    completion_checks=_of("COMPLETION_CHECKS"),
+    completion_checks=tuple(consents.COMPLETION_CHECKS),
     allergies=_allergies,
     import_columns=IMPORT_COLUMNS,
     seed_demo_records=_seed,

@@ -18,7 +18,7 @@ from core.crypto import EncryptedTextField
 
 
 class ConsentForm(models.Model):
-    name = models.CharField(_("name"), max_length=120, unique=True)
+    name = models.CharField(_("form name"), max_length=120, unique=True)
     services = models.ManyToManyField(
         "scheduling.Service",
         blank=True,
@@ -97,7 +97,7 @@ class ConsentFormVersion(models.Model):
 
 
 class SignerRole(models.TextChoices):
-    CLIENT = "client", _("The client")
+    CLIENT = "client", _("The client in person")
     GUARDIAN = "guardian", _("Parent or guardian")
 
 
