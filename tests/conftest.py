@@ -15,6 +15,7 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client
+from django.utils import translation
 from django_tenants.utils import schema_context, tenant_context
 
 PASSWORD = "Correct-Horse-Battery-9"
@@ -128,8 +129,10 @@ def _clock(request):
 
 @pytest.fixture(autouse=True)
 def _fresh_state():
-    """Every test starts in the public schema with an empty cache (rate limits, lockouts)."""
+    """Every test starts in the public schema with an empty cache (rate limits, lockouts),
+    in the default language (a request in Chinese leaves Chinese active in this thread)."""
     cache.clear()
+    translation.activate(settings.LANGUAGE_CODE)
     if hasattr(connection, "set_schema_to_public"):
         connection.set_schema_to_public()
     yield

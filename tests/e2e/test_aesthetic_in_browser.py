@@ -13,13 +13,8 @@ from django.db import connection
 from django_tenants.utils import tenant_context
 from playwright.sync_api import expect
 
-from tests.e2e import conftest as e2e
+from tests.e2e.conftest import ARTIFACTS, sign_in
 from tests.test_filestore import png_bytes
-
-# The browser tests' fixtures (tests/e2e/conftest.py), for this file outside that folder.
-live_server_url = e2e.live_server_url
-browser = e2e.browser
-ARTIFACTS, sign_in = e2e.ARTIFACTS, e2e.sign_in
 
 pytestmark = pytest.mark.e2e
 

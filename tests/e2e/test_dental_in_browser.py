@@ -10,7 +10,7 @@ from django.db import connection
 from django_tenants.utils import tenant_context
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import ARTIFACTS, browser, live_server_url, sign_in  # noqa: F401 (fixtures)
+from tests.e2e.conftest import ARTIFACTS, sign_in
 
 pytestmark = pytest.mark.e2e
 
