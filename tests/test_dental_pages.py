@@ -59,6 +59,8 @@ def pages(tenant, client):
         reverse("clients:detail_tab", args=[c, "timeline"]),
         reverse("dental:chart", args=[c]),
         reverse("dental:chart", args=[c]) + "?set=child",
+        reverse("dental:chart_history", args=[c]),
+        reverse("dental:chart_history", args=[c]) + "?tooth=16&page=2",
         reverse("dental:oral_new", args=[c]),
         reverse("dental:oral_edit", args=[c, oral.pk]),
         reverse("dental:xray_new", args=[c]),
@@ -322,3 +324,273 @@ def test_a_child_with_only_milk_teeth_charted_gets_the_child_chart(cast, owner_b
     assert 'data-tooth="54"' in html and 'data-tooth="16"' not in html
     adult = owner_b.get(reverse("dental:chart", args=[child.pk]), {"set": "adult"})
     assert adult.content.decode().count('<g class="tooth') == 32
+
+
+# ---------- the visit record page's own forms ----------
+
+
+def _visit_of_new_client(tenant, name="Lee Ka Fai"):
+    with tenant_context(tenant):
+        client = ClientFactory(name=name)
+        visit = VisitFactory(client=client, treatment_items=["Scale and polish"])
+    return client, visit
+
+
+def test_a_refused_tooth_entry_from_the_visit_page_comes_back_to_it_with_the_error(cast, owner_b):
+    from verticals.dental.models import ToothEntry
+
+    client, visit = _visit_of_new_client(cast.tenant_b)
+    page_url = reverse("dental:visit_record", args=[visit.pk])
+    form = owner_b.get(page_url).content.decode()
+    assert 'name="return_to" value="visit"' in form
+    response = owner_b.post(
+        reverse("dental:tooth_entry", args=[client.pk]),
+        {
+            "tooth": "16",
+            "surfaces": ["O"],
+            "condition": "crown",
+            "status": "existing",
+            "note": "Cracked cusp, watch it",
+            "visit": visit.pk,
+            "return_to": "visit",
+        },
+    )
+    assert response.status_code == 400
+    assert [t.name for t in response.templates][0] == "dental/visit_record.html"
+    assert "concerns the whole tooth" in response.context["form"].errors["surfaces"][0]
+    html = response.content.decode()
+    assert "Dental record" in html and "Scale and polish" in html
+    assert 'id="id_surfaces_errors"' in html  # the error beside its field
+    assert "Cracked cusp, watch it" in html  # what was typed is kept
+    assert 'value="16" selected' in html
+    assert response.context["cleaning_form"] is not None  # the rest of the page is there
+    with tenant_context(cast.tenant_b):
+        assert not ToothEntry.objects.filter(client=client).exists()
+
+
+def test_a_refused_cleaning_from_the_visit_page_comes_back_to_it_with_the_error(cast, owner_b):
+    from verticals.dental.models import CleaningRecord
+
+    client, visit = _visit_of_new_client(cast.tenant_b)
+    future = dt.date.today() + dt.timedelta(days=3)
+    response = owner_b.post(
+        reverse("dental:cleaning_new", args=[client.pk]),
+        {
+            "performed_on": future.isoformat(),
+            "steriliser_batch": "B-2026-77",
+            "tools": ["ultrasonic"],
+            "procedure_steps": "Supragingival scaling",
+            "visit": visit.pk,
+            "return_to": "visit",
+        },
+    )
+    assert response.status_code == 400
+    assert [t.name for t in response.templates][0] == "dental/visit_record.html"
+    errors = response.context["cleaning_form"].errors
+    assert errors["performed_on"] == ["This date is in the future."]
+    html = response.content.decode()
+    assert "This date is in the future." in html and "Tooth chart" in html
+    assert 'value="B-2026-77"' in html and "Supragingival scaling" in html
+    assert f'value="{future.isoformat()}"' in html
+    with tenant_context(cast.tenant_b):
+        assert not CleaningRecord.objects.filter(client=client).exists()
+
+
+def test_saved_forms_of_the_visit_page_go_back_to_it_and_never_elsewhere(cast, owner_b):
+    from verticals.dental.models import CleaningRecord, ToothEntry
+
+    client, visit = _visit_of_new_client(cast.tenant_b)
+    page_url = reverse("dental:visit_record", args=[visit.pk])
+    response = owner_b.post(
+        reverse("dental:tooth_entry", args=[client.pk]),
+        {
+            "tooth": "46",
+            "condition": "root_canal",
+            "status": "done",
+            "visit": visit.pk,
+            "return_to": "visit",
+            "next": "https://evil.example/phish",
+        },
+    )
+    assert response.status_code == 302 and response["Location"] == page_url
+    response = owner_b.post(
+        reverse("dental:cleaning_new", args=[client.pk]),
+        {
+            "performed_on": visit.visited_on.isoformat(),
+            "tools": ["ultrasonic"],
+            "visit": visit.pk,
+            "return_to": "visit",
+            "next": "//evil.example/",
+        },
+    )
+    assert response.status_code == 302 and response["Location"] == page_url
+    with tenant_context(cast.tenant_b):
+        cleaning = CleaningRecord.objects.get(client=client)
+        assert ToothEntry.objects.get(client=client).visit_id == visit.pk
+    assert cleaning.visit_id == visit.pk
+    # editing that cleaning from the page, refused then saved, stays on the page too
+    edit = reverse("dental:cleaning_edit", args=[client.pk, cleaning.pk])
+    bad = owner_b.post(
+        edit,
+        {"performed_on": "not a date", "visit": visit.pk, "return_to": "visit"},
+    )
+    assert bad.status_code == 400 and bad.context["cleaning"] == cleaning
+    assert edit in bad.content.decode()
+    good = owner_b.post(
+        edit,
+        {
+            "performed_on": visit.visited_on.isoformat(),
+            "client_feedback": "Comfortable",
+            "visit": visit.pk,
+            "return_to": "visit",
+        },
+    )
+    assert good.status_code == 302 and good["Location"] == page_url
+    # without a visit, return_to is nothing: the chart page as before
+    response = owner_b.post(
+        reverse("dental:tooth_entry", args=[client.pk]),
+        {"tooth": "11", "condition": "caries", "status": "existing", "return_to": "visit"},
+    )
+    assert response["Location"] == reverse("dental:chart", args=[client.pk])
+
+
+def test_a_visit_of_another_client_is_404_from_the_visit_page_forms(cast, owner_b):
+    from verticals.dental.models import CleaningRecord, ToothEntry
+
+    client, _ = _visit_of_new_client(cast.tenant_b)
+    _, other_visit = _visit_of_new_client(cast.tenant_b, name="Someone else")
+    for url, data in (
+        (
+            reverse("dental:tooth_entry", args=[client.pk]),
+            {"tooth": "46", "condition": "caries", "status": "existing"},
+        ),
+        (reverse("dental:tooth_entry", args=[client.pk]), {"tooth": "46", "condition": ""}),
+        (
+            reverse("dental:cleaning_new", args=[client.pk]),
+            {"performed_on": dt.date.today().isoformat()},
+        ),
+        (reverse("dental:cleaning_new", args=[client.pk]), {"performed_on": "nope"}),
+    ):
+        for visit in (other_visit.pk, 999999, "abc"):
+            response = owner_b.post(url, {**data, "visit": visit, "return_to": "visit"})
+            assert response.status_code == 404, (url, data, visit)
+    with tenant_context(cast.tenant_b):
+        assert not ToothEntry.objects.filter(client=client).exists()
+        assert not CleaningRecord.objects.filter(client=client).exists()
+
+
+# ---------- the whole chart history ----------
+
+
+def _chart(tenant, email, client, count, start=0):
+    from verticals.dental import services
+
+    user = staff_member(tenant, email)
+    with tenant_context(tenant):
+        for n in range(start, start + count):
+            services.tooth_entry_add(
+                client=client,
+                actor=user,
+                tooth=[11, 16, 26, 36, 46][n % 5],
+                surfaces=["O"],
+                condition="caries",
+                note=f"Entry number {n}",
+            )
+
+
+def test_the_whole_chart_history_pages_fifty_newest_first_and_filters_by_tooth(
+    cast, owner_b, django_assert_max_num_queries
+):
+    with tenant_context(cast.tenant_b):
+        client = ClientFactory(name="Long history")
+    _chart(cast.tenant_b, cast.owner_b, client, 60)
+    url = reverse("dental:chart_history", args=[client.pk])
+    # the chart tab's note links to it
+    tab = owner_b.get(reverse("clients:detail_tab", args=[client.pk, "dental_chart"]))
+    assert url in tab.content.decode() and "The latest 30 of 60 entries." in tab.content.decode()
+    first = owner_b.get(url)
+    assert first.status_code == 200
+    shown = [e.note for e in first.context["history"]]
+    assert len(shown) == 50 and shown[0] == "Entry number 59" and shown[-1] == "Entry number 10"
+    html = first.content.decode()
+    assert "Page 1 of 2" in html and "page=2" in html
+    assert "style=" not in html and "<script>" not in html
+    second = owner_b.get(url, {"page": 2})
+    notes = [e.note for e in second.context["history"]]
+    assert notes == [f"Entry number {n}" for n in range(9, -1, -1)]
+    # one tooth: every fifth entry
+    only = owner_b.get(url, {"tooth": "16"})
+    assert [e.tooth for e in only.context["history"]] == [16] * 12
+    assert 'value="16" selected' in only.content.decode()
+    assert owner_b.get(url, {"tooth": "19"}).context["page"].paginator.count == 60
+    empty = owner_b.get(url, {"tooth": "21"}).content.decode()
+    assert "Nothing charted on tooth 21." in empty
+    # the queries do not grow with the history
+    with django_assert_max_num_queries(20) as short:
+        owner_b.get(url)
+    _chart(cast.tenant_b, cast.owner_b, client, 140, start=60)
+    with django_assert_max_num_queries(len(short.captured_queries)):
+        response = owner_b.get(url, {"page": 3})
+    assert response.status_code == 200 and len(response.context["history"]) == 50
+
+
+def test_the_chart_history_is_translated(cast, owner_b):
+    with tenant_context(cast.tenant_b):
+        client = ClientFactory(name="Chinese history")
+    _chart(cast.tenant_b, cast.owner_b, client, 3)
+    with tenant_context(cast.tenant_b):
+        from accounts.models import User
+
+        User.objects.filter(email=cast.owner_b).update(language="zh-hans")
+    response = owner_b.get(reverse("dental:chart_history", args=[client.pk]))
+    html = response.content.decode()
+    assert "牙位图历史" in html and "共 3 条，最新的在前" in html and "全部牙位" in html
+
+
+def test_the_chart_history_of_another_business_or_for_front_desk_is_never_shown(
+    cast, twins, owner_a, owner_b
+):
+    from accounts.services import staff_create
+    from clients.models import Client
+    from tenants.models import Tenant
+
+    Tenant.objects.filter(pk=cast.tenant_a.pk).update(extra_verticals=["dental"])
+
+    def patient(tenant):
+        client = ClientFactory(name=f"History of {tenant.schema_name}")
+        return client
+
+    client_a, client_b = twins(Client, patient)
+    _chart(cast.tenant_a, cast.owner_a, client_a, 2)
+    with tenant_context(cast.tenant_b):
+        from verticals.dental import services
+
+        services.tooth_entry_add(
+            client=client_b,
+            actor=staff_member(cast.tenant_b, cast.owner_b),
+            tooth=36,
+            condition="filling",
+            note="Entry of Beta",
+        )
+    url = reverse("dental:chart_history", args=[client_a.pk])
+    page_a = owner_a.get(url).content.decode()
+    page_b = owner_b.get(url).content.decode()
+    assert "Entry number 1" in page_a and "Entry of Beta" not in page_a
+    assert "Entry of Beta" in page_b and "Entry number" not in page_b
+    # a client only B has is not found on A's host
+    with tenant_context(cast.tenant_b):
+        only_b = ClientFactory(name="Only in B")
+    assert owner_a.get(reverse("dental:chart_history", args=[only_b.pk])).status_code == 404
+    # front desk reads no clinical history
+    with tenant_context(cast.tenant_b):
+        staff_create(
+            full_name="Mandy Cheung",
+            email="desk@beta.test",
+            password=PASSWORD,
+            roles=["front_desk"],
+        )
+    desk = signed_in(cast.tenant_b, cast.host_b, "desk@beta.test")
+    assert desk.get(url).status_code in (403, 404)
+    # where dental is off the page is 404
+    Tenant.objects.filter(pk=cast.tenant_a.pk).update(extra_verticals=[])
+    assert owner_a.get(url).status_code == 404

@@ -31,6 +31,25 @@ def chart_context(request, client, *, child: bool) -> dict:
     }
 
 
+HISTORY_PAGE_SIZE = 50
+
+
+def chart_history_page(client, *, tooth: int | None, page):
+    """One page of the client's whole chart history, newest first, of one tooth when
+    given; and the teeth that have entries (for the filter). Four queries: the teeth, the
+    count, the page with who recorded each line."""
+    from django.core.paginator import Paginator
+
+    from verticals.dental.models import ToothEntry
+
+    entries = ToothEntry.objects.filter(client=client)
+    charted = list(entries.order_by("tooth").values_list("tooth", flat=True).distinct())
+    if tooth is not None:
+        entries = entries.filter(tooth=tooth)
+    entries = entries.select_related("recorded_by").order_by("-recorded_at", "-id")
+    return Paginator(entries, HISTORY_PAGE_SIZE).get_page(page), charted
+
+
 # ---------- perio ----------
 
 

@@ -6,6 +6,11 @@ app_name = "dental"
 urlpatterns = [
     path("client/<int:client_id>/chart/", views.ChartView.as_view(), name="chart"),
     path(
+        "client/<int:client_id>/chart/history/",
+        views.ChartHistoryView.as_view(),
+        name="chart_history",
+    ),
+    path(
         "client/<int:client_id>/chart/entry/",
         views.ToothEntryCreateView.as_view(),
         name="tooth_entry",

@@ -85,6 +85,26 @@ def _visit_of(request, client):
         raise Http404 from None
 
 
+# The forms of the visit record page post to their own views with ``return_to=visit``
+# and the visit: an invalid one is shown again on that page, a saved one goes back to it.
+# The visit is looked up among the client's own visits (``_visit_of``: another client's
+# is 404), and the way back is built here from it, never taken from the request.
+RETURN_TO_VISIT = "visit"
+
+
+def _from_visit_page(request, visit) -> bool:
+    return visit is not None and request.POST.get("return_to") == RETURN_TO_VISIT
+
+
+def _posted_child(request) -> bool:
+    return request.POST.get("set") == "child"
+
+
+def _visit_page_url(visit, *, child: bool = False) -> str:
+    url = reverse("dental:visit_record", args=[visit.pk])
+    return f"{url}?set=child" if child else url
+
+
 def _currency() -> str:
     return getattr(connection.tenant, "currency", "")
 
@@ -111,6 +131,29 @@ class ChartView(_Read):
             }
         )
         return render(request, "dental/chart_page.html", context)
+
+
+class ChartHistoryView(_Read):
+    """The whole chart history of one client, newest first, 50 a page, of one tooth when
+    ?tooth= names one (any other value shows every tooth)."""
+
+    def get(self, request, client_id: int):
+        client = client_for_page(request.user, client_id)
+        raw = request.GET.get("tooth", "")
+        tooth = int(raw) if teeth.is_tooth(raw) else None
+        page, charted = selectors.chart_history_page(
+            client, tooth=tooth, page=request.GET.get("page")
+        )
+        _viewed(request, client)
+        context = {
+            "client": client,
+            "page": page,
+            "history": page.object_list,
+            "charted": charted,
+            "tooth": tooth,
+            "querystring": f"tooth={tooth}" if tooth is not None else "",
+        }
+        return render(request, "dental/chart_history.html", context)
 
 
 def _tooth_initial(request) -> dict:
@@ -144,9 +187,13 @@ class ToothEntryCreateView(_Write):
                     _("Tooth %(tooth)s: %(condition)s recorded.")
                     % {"tooth": entry.tooth, "condition": entry.get_condition_display()},
                 )
+                if _from_visit_page(request, visit):
+                    return redirect(_visit_page_url(visit, child=_posted_child(request)))
                 fallback = reverse("dental:chart", args=[client.pk])
                 return redirect(_next(request, fallback))
-        child = request.POST.get("set") == "child"
+        child = _posted_child(request)
+        if _from_visit_page(request, visit):
+            return _visit_page(request, visit, client, child=child, form=form, status=400)
         context = selectors.chart_context(request, client, child=child)
         context.update(
             {
@@ -181,19 +228,36 @@ class _RecordFormView(_Write):
     def initial(self, request, client, record) -> dict:
         return {}
 
+    # Whether this form is also shown on the visit record page (the cleaning record).
+    on_visit_page = False
+
     def done(self, request, client, saved):
+        visit = _visit_of(request, client)
+        if self.on_visit_page and _from_visit_page(request, visit):
+            return redirect(_visit_page_url(visit))
         return redirect(_next(request, _tab(client.pk, self.tab)))
 
     def _record(self, client, pk):
         return get_object_or_404(self.model, pk=pk, client=client) if pk else None
 
     def _render(self, request, client, record, form, status=200):
+        visit = _visit_of(request, client)
+        if self.on_visit_page and _from_visit_page(request, visit):
+            return _visit_page(
+                request,
+                visit,
+                client,
+                child=_posted_child(request),
+                cleaning=record,
+                cleaning_form=form,
+                status=status,
+            )
         context = {
             "form": form,
             "rows": [[form[name] for name in row] for row in self.layout],
             "client": client,
             "record": record,
-            "visit": _visit_of(request, client),
+            "visit": visit,
             "next": request.POST.get("next") or request.GET.get("next") or "",
             "title": self.title_edit if record else self.title_new,
             "intro": self.intro,
@@ -282,6 +346,7 @@ class CleaningView(_RecordFormView):
         ("effect_evaluation", "client_feedback"),
         ("special_situations", "other_notes"),
     )
+    on_visit_page = True
     title_new = gettext_lazy("New cleaning record")
     title_edit = gettext_lazy("Cleaning record")
     submit = gettext_lazy("Save cleaning record")
@@ -598,6 +663,38 @@ class PlanPdfView(_Read):
 # ---------- the visit record ----------
 
 
+def _visit_page(
+    request, visit, client, *, child, form=None, cleaning=None, cleaning_form=None, status=200
+):
+    """The visit record page: the chart with its entry form and the visit's cleaning
+    record; a form posted from it and refused comes back here with its errors."""
+    context = selectors.chart_context(request, client, child=child)
+    if cleaning is None:
+        cleaning = CleaningRecord.objects.filter(client=client, visit=visit).first()
+    if cleaning_form is None:
+        if cleaning:
+            initial = {f: getattr(cleaning, f) for f in services.CLEANING_FIELDS}
+        else:
+            initial = {"performed_on": visit.visited_on, "tools": ["ultrasonic"]}
+        cleaning_form = CleaningForm(initial=initial)
+    visit_entries = [e for e in context["history"] if e.visit_id == visit.pk]
+    context.update(
+        {
+            "client": client,
+            "visit": visit,
+            "form": form or ToothEntryForm(initial=_tooth_initial(request)),
+            "cleaning": cleaning,
+            "cleaning_form": cleaning_form,
+            "visit_entries": visit_entries,
+            "can_write": not client.erased_at,
+            "return_to": RETURN_TO_VISIT,
+            "next": _visit_page_url(visit, child=context["child"]),
+            "perio_exams": PerioExam.objects.filter(client=client, visit=visit),
+        }
+    )
+    return render(request, "dental/visit_record.html", context, status=status)
+
+
 class VisitRecordView(_Write):
     """Where a practitioner lands after completing a dental appointment: the chart and the
     cleaning record of that visit (entries and records written here link to it)."""
@@ -608,24 +705,4 @@ class VisitRecordView(_Write):
         visit = get_object_or_404(Visit.objects.select_related("client"), pk=visit_id)
         client = client_for_page(request.user, visit.client_id)
         _viewed(request, client)
-        context = selectors.chart_context(request, client, child=_chart_flag(request))
-        cleaning = CleaningRecord.objects.filter(client=client, visit=visit).first()
-        if cleaning:
-            initial = {f: getattr(cleaning, f) for f in services.CLEANING_FIELDS}
-        else:
-            initial = {"performed_on": visit.visited_on, "tools": ["ultrasonic"]}
-        visit_entries = [e for e in context["history"] if e.visit_id == visit.pk]
-        context.update(
-            {
-                "client": client,
-                "visit": visit,
-                "form": ToothEntryForm(initial=_tooth_initial(request)),
-                "cleaning": cleaning,
-                "cleaning_form": CleaningForm(initial=initial),
-                "visit_entries": visit_entries,
-                "can_write": not client.erased_at,
-                "next": request.get_full_path(),
-                "perio_exams": PerioExam.objects.filter(client=client, visit=visit),
-            }
-        )
-        return render(request, "dental/visit_record.html", context)
+        return _visit_page(request, visit, client, child=_chart_flag(request))
