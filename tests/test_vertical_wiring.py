@@ -118,6 +118,7 @@ def test_a_completion_check_refuses_with_its_message_and_nothing_is_written(
             raise ValidationError("The consent for this treatment is not signed yet.")
 
     fake_vertical(completion_checks=(needs_consent,))
+    _turn_on(cast.tenant_a, "lab")
     made = _arrived(cast.tenant_a, cast.practitioner_a, vertical="lab", recall_days=30)
     answer = practitioner_a.post(f"/appointments/{made.pk}/status/", {"action": "complete"})
     assert answer.status_code == 302
@@ -128,6 +129,23 @@ def test_a_completion_check_refuses_with_its_message_and_nothing_is_written(
         assert row.status == Status.ARRIVED and row.visit_id is None
         assert not Visit.objects.filter(client_id=made.client_id).exists()
         assert not Recall.objects.filter(client_id=made.client_id).exists()
+
+
+def test_a_completion_check_of_a_trade_that_is_off_holds_nothing_up(
+    cast, practitioner_a, fake_vertical
+):
+    """A trade turned off keeps its records but its pages are 404: its check (a consent
+    still tied to the service) must not leave the appointment impossible to complete."""
+
+    def needs_consent(appointment):
+        raise ValidationError("The consent for this treatment is not signed yet.")
+
+    fake_vertical(completion_checks=(needs_consent,))
+    made = _arrived(cast.tenant_a, cast.practitioner_a, vertical="lab")
+    answer = practitioner_a.post(f"/appointments/{made.pk}/status/", {"action": "complete"})
+    assert answer.status_code == 302
+    with tenant_context(cast.tenant_a):
+        assert Appointment.objects.get(pk=made.pk).status == Status.COMPLETED
 
 
 def test_completing_opens_the_trades_visit_record_when_it_is_on_and_the_user_may(

@@ -293,10 +293,12 @@ def urlpatterns() -> list:
     ]
 
 
-def completion_checks() -> list[Callable]:
-    """Every vertical's checks before an appointment is completed (whatever is on: a
-    check looks at the appointment's own service)."""
-    return [check for v in _verticals.values() for check in v.completion_checks]
+def completion_checks(tenant=None) -> list[Callable]:
+    """The checks before an appointment is completed, of the verticals the business has
+    on (a check looks at the appointment's own service). A trade turned off keeps its
+    records but its pages answer 404: its check (a consent still tied to a service) would
+    leave the appointment impossible to complete."""
+    return [check for v in enabled_verticals(tenant) for check in v.completion_checks]
 
 
 def business_type_choices() -> list[tuple[str, str | Promise]]:
