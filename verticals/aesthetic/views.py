@@ -13,16 +13,11 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views import View
 
 from accounts.roles import Capability
-from audit import services as audit
-from audit.models import Action
 from clients.selectors import client_for_page
 from core.forms import add_service_errors
-from portal.mixins import CapabilityRequiredMixin
 from verticals.aesthetic import facemap, services
 from verticals.aesthetic.forms import (
     PhotoForm,
@@ -31,47 +26,22 @@ from verticals.aesthetic.forms import (
     TreatmentRecordForm,
 )
 from verticals.aesthetic.models import Area, TreatmentPhoto, TreatmentRecord, Unit
+from verticals.pages import (
+    ClinicalRead,
+    ClinicalWrite,
+    next_url,
+    profile_tab_url,
+    record_viewed,
+    visit_of,
+)
 
 
-class _Read(CapabilityRequiredMixin, View):
-    capability = Capability.VIEW_HEALTH
+class _Read(ClinicalRead):
     vertical = "aesthetic"
 
 
-class _Write(CapabilityRequiredMixin, View):
-    capability = Capability.RECORD_TREATMENT
+class _Write(ClinicalWrite):
     vertical = "aesthetic"
-
-    def role_allows(self, user) -> bool:
-        return user.can(Capability.RECORD_TREATMENT) and user.can(Capability.VIEW_HEALTH)
-
-
-def _viewed(request, client) -> None:
-    audit.record_view(action=Action.VIEW_HEALTH, actor=request.user, client_id=client.pk)
-
-
-def _tab(client_id: int, tab: str) -> str:
-    return reverse("clients:detail_tab", kwargs={"pk": client_id, "tab": tab})
-
-
-def _next(request, fallback: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
-        return target
-    return fallback
-
-
-def _visit_of(request, client):
-    """The visit a record is written for (?visit= / POST visit), of this client, or None."""
-    from visits.models import Visit
-
-    raw = request.POST.get("visit") or request.GET.get("visit")
-    if not raw:
-        return None
-    try:
-        return Visit.objects.get(pk=int(raw), client=client)
-    except (ValueError, Visit.DoesNotExist):
-        raise Http404 from None
 
 
 # ---------- skin profile ----------
@@ -82,7 +52,7 @@ class SkinProfileView(_Write):
 
     def get(self, request, client_id: int):
         client = client_for_page(request.user, client_id)
-        _viewed(request, client)
+        record_viewed(request, client)
         current = services.current_skin_profile(client)
         initial = {}
         if current:
@@ -103,7 +73,7 @@ class SkinProfileView(_Write):
                 add_service_errors(form, exc)
             else:
                 messages.success(request, _("Skin profile saved."))
-                return redirect(_next(request, _tab(client.pk, "aesthetic_skin")))
+                return redirect(next_url(request, profile_tab_url(client.pk, "aesthetic_skin")))
         context = {"form": form, "client": client}
         return render(request, self.template, context, status=400)
 
@@ -160,7 +130,7 @@ class _RecordFormView(_Write):
         return initial
 
     def _show(self, request, client, record, visit):
-        _viewed(request, client)
+        record_viewed(request, client)
         if record is not None:
             initial, products = _record_initial(record)
         else:
@@ -190,7 +160,7 @@ class _RecordFormView(_Write):
                     add_service_errors(form, rest)
             else:
                 messages.success(request, _("Treatment record saved."))
-                return redirect(_next(request, reverse("aesthetic:record", args=[saved.pk])))
+                return redirect(next_url(request, reverse("aesthetic:record", args=[saved.pk])))
         return self._render(request, client, form, formset, record=record, visit=visit, status=400)
 
 
@@ -199,11 +169,11 @@ class RecordCreateView(_RecordFormView):
 
     def get(self, request, client_id: int):
         client = client_for_page(request.user, client_id)
-        return self._show(request, client, None, _visit_of(request, client))
+        return self._show(request, client, None, visit_of(request, client))
 
     def post(self, request, client_id: int):
         client = client_for_page(request.user, client_id)
-        return self._save(request, client, None, _visit_of(request, client))
+        return self._save(request, client, None, visit_of(request, client))
 
 
 class RecordEditView(_RecordFormView):
@@ -259,7 +229,7 @@ class RecordDetailView(_Read):
             TreatmentRecord.objects.select_related("client", "practitioner", "visit"), pk=pk
         )
         client = client_for_page(request.user, record.client_id)
-        _viewed(request, client)
+        record_viewed(request, client)
         context = _record_context(record)
         context["can_write"] = request.user.can(Capability.RECORD_TREATMENT) and not (
             client.erased_at
@@ -285,7 +255,7 @@ class RecordPrintView(_Read):
             record = records.order_by("-performed_on", "-id").first()
             if record is None:
                 raise Http404
-        _viewed(request, client)
+        record_viewed(request, client)
         context = _record_context(record)
         context["printed_on"] = timezone.localdate()
         return render(request, "aesthetic/record_print.html", context)
@@ -312,7 +282,7 @@ class PhotoCreateView(_Write):
 
     def get(self, request, client_id: int):
         client = client_for_page(request.user, client_id)
-        record, visit = self._record(request, client), _visit_of(request, client)
+        record, visit = self._record(request, client), visit_of(request, client)
         initial = {"taken_on": record.performed_on if record else timezone.localdate()}
         if record and record.areas:
             initial["area"] = record.areas[0]
@@ -322,7 +292,7 @@ class PhotoCreateView(_Write):
 
     def post(self, request, client_id: int):
         client = client_for_page(request.user, client_id)
-        record, visit = self._record(request, client), _visit_of(request, client)
+        record, visit = self._record(request, client), visit_of(request, client)
         form = PhotoForm(request.POST, request.FILES)
         if form.is_valid():
             try:
@@ -341,9 +311,9 @@ class PhotoCreateView(_Write):
                 fallback = (
                     reverse("aesthetic:record", args=[record.pk])
                     if record
-                    else _tab(client.pk, "aesthetic_photos")
+                    else profile_tab_url(client.pk, "aesthetic_photos")
                 )
-                return redirect(_next(request, fallback))
+                return redirect(next_url(request, fallback))
         return self._render(request, client, form, record, visit, status=400)
 
 
@@ -353,7 +323,7 @@ class PhotoDeleteView(_Write):
         client_for_page(request.user, photo.client_id)
         services.photo_delete(photo=photo, actor=request.user)
         messages.success(request, _("Photo deleted."))
-        return redirect(_tab(photo.client_id, "aesthetic_photos"))
+        return redirect(profile_tab_url(photo.client_id, "aesthetic_photos"))
 
 
 class PhotoCompareView(_Read):
@@ -377,7 +347,7 @@ class PhotoCompareView(_Read):
                 raise Http404
         first = by_pk.get(request.GET.get("a", "")) or (of_area[0] if of_area else None)
         second = by_pk.get(request.GET.get("b", "")) or (of_area[-1] if of_area else None)
-        _viewed(request, client)
+        record_viewed(request, client)
         context = {
             "client": client,
             "areas": areas,

@@ -14,47 +14,30 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import View
 
 from accounts.roles import Capability
-from audit import services as audit
-from audit.models import Action
 from clients.selectors import client_for_page
 from core.forms import add_service_errors
 from portal.mixins import CapabilityRequiredMixin
 from verticals.optical import client_file, services
 from verticals.optical.forms import DispensingForm, ExamForm, SettingsForm
 from verticals.optical.models import Dispensing, LabStatus, LensType, VisionExam
+from verticals.pages import (
+    ClinicalRead,
+    ClinicalWrite,
+    next_url,
+    record_viewed,
+)
 
 
-class _Read(CapabilityRequiredMixin, View):
-    capability = Capability.VIEW_HEALTH
+class _Read(ClinicalRead):
     vertical = "optical"
 
 
-class _Write(CapabilityRequiredMixin, View):
-    capability = Capability.RECORD_TREATMENT
+class _Write(ClinicalWrite):
     vertical = "optical"
-
-    def role_allows(self, user) -> bool:
-        return user.can(Capability.RECORD_TREATMENT) and user.can(Capability.VIEW_HEALTH)
-
-
-def _viewed(request, client) -> None:
-    audit.record_view(action=Action.VIEW_HEALTH, actor=request.user, client_id=client.pk)
-
-
-def _tab(client_id: int, tab: str) -> str:
-    return reverse("clients:detail_tab", kwargs={"pk": client_id, "tab": tab})
-
-
-def _next(request, fallback: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
-        return target
-    return fallback
 
 
 def _currency() -> str:
@@ -92,7 +75,7 @@ class _ExamFormView(_Write):
                 add_service_errors(form, exc)
             else:
                 messages.success(request, _("Vision exam saved."))
-                return redirect(_next(request, reverse("optical:exam", args=[saved.pk])))
+                return redirect(next_url(request, reverse("optical:exam", args=[saved.pk])))
         else:
             # the rules' messages too, beside the fields the form itself accepted
             for name, errors in services.exam_errors(form.cleaned_data).items():
@@ -147,7 +130,7 @@ class ExamDetailView(_Read):
             pk=pk,
         )
         client = client_for_page(request.user, exam.client_id)
-        _viewed(request, client)
+        record_viewed(request, client)
         code = client_file.notation()
         context = {
             "client": client,
@@ -207,7 +190,7 @@ class DispensingDetailView(_Read):
             pk=pk,
         )
         client = client_for_page(request.user, dispensing.client_id)
-        _viewed(request, client)
+        record_viewed(request, client)
         context = {
             "client": client,
             "d": dispensing,
@@ -232,7 +215,7 @@ class DispensingStatusView(_Write):
                 request,
                 _("Lab order: %(status)s.") % {"status": LabStatus(status).label},
             )
-        return redirect(_next(request, reverse("optical:dispensing", args=[pk])))
+        return redirect(next_url(request, reverse("optical:dispensing", args=[pk])))
 
 
 def _rx_pairs(exam):
@@ -290,7 +273,7 @@ class SpectacleRxPrintView(_Read):
     def get(self, request, client_id: int):
         client = client_for_page(request.user, client_id)
         context = _spectacle_context(request, client)
-        _viewed(request, client)
+        record_viewed(request, client)
         return render(request, "optical/rx_print.html", context)
 
 
@@ -300,7 +283,7 @@ class SpectacleRxPdfView(_Read):
 
         client = client_for_page(request.user, client_id)
         exam = _exam_for_document(request, client)
-        _viewed(request, client)
+        record_viewed(request, client)
         response = HttpResponse(spectacle_pdf(exam), content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="spectacle-rx-{exam.pk}.pdf"'
         return response
@@ -310,7 +293,7 @@ class ContactLensRxPrintView(_Read):
     def get(self, request, client_id: int):
         client = client_for_page(request.user, client_id)
         lens = _lens_for_document(request, client)
-        _viewed(request, client)
+        record_viewed(request, client)
         context = {
             "client": client,
             "lens": lens,
@@ -328,7 +311,7 @@ class ContactLensRxPdfView(_Read):
 
         client = client_for_page(request.user, client_id)
         lens = _lens_for_document(request, client)
-        _viewed(request, client)
+        record_viewed(request, client)
         response = HttpResponse(contact_lens_pdf(lens), content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="contact-lens-rx-{lens.pk}.pdf"'
         return response
