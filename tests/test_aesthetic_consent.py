@@ -438,3 +438,132 @@ def test_a_form_with_nothing_published_or_another_clients_appointment_is_404(
     url = f"{sign_url(other.pk, s['form'].pk)}?appointment={s['appointment'].pk}"
     assert practitioner_a.get(url).status_code == 404
     assert practitioner_a.get(sign_url(999999, s["form"].pk)).status_code == 404
+
+
+def timeline_url(client_id: int) -> str:
+    return f"/clients/{client_id}/timeline/"
+
+
+def test_a_signed_consent_is_on_the_timeline_with_its_pdf_for_clinical_staff_only(
+    cast, setup, practitioner_a, front_desk_a
+):
+    s = setup
+    signed = _sign(cast, s)
+    page = practitioner_a.get(timeline_url(s["client"].pk))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Consent signed: 肉毒素注射同意书" in html
+    assert "Version 1, signed by 林小雨 (The client in person)" in html
+    assert f"/files/{signed.document_id}/" in html
+    # Front desk sees the timeline, never the consent (clients.health).
+    desk = front_desk_a.get(timeline_url(s["client"].pk))
+    assert desk.status_code == 200
+    desk_html = desk.content.decode()
+    assert "肉毒素注射同意书" not in desk_html
+    assert f"/files/{signed.document_id}/" not in desk_html
+
+
+def test_the_consent_timeline_is_newest_first_in_one_query(cast, setup, practitioner_a):
+    from django.db import connection as db
+    from django.test.utils import CaptureQueriesContext
+
+    from verticals.aesthetic.consents.client_file import timeline_entries
+
+    s = setup
+    first = _sign(cast, s)
+    with tenant_context(cast.tenant_a):
+        SignedConsent.objects.filter(pk=first.pk).update(signed_at=NOW - dt.timedelta(days=3))
+    later = [_sign(cast, s, name=f"Signer {n}") for n in range(3)]
+    user = s["doctor"]
+    with tenant_context(cast.tenant_a), CaptureQueriesContext(db) as queries:
+        entries = timeline_entries(s["client"], user, 10)
+    selects = [q for q in queries.captured_queries if not q["sql"].startswith("SET ")]
+    assert len(selects) == 1
+    assert [e.url for e in entries][-1] == f"/files/{first.document_id}/"
+    assert {e.url for e in entries[:3]} == {f"/files/{c.document_id}/" for c in later}
+    assert [e.sort_key for e in entries] == sorted((e.sort_key for e in entries), reverse=True)
+    with tenant_context(cast.tenant_a):
+        assert len(timeline_entries(s["client"], user, 2)) == 2
+
+
+def test_a_consent_of_tenant_a_is_not_on_a_timeline_of_tenant_b(cast, setup, twins):
+    s = setup
+    a_client, b_client = twins(
+        Client,
+        lambda tenant: ClientFactory(name=f"Twin {tenant.schema_name}"),
+    )
+    with tenant_context(cast.tenant_a):
+        signed = services.consent_sign(
+            client=a_client,
+            version=s["version"],
+            actor=s["doctor"],
+            signer_name="Twin A signer",
+            signer_role="client",
+            language="en",
+            signature_png=demo.signature_png(1),
+        )
+    tenant_b = type(cast.tenant_b).objects.get(pk=cast.tenant_b.pk)
+    tenant_b.extra_verticals = ["aesthetic"]
+    tenant_b.save(update_fields=["extra_verticals"])
+    owner_b = signed_in(cast.tenant_b, cast.host_b, cast.owner_b)
+    page = owner_b.get(timeline_url(b_client.pk))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Twin A signer" not in html and "肉毒素注射同意书" not in html
+    assert f"/files/{signed.document_id}/" not in html
+
+
+def test_a_refused_completion_is_said_beside_complete_with_a_link_to_sign(
+    cast, setup, practitioner_a, front_desk_a
+):
+    s = setup
+    appointment = s["appointment"]
+    with tenant_context(cast.tenant_a):
+        appointment_transition(appointment=appointment, to="arrived", actor=s["doctor"])
+        visits_before = appointment.client.visits.count()
+    action = f"/appointments/{appointment.pk}/status/"
+    refused = practitioner_a.post(action, {"action": "complete"})
+    assert refused.status_code == 400
+    html = refused.content.decode()
+    assert 'id="complete-refused"' in html
+    assert "cannot be completed yet" in html and "is not signed yet" in html
+    assert "肉毒素注射同意书" in html
+    sign = f"{sign_url(s['client'].pk, s['form'].pk)}?appointment={appointment.pk}"
+    assert f'href="{sign}"' in html
+    assert 'value="complete"' in html  # the button is still there, beside the reason
+    with tenant_context(cast.tenant_a):
+        appointment.refresh_from_db()
+        assert appointment.status == "arrived" and appointment.visit_id is None
+        assert appointment.client.visits.count() == visits_before
+    # Not also a page flash on the next page.
+    assert (
+        "is not signed yet"
+        not in practitioner_a.get(f"/appointments/{appointment.pk}/").content.decode()
+    )
+    # Front desk is told why, without a link it may not follow.
+    desk = front_desk_a.post(action, {"action": "complete"})
+    assert desk.status_code == 400
+    desk_html = desk.content.decode()
+    assert "is not signed yet" in desk_html and sign not in desk_html
+    # The link leads to the form; once signed, Complete goes through.
+    assert practitioner_a.get(sign).status_code == 200
+    _sign(cast, s)
+    done = practitioner_a.post(action, {"action": "complete"})
+    assert done.status_code == 302
+    with tenant_context(cast.tenant_a):
+        appointment.refresh_from_db()
+        assert appointment.status == "completed"
+
+
+def test_the_refusal_beside_complete_is_translated(cast, setup):
+    from accounts.models import User
+
+    s = setup
+    with tenant_context(cast.tenant_a):
+        appointment_transition(appointment=s["appointment"], to="arrived", actor=s["doctor"])
+        User.objects.filter(email=cast.practitioner_a).update(language="zh-hans")
+    doctor = signed_in(cast.tenant_a, cast.host_a, cast.practitioner_a)
+    refused = doctor.post(f"/appointments/{s['appointment'].pk}/status/", {"action": "complete"})
+    html = refused.content.decode()
+    assert refused.status_code == 400
+    assert "此预约暂时无法完成。" in html and "未签署" in html and "签署“肉毒素注射同意书”" in html

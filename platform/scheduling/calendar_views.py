@@ -375,9 +375,10 @@ class AppointmentView(ScheduleView):
         appointment = _appointment_or_404(pk)
         return self.page(request, appointment)
 
-    def page(self, request, appointment, *, cancel_form=None, status=200):
+    def page(self, request, appointment, *, cancel_form=None, refusals=(), status=200):
         allowed = TRANSITIONS.get(appointment.status, frozenset())
         context = {
+            "refusals": refusals,
             "appointment": appointment,
             "client": appointment.client,
             "group": calendar.group_of(appointment),
@@ -412,6 +413,24 @@ def _visit_record(user, appointment: Appointment, visit):
     return vertical.visit_record.label, url
 
 
+def _refusals(user, error: ValidationError) -> list[dict]:
+    """Why a completion check refused the appointment, for the page beside the Complete
+    button: each message, with the link its params carry (``url``, ``url_label``,
+    ``url_capability``) when the user may follow it."""
+    items = getattr(error, "error_list", None) or [ValidationError(m) for m in error.messages]
+    found = []
+    for item in items:
+        params = item.params if isinstance(item.params, dict) else {}
+        text = str(item.message) % params if params else str(item.message)
+        url = params.get("url") or ""
+        capability = params.get("url_capability")
+        if not str(url).startswith("/") or (capability and not user.can(capability)):
+            url = ""
+        label = params.get("url_label") or _("Put it right")
+        found.append({"message": text, "url": url, "label": str(label)})
+    return found
+
+
 def _visit_record_url(user, appointment: Appointment, visit) -> str:
     found = _visit_record(user, appointment, visit)
     return found[1] if found else ""
@@ -440,7 +459,19 @@ class AppointmentActionView(ManageView):
                 }[action]
                 messages.success(request, done % {"client": appointment.client.name})
             elif action == "complete":
-                visit = services.appointment_complete(appointment=appointment, actor=request.user)
+                try:
+                    visit = services.appointment_complete(
+                        appointment=appointment, actor=request.user
+                    )
+                except ValidationError as refused:
+                    if Status.COMPLETED not in TRANSITIONS.get(appointment.status, frozenset()):
+                        raise  # not a step from here: said as for any other step
+                    # A check refused it: said beside the Complete button, with the way to
+                    # put it right; nothing was written.
+                    appointment = _appointment_or_404(pk)
+                    refusals = _refusals(request.user, refused)
+                    view = AppointmentView()
+                    return view.page(request, appointment, refusals=refusals, status=400)
                 messages.success(request, _("Completed; the visit is in the client file."))
                 record_url = _visit_record_url(request.user, appointment, visit)
                 if record_url:

@@ -147,7 +147,7 @@ VERTICAL = Vertical(
     business_type_labels=(_("Beauty salon"), _("Medical aesthetic clinic")),
     visit_examples=(_("Hydrating injection"), _("IPL photorejuvenation")),
     tabs=(*TABS, *consents.TABS),
-    timeline=(TimelineSource("aesthetic", Capability.VIEW_HEALTH, _timeline),),
+    timeline=(TimelineSource("aesthetic", Capability.VIEW_HEALTH, _timeline), *consents.TIMELINE),
     client_data=(
         ClientData("aesthetic", _("Aesthetic records"), _export, _erase),
         *consents.CLIENT_DATA,

@@ -6,15 +6,18 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.roles import Capability
 from audit import services as audit
 from audit.models import Action
+from clients.profile import TimelineEntry
 from verticals.aesthetic.consents.models import SignedConsent
 from verticals.aesthetic.consents.selectors import forms_for_services
 from verticals.aesthetic.consents.services import PURPOSES
 
 UPCOMING_SHOWN = 10
+KIND = gettext_lazy("Informed consent")
 
 
 def _signed(client):
@@ -98,3 +101,35 @@ def consents_erase(client) -> None:
 
     erase_client_files(client, purposes=PURPOSES)
     SignedConsent.objects.filter(client=client).update(signer_name="")
+
+
+# ---------- timeline ----------
+
+
+def timeline_entries(client, user, limit: int) -> list[TimelineEntry]:
+    """The client's signed consents, newest first, each linking to its PDF (one query,
+    however many consents)."""
+    out = []
+    for s in _signed(client).order_by("-signed_at", "-id")[:limit]:
+        facts = {"number": s.version.number, "role": s.get_signer_role_display()}
+        if s.signer_name:
+            detail = _("Version %(number)s, signed by %(signer)s (%(role)s)") % {
+                **facts,
+                "signer": s.signer_name,
+            }
+        else:  # erased: the person is gone, the role stays
+            detail = _("Version %(number)s, signed by %(role)s") % facts
+        out.append(
+            TimelineEntry(
+                s.signed_at,
+                "aesthetic",
+                KIND,
+                _("Consent signed: %(form)s") % {"form": s.version.form.name},
+                detail,
+                ""
+                if s.document.erased_at
+                else reverse("filestore:open", kwargs={"pk": s.document_id}),
+                str(s.recorded_by) if s.recorded_by else "",
+            )
+        )
+    return out

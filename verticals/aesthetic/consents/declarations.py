@@ -76,6 +76,19 @@ def seed_demo_consents(tenant, clients, staff_by_email, today) -> None:
     seed(tenant, clients, staff_by_email, today)
 
 
+def _timeline(client, user, limit):
+    from verticals.aesthetic.consents.client_file import timeline_entries
+
+    return timeline_entries(client, user, limit)
+
+
+def _build_timeline():
+    from accounts.roles import Capability
+    from clients.profile import TimelineSource
+
+    return (TimelineSource("aesthetic_consents", Capability.VIEW_HEALTH, _timeline),)
+
+
 def _build_client_data():
     from clients.related import ClientData
 
@@ -97,4 +110,5 @@ TABS: tuple = _build_tabs()
 DOCUMENTS: tuple = _build_documents()
 COMPLETION_CHECKS: tuple = (_check_appointment,)
 CLIENT_DATA: tuple = _build_client_data()
+TIMELINE: tuple = _build_timeline()
 AUDIT_TYPES: tuple = _build_audit_types()
