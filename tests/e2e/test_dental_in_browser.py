@@ -5,6 +5,8 @@ and its print page, and sees the chart in Chinese. Screenshots go to test-artifa
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.db import connection
 from django_tenants.utils import tenant_context
@@ -130,11 +132,27 @@ def test_a_dentist_charts_a_tooth_by_clicking_it_and_reads_the_perio_and_plan_pa
             connection.set_schema_to_public()
         page.goto(f"{base}/dental/visit/{visit.pk}/")
         page.get_by_label("Effect evaluation").fill("Calculus removed; gums pink")
+        # a refused cleaning comes back to the visit page, the error beside its field
+        future = (dt.date.today() + dt.timedelta(days=3)).isoformat()
+        page.fill('input[name="performed_on"]', future)
+        page.get_by_role("button", name="Save cleaning record").click()
+        page.wait_for_load_state()
+        expect(page.locator(".has-error")).to_contain_text("This date is in the future.")
+        expect(page.locator("h1")).to_contain_text("Dental record")
+        expect(page.get_by_label("Effect evaluation")).to_have_value("Calculus removed; gums pink")
+        page.screenshot(path=str(ARTIFACTS / "dental-visit-record-error.png"), full_page=True)
+        page.fill('input[name="performed_on"]', dt.date.today().isoformat())
         page.get_by_role("button", name="Save cleaning record").click()
         page.wait_for_load_state()
         expect(page.locator(".messages")).to_contain_text("Cleaning record saved.")
         assert page.url.endswith(f"/dental/visit/{visit.pk}/")
         page.screenshot(path=str(ARTIFACTS / "dental-visit-record.png"), full_page=True)
+
+        # the whole chart history, one tooth of it
+        page.goto(f"{base}/dental/client/{full.pk}/chart/history/")
+        expect(page.locator("h1")).to_contain_text("Chart history")
+        expect(page.locator("table.chart-history tbody tr").first).to_be_visible()
+        page.screenshot(path=str(ARTIFACTS / "dental-chart-history.png"), full_page=True)
 
         # and in Chinese
         page.goto(f"{base}/clients/{full.pk}/dental_chart/")

@@ -202,6 +202,7 @@ class ToothEntryCreateView(_Write):
                 "visit": visit,
                 "can_write": True,
                 "next": request.POST.get("next", ""),
+                "toggle_url": reverse("dental:chart", args=[client.pk]),
             }
         )
         return render(request, "dental/chart_page.html", context, status=400)
@@ -688,6 +689,7 @@ def _visit_page(
             "visit_entries": visit_entries,
             "can_write": not client.erased_at,
             "return_to": RETURN_TO_VISIT,
+            "toggle_url": reverse("dental:visit_record", args=[visit.pk]),
             "next": _visit_page_url(visit, child=context["child"]),
             "perio_exams": PerioExam.objects.filter(client=client, visit=visit),
         }
