@@ -16,26 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.crypto import EncryptedTextField
-
-
-def _client():
-    return models.ForeignKey(
-        "clients.Client",
-        on_delete=models.PROTECT,
-        related_name="aesthetic_%(class)s_set",
-        verbose_name=_("client"),
-    )
-
-
-def _visit():
-    return models.ForeignKey(
-        "visits.Visit",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("visit"),
-    )
+from verticals.records import client_field, visit_field
 
 
 def _by(label=None):
@@ -77,7 +58,7 @@ ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV", 5: "V", 6: "VI"}
 class SkinProfile(models.Model):
     """One version of the client's skin profile (the newest is the current one)."""
 
-    client = _client()
+    client = client_field("aesthetic")
     skin_type = models.CharField(
         _("skin type"), max_length=12, choices=SkinType.choices, blank=True
     )
@@ -151,8 +132,8 @@ class RecordStatus(models.TextChoices):
 class TreatmentRecord(models.Model):
     """What was done at one visit (seed 000 治疗历史及反馈)."""
 
-    client = _client()
-    visit = _visit()
+    client = client_field("aesthetic")
+    visit = visit_field()
     performed_on = models.DateField(_("date"))
     procedure = models.CharField(_("procedure"), max_length=120)
     areas = ArrayField(
@@ -268,8 +249,8 @@ class PhotoStage(models.TextChoices):
 
 
 class TreatmentPhoto(models.Model):
-    client = _client()
-    visit = _visit()
+    client = client_field("aesthetic")
+    visit = visit_field()
     record = models.ForeignKey(
         TreatmentRecord,
         on_delete=models.SET_NULL,

@@ -15,15 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.crypto import EncryptedTextField
-
-
-def _client():
-    return models.ForeignKey(
-        "clients.Client",
-        on_delete=models.PROTECT,
-        related_name="optical_%(class)s_set",
-        verbose_name=_("client"),
-    )
+from verticals.records import client_field
 
 
 def _by():
@@ -78,7 +70,7 @@ class IOPMethod(models.TextChoices):
 
 
 class VisionExam(models.Model):
-    client = _client()
+    client = client_field("optical")
     visit = models.ForeignKey(
         "visits.Visit",
         on_delete=models.SET_NULL,
@@ -213,7 +205,7 @@ LAB_ORDER = [s.value for s in LabStatus]
 
 
 class Dispensing(models.Model):
-    client = _client()
+    client = client_field("optical")
     exam = models.ForeignKey(
         VisionExam,
         on_delete=models.PROTECT,
