@@ -15,28 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.crypto import EncryptedTextField
+from verticals.records import client_field, visit_field
 
 MAX_MM = 15
-
-
-def _client():
-    return models.ForeignKey(
-        "clients.Client",
-        on_delete=models.PROTECT,
-        related_name="dental_%(class)s_set",
-        verbose_name=_("client"),
-    )
-
-
-def _visit():
-    return models.ForeignKey(
-        "visits.Visit",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("visit"),
-    )
 
 
 def _by():
@@ -53,8 +34,8 @@ def _by():
 class OralHealthRecord(models.Model):
     """One dated oral examination: history, findings and periodontal status."""
 
-    client = _client()
-    visit = _visit()
+    client = client_field("dental")
+    visit = visit_field()
     examined_on = models.DateField(_("examined on"))
     medical_history = EncryptedTextField(_("relevant medical history"), blank=True)
     findings = EncryptedTextField(_("examination findings"), blank=True)
@@ -83,8 +64,8 @@ class XRayType(models.TextChoices):
 
 
 class XRay(models.Model):
-    client = _client()
-    visit = _visit()
+    client = client_field("dental")
+    visit = visit_field()
     image = models.ForeignKey(
         "filestore.StoredFile", on_delete=models.PROTECT, related_name="+", verbose_name=_("image")
     )
@@ -155,8 +136,8 @@ class Surface(models.TextChoices):
 class ToothEntry(models.Model):
     """One line of the tooth chart's history (append-only)."""
 
-    client = _client()
-    visit = _visit()
+    client = client_field("dental")
+    visit = visit_field()
     tooth = models.PositiveSmallIntegerField(_("tooth"))
     surfaces = ArrayField(
         models.CharField(max_length=1, choices=Surface.choices),
@@ -183,8 +164,8 @@ class ToothEntry(models.Model):
 
 
 class PerioExam(models.Model):
-    client = _client()
-    visit = _visit()
+    client = client_field("dental")
+    visit = visit_field()
     examined_on = models.DateField(_("examined on"))
     note = EncryptedTextField(_("note"), blank=True)
     recorded_by = _by()
@@ -267,8 +248,8 @@ class CleaningTool(models.TextChoices):
 class CleaningRecord(models.Model):
     """A scale-and-polish as seed 001's 服务记录与备注 lists it."""
 
-    client = _client()
-    visit = _visit()
+    client = client_field("dental")
+    visit = visit_field()
     performed_on = models.DateField(_("date"))
     steriliser_batch = models.CharField(_("steriliser batch"), max_length=60, blank=True)
     steriliser_cycle = models.CharField(_("steriliser cycle"), max_length=60, blank=True)
@@ -302,7 +283,7 @@ class CleaningRecord(models.Model):
 
 
 class TreatmentPlan(models.Model):
-    client = _client()
+    client = client_field("dental")
     title = models.CharField(_("title"), max_length=120)
     note = EncryptedTextField(_("note"), blank=True)
     created_by = _by()
