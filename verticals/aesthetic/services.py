@@ -16,7 +16,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from audit import services as audit
 from clients.services import refuse_erased
 from verticals.aesthetic.models import (
     FITZPATRICK_MAX,
@@ -34,6 +33,7 @@ from verticals.aesthetic.models import (
     TreatmentRecord,
     Unit,
 )
+from verticals.records import audit_change, snapshot
 
 PHOTO_PURPOSE = "aesthetic.photo"
 MAX_POINTS = 200
@@ -56,29 +56,6 @@ PRODUCT_FIELDS = ("name", "batch_number", "expires_on", "dose", "unit")
 
 def _today() -> dt.date:
     return timezone.localdate()
-
-
-def _snap(obj, fields) -> dict:
-    out = {}
-    for name in fields:
-        value = getattr(obj, name)
-        if isinstance(value, (dt.date, Decimal)):
-            value = str(value)
-        out[name] = value
-    return out
-
-
-def _audit(action, actor, object_type, pk, client_id, before, after, sensitive=()):
-    audit.record_change(
-        action=action,
-        actor=actor,
-        object_type=object_type,
-        object_id=pk,
-        client_id=client_id,
-        before=before,
-        after=after,
-        sensitive=sensitive,
-    )
 
 
 def _check_visit(visit, client) -> None:
@@ -130,12 +107,12 @@ def skin_profile_save(*, client, actor, values: dict) -> SkinProfile:
         **{name: (values.get(name) or "").strip() for name in SKIN_TEXT},
     )
     profile.full_clean(exclude=["client", "recorded_by"])
-    before = _snap(previous, SKIN_FIELDS) if previous else {}
-    after = _snap(profile, SKIN_FIELDS)
+    before = snapshot(previous, SKIN_FIELDS) if previous else {}
+    after = snapshot(profile, SKIN_FIELDS)
     if previous and before == after:
         return previous
     profile.save()
-    _audit(
+    audit_change(
         "update" if previous else "create",
         actor,
         "aesthetic_skin",
@@ -392,7 +369,7 @@ def treatment_record_save(
     if record is None:
         record = TreatmentRecord(client=client, visit=visit, recorded_by=actor)
     else:
-        before = _snap(record, RECORD_FIELDS)
+        before = snapshot(record, RECORD_FIELDS)
         before["products"] = len(record.products.all())
         before["points"] = len(record.points.all())
     record.performed_on = performed_on
@@ -419,10 +396,10 @@ def treatment_record_save(
         row.record = record
     ProductUse.objects.bulk_create(product_rows)
     InjectionPoint.objects.bulk_create(point_rows)
-    after = _snap(record, RECORD_FIELDS)
+    after = snapshot(record, RECORD_FIELDS)
     after["products"] = len(product_rows)
     after["points"] = len(point_rows)
-    _audit(
+    audit_change(
         "update" if before else "create",
         actor,
         "aesthetic_treatment",
@@ -484,9 +461,8 @@ def photo_add(*, client, actor, upload, values: dict, visit=None, record=None) -
         recorded_by=actor,
     )
     fields = ("area", "stage", "taken_on", "note")
-    _audit(
-        "create", actor, "aesthetic_photo", photo.pk, client.pk, {}, _snap(photo, fields), ("note",)
-    )
+    after = snapshot(photo, fields)
+    audit_change("create", actor, "aesthetic_photo", photo.pk, client.pk, {}, after, ("note",))
     return photo
 
 
@@ -495,7 +471,7 @@ def photo_delete(*, photo: TreatmentPhoto, actor) -> None:
     from filestore.services import file_delete
 
     fields = ("area", "stage", "taken_on", "note")
-    before, pk, image = _snap(photo, fields), photo.pk, photo.image
+    before, pk, image = snapshot(photo, fields), photo.pk, photo.image
     photo.delete()
     file_delete(stored=image, actor=actor)
-    _audit("delete", actor, "aesthetic_photo", pk, photo.client_id, before, {}, ("note",))
+    audit_change("delete", actor, "aesthetic_photo", pk, photo.client_id, before, {}, ("note",))

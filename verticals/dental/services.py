@@ -22,7 +22,6 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from audit import services as audit
 from clients.services import refuse_erased
 from verticals.dental import teeth
 from verticals.dental.models import (
@@ -44,6 +43,7 @@ from verticals.dental.models import (
     XRay,
     XRayType,
 )
+from verticals.records import audit_change, snapshot
 
 XRAY_PURPOSE = "dental.xray"
 MAX_COST = Decimal("9999999999.99")
@@ -75,29 +75,6 @@ def _check_date(value, field: str, *, future_ok: bool = False) -> None:
         raise ValidationError({field: [_("This date is in the future.")]})
 
 
-def _audit(action, actor, object_type, pk, client_id, before, after, sensitive=()):
-    audit.record_change(
-        action=action,
-        actor=actor,
-        object_type=object_type,
-        object_id=pk,
-        client_id=client_id,
-        before=before,
-        after=after,
-        sensitive=sensitive,
-    )
-
-
-def _snap(obj, fields) -> dict:
-    out = {}
-    for name in fields:
-        value = getattr(obj, name)
-        if isinstance(value, (dt.date, Decimal)):
-            value = str(value)
-        out[name] = value
-    return out
-
-
 def tooth_error(value) -> str | None:
     """The message for a tooth number that is not an FDI tooth (19, 56, 00), or None."""
     if teeth.is_tooth(value):
@@ -122,18 +99,18 @@ def oral_record_save(*, client, actor, values: dict, record=None, visit=None):
         record = OralHealthRecord(client=client, visit=visit, recorded_by=actor)
     else:
         record = OralHealthRecord.objects.select_for_update().get(pk=record.pk, client=client)
-        before = _snap(record, fields)
+        before = snapshot(record, fields)
     for name in fields:
         setattr(record, name, values.get(name) or ("" if name in ORAL_TEXT else None))
     record.save()
-    _audit(
+    audit_change(
         "update" if before else "create",
         actor,
         "dental_oral",
         record.pk,
         client.pk,
         before,
-        _snap(record, fields),
+        snapshot(record, fields),
         ORAL_TEXT,
     )
     return record
@@ -182,7 +159,8 @@ def xray_add(*, client, actor, upload, values: dict, visit=None) -> XRay:
         recorded_by=actor,
     )
     fields = ("taken_on", "kind", "teeth", "note")
-    _audit("create", actor, "dental_xray", xray.pk, client.pk, {}, _snap(xray, fields), ("note",))
+    after = snapshot(xray, fields)
+    audit_change("create", actor, "dental_xray", xray.pk, client.pk, {}, after, ("note",))
     return xray
 
 
@@ -191,10 +169,10 @@ def xray_delete(*, xray: XRay, actor) -> None:
     from filestore.services import file_delete
 
     fields = ("taken_on", "kind", "teeth", "note")
-    before, pk, image = _snap(xray, fields), xray.pk, xray.image
+    before, pk, image = snapshot(xray, fields), xray.pk, xray.image
     xray.delete()
     file_delete(stored=image, actor=actor)
-    _audit("delete", actor, "dental_xray", pk, xray.client_id, before, {}, ("note",))
+    audit_change("delete", actor, "dental_xray", pk, xray.client_id, before, {}, ("note",))
 
 
 # ---------- tooth chart ----------
@@ -257,8 +235,8 @@ def tooth_entry_add(
         recorded_by=actor,
     )
     fields = ("tooth", "surfaces", "condition", "status", "note")
-    _audit(
-        "create", actor, "dental_tooth", entry.pk, client.pk, {}, _snap(entry, fields), ("note",)
+    audit_change(
+        "create", actor, "dental_tooth", entry.pk, client.pk, {}, snapshot(entry, fields), ("note",)
     )
     return entry
 
@@ -341,7 +319,7 @@ def perio_exam_create(
     PerioSite.objects.bulk_create(site_rows)
     PerioTooth.objects.bulk_create(tooth_rows)
     after = {"examined_on": str(examined_on), "note": exam.note, "sites": len(site_rows)}
-    _audit("create", actor, "dental_perio", exam.pk, client.pk, {}, after, ("note",))
+    audit_change("create", actor, "dental_perio", exam.pk, client.pk, {}, after, ("note",))
     return exam
 
 
@@ -350,7 +328,7 @@ def perio_exam_delete(*, exam: PerioExam, actor) -> None:
     before = {"examined_on": str(exam.examined_on), "note": exam.note}
     pk, client_id = exam.pk, exam.client_id
     exam.delete()
-    _audit("delete", actor, "dental_perio", pk, client_id, before, {}, ("note",))
+    audit_change("delete", actor, "dental_perio", pk, client_id, before, {}, ("note",))
 
 
 # ---------- cleaning records ----------
@@ -371,7 +349,7 @@ def cleaning_save(*, client, actor, values: dict, record=None, visit=None) -> Cl
         record = CleaningRecord(client=client, visit=visit, recorded_by=actor)
     else:
         record = CleaningRecord.objects.select_for_update().get(pk=record.pk, client=client)
-        before = _snap(record, CLEANING_FIELDS)
+        before = snapshot(record, CLEANING_FIELDS)
     for name in CLEANING_FIELDS:
         if name == "performed_on":
             record.performed_on = values["performed_on"]
@@ -381,14 +359,14 @@ def cleaning_save(*, client, actor, values: dict, record=None, visit=None) -> Cl
             record_value = (values.get(name) or "").strip()
             setattr(record, name, record_value)
     record.save()
-    _audit(
+    audit_change(
         "update" if before else "create",
         actor,
         "dental_cleaning",
         record.pk,
         client.pk,
         before,
-        _snap(record, CLEANING_FIELDS),
+        snapshot(record, CLEANING_FIELDS),
         CLEANING_TEXT,
     )
     return record
@@ -408,7 +386,7 @@ def plan_create(*, client, actor, title: str, note: str = "") -> TreatmentPlan:
     plan = TreatmentPlan.objects.create(
         client=client, title=title[:120], note=note or "", created_by=actor
     )
-    _audit(
+    audit_change(
         "create",
         actor,
         "dental_plan",
@@ -469,14 +447,14 @@ def plan_item_add(*, plan: TreatmentPlan, actor, values: dict) -> PlanItem:
     clean = _item_values(values)
     item = PlanItem.objects.create(plan=plan, **clean)
     TreatmentPlan.objects.filter(pk=plan.pk).update(updated_at=timezone.now())
-    _audit(
+    audit_change(
         "create",
         actor,
         "dental_plan_item",
         item.pk,
         plan.client_id,
         {},
-        _snap(item, ITEM_FIELDS),
+        snapshot(item, ITEM_FIELDS),
         ("note",),
     )
     return item
@@ -486,20 +464,20 @@ def plan_item_add(*, plan: TreatmentPlan, actor, values: dict) -> PlanItem:
 def plan_item_update(*, item: PlanItem, actor, values: dict) -> PlanItem:
     item = PlanItem.objects.select_for_update().select_related("plan__client").get(pk=item.pk)
     refuse_erased(item.plan.client)
-    before = _snap(item, ITEM_FIELDS)
+    before = snapshot(item, ITEM_FIELDS)
     for name, value in _item_values(values).items():
         setattr(item, name, value)
     item.updated_at = timezone.now()
     item.save()
     TreatmentPlan.objects.filter(pk=item.plan_id).update(updated_at=item.updated_at)
-    _audit(
+    audit_change(
         "update",
         actor,
         "dental_plan_item",
         item.pk,
         item.plan.client_id,
         before,
-        _snap(item, ITEM_FIELDS),
+        snapshot(item, ITEM_FIELDS),
         ("note",),
     )
     return item
@@ -510,9 +488,9 @@ def plan_item_delete(*, item: PlanItem, actor) -> None:
     item = PlanItem.objects.select_for_update().select_related("plan").get(pk=item.pk)
     if item.billed_at:
         raise ValidationError(_("This item is on a bill and cannot be deleted."))
-    before, pk, client_id = _snap(item, ITEM_FIELDS), item.pk, item.plan.client_id
+    before, pk, client_id = snapshot(item, ITEM_FIELDS), item.pk, item.plan.client_id
     item.delete()
-    _audit("delete", actor, "dental_plan_item", pk, client_id, before, {}, ("note",))
+    audit_change("delete", actor, "dental_plan_item", pk, client_id, before, {}, ("note",))
 
 
 @transaction.atomic
@@ -526,7 +504,7 @@ def plan_item_billed(*, item: PlanItem, reference: str, actor) -> PlanItem:
     item.billed_at = timezone.now()
     item.bill_reference = (reference or "")[:60]
     item.save(update_fields=["billed_at", "bill_reference"])
-    _audit(
+    audit_change(
         "update",
         actor,
         "dental_plan_item",

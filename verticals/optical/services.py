@@ -18,7 +18,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from audit import services as audit
 from clients.services import refuse_erased
 from verticals.optical.acuity import MAX_LOGMAR, MIN_LOGMAR
 from verticals.optical.models import (
@@ -35,6 +34,7 @@ from verticals.optical.models import (
     RefractionKind,
     VisionExam,
 )
+from verticals.records import audit_change, snapshot
 
 KINDS = {"obj": RefractionKind.OBJECTIVE, "subj": RefractionKind.SUBJECTIVE}
 EYES = ("od", "os")
@@ -86,29 +86,6 @@ def refraction_key(kind: str, eye: str, name: str) -> str:
 
 def _today() -> dt.date:
     return timezone.localdate()
-
-
-def _snap(obj, fields) -> dict:
-    out = {}
-    for name in fields:
-        value = getattr(obj, name)
-        if isinstance(value, dt.date | dt.time | Decimal):
-            value = str(value)
-        out[name] = value
-    return out
-
-
-def _audit(action, actor, object_type, pk, client_id, before, after, sensitive=()):
-    audit.record_change(
-        action=action,
-        actor=actor,
-        object_type=object_type,
-        object_id=pk,
-        client_id=client_id,
-        before=before,
-        after=after,
-        sensitive=sensitive,
-    )
 
 
 class _Errors:
@@ -298,7 +275,7 @@ def exam_save(*, client, actor, values: dict, exam: VisionExam | None = None, vi
         exam = VisionExam(client=client, visit=visit, recorded_by=actor)
     else:
         exam = VisionExam.objects.select_for_update().get(pk=exam.pk, client=client)
-        before = {**_snap(exam, EXAM_FIELDS), **_refraction_snap(exam)}
+        before = {**snapshot(exam, EXAM_FIELDS), **_refraction_snap(exam)}
     for name, value in data.items():
         setattr(exam, name, value)
     exam.full_clean(exclude=["client", "visit", "recorded_by"])
@@ -311,8 +288,8 @@ def exam_save(*, client, actor, values: dict, exam: VisionExam | None = None, vi
     for row in rows:
         row.full_clean(exclude=["exam"])
     Refraction.objects.bulk_create(rows)
-    after = {**_snap(exam, EXAM_FIELDS), **_refraction_snap(exam)}
-    _audit(
+    after = {**snapshot(exam, EXAM_FIELDS), **_refraction_snap(exam)}
+    audit_change(
         "update" if before else "create",
         actor,
         "optical_exam",
@@ -445,8 +422,10 @@ def dispensing_create(*, client, actor, values: dict, exam: VisionExam | None = 
     dispensing.full_clean(exclude=["client", "exam", "recorded_by"])
     dispensing.save()
     fields = (*DISPENSING_FIELDS, "status")
-    after = {**_snap(dispensing, fields), "exam": exam.pk if exam else None}
-    _audit("create", actor, "optical_dispensing", dispensing.pk, client.pk, {}, after, ("note",))
+    after = {**snapshot(dispensing, fields), "exam": exam.pk if exam else None}
+    audit_change(
+        "create", actor, "optical_dispensing", dispensing.pk, client.pk, {}, after, ("note",)
+    )
     return dispensing
 
 
@@ -479,7 +458,7 @@ def dispensing_advance(*, dispensing: Dispensing, status: str, actor) -> Dispens
     dispensing.save(update_fields=["status", STATUS_STAMP[status]])
     after = {"status": status, STATUS_STAMP[status]: getattr(dispensing, STATUS_STAMP[status])}
     after[STATUS_STAMP[status]] = after[STATUS_STAMP[status]].isoformat()
-    _audit(
+    audit_change(
         "update", actor, "optical_dispensing", dispensing.pk, dispensing.client_id, before, after
     )
     return dispensing
@@ -504,7 +483,7 @@ def settings_save(*, acuity_notation: str, actor) -> OpticalSettings:
     row.acuity_notation = acuity_notation
     row.full_clean()
     row.save()
-    _audit(
+    audit_change(
         "update" if before else "create",
         actor,
         "optical_settings",
