@@ -320,3 +320,27 @@ def test_the_dashboard_lists_open_lab_orders_ready_first(practitioner_c, optical
         f"/optical/dispensing/{dispensing.pk}/"
     )
     assert f"/optical/dispensing/{done.pk}/" not in page
+
+
+@pytest.mark.parametrize("page", ["edit", "dispensing", "visit"])
+def test_the_forms_that_show_an_exam_record_the_look_at_health_data(
+    practitioner_c, optical, file_c, page
+):
+    """The exam's edit form, the dispensing form (its list of prescriptions) and the
+    visit record show clinical data as the exam page does: each is an audited look."""
+    from audit.models import Action, AuditEntry
+    from tests.factories import VisitFactory
+
+    client, exams, _dispensing = file_c
+    if page == "edit":
+        url = f"/optical/exam/{exams[-1].pk}/edit/"
+    elif page == "dispensing":
+        url = f"/optical/client/{client.pk}/dispensing/new/"
+    else:
+        with tenant_context(optical.tenant):
+            visit = VisitFactory(client=client)
+        url = f"/optical/visit/{visit.pk}/"
+    assert practitioner_c.get(url).status_code == 200
+    with tenant_context(optical.tenant):
+        looks = AuditEntry.objects.filter(client_id=client.pk, action=Action.VIEW_HEALTH)
+        assert looks.exists()

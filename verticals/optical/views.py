@@ -55,6 +55,8 @@ class _ExamFormView(_Write):
     template = "optical/exam_form.html"
 
     def _render(self, request, client, form, *, exam=None, visit=None, status=200):
+        # The form shows the exam's (or the latest exam's) clinical values: a look.
+        record_viewed(request, client)
         context = {"client": client, "form": form, "exam": exam, "visit": visit}
         context["notation_hint"] = _notation_hint(form.notation)
         return render(request, self.template, context, status=status)
@@ -153,6 +155,7 @@ class DispensingCreateView(_Write):
 
     def get(self, request, client_id: int):
         client = client_for_page(request.user, client_id)
+        record_viewed(request, client)  # the form lists the client's prescriptions
         form = self._form(client)
         latest = next(iter(form.exams.values()), None)
         form.initial = {
