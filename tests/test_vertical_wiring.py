@@ -121,14 +121,49 @@ def test_a_completion_check_refuses_with_its_message_and_nothing_is_written(
     _turn_on(cast.tenant_a, "lab")
     made = _arrived(cast.tenant_a, cast.practitioner_a, vertical="lab", recall_days=30)
     answer = practitioner_a.post(f"/appointments/{made.pk}/status/", {"action": "complete"})
-    assert answer.status_code == 302
-    page = practitioner_a.get(answer["Location"]).content.decode()
+    # The appointment page again, the reason beside its Complete button (not a flash).
+    assert answer.status_code == 400
+    page = answer.content.decode()
+    assert 'id="complete-refused"' in page and 'value="complete"' in page
     assert "The consent for this treatment is not signed yet." in page
     with tenant_context(cast.tenant_a):
         row = Appointment.objects.get(pk=made.pk)
         assert row.status == Status.ARRIVED and row.visit_id is None
         assert not Visit.objects.filter(client_id=made.client_id).exists()
         assert not Recall.objects.filter(client_id=made.client_id).exists()
+    later = practitioner_a.get(f"/appointments/{made.pk}/").content.decode()
+    assert "not signed yet" not in later
+
+
+def test_a_completion_check_can_carry_a_link_to_put_it_right(
+    cast, practitioner_a, front_desk_a, fake_vertical
+):
+    """The core knows nothing of consents: the check's error carries the address, its
+    label and the capability needed to follow it, in its params."""
+
+    def needs_form(appointment):
+        raise ValidationError(
+            "Form %(name)s is missing.",
+            params={
+                "name": "X-1",
+                "url": f"/clients/{appointment.client_id}/",
+                "url_label": "Fill in form X-1",
+                "url_capability": Capability.RECORD_TREATMENT,
+            },
+        )
+
+    fake_vertical(completion_checks=(needs_form,))
+    _turn_on(cast.tenant_a, "lab")
+    made = _arrived(cast.tenant_a, cast.practitioner_a, vertical="lab", recall_days=30)
+    action = f"/appointments/{made.pk}/status/"
+    page = practitioner_a.post(action, {"action": "complete"}).content.decode()
+    assert "Form X-1 is missing." in page
+    assert f'href="/clients/{made.client_id}/">Fill in form X-1</a>' in page
+    # Front desk (no treatment.record) is told why, without the link.
+    desk = front_desk_a.post(action, {"action": "complete"})
+    assert desk.status_code == 400
+    assert "Form X-1 is missing." in desk.content.decode()
+    assert "Fill in form X-1" not in desk.content.decode()
 
 
 def test_a_completion_check_of_a_trade_that_is_off_holds_nothing_up(

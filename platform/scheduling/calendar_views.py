@@ -23,7 +23,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views import View
 
-from accounts.roles import Capability
+from accounts.roles import Capability, ExtraCapability
 from clients import duplicates
 from clients import services as client_services
 from clients.models import Client
@@ -424,7 +424,9 @@ def _refusals(user, error: ValidationError) -> list[dict]:
         text = str(item.message) % params if params else str(item.message)
         url = params.get("url") or ""
         capability = params.get("url_capability")
-        if not str(url).startswith("/") or (capability and not user.can(capability)):
+        if capability is not None and not isinstance(capability, Capability | ExtraCapability):
+            url = ""  # a capability not spelt through its enum: no link rather than a guess
+        elif not str(url).startswith("/") or (capability and not user.can(capability)):
             url = ""
         label = params.get("url_label") or _("Put it right")
         found.append({"message": text, "url": url, "label": str(label)})
