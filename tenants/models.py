@@ -120,6 +120,8 @@ class OperatorActionKind(models.TextChoices):
     CLOSE = "close", _("Closed")
     EXPORT = "export", _("Exported the data")
     PURGE = "purge", _("Purged the data")
+    GRANT_PLAN = "grant_plan", _("Granted a plan")
+    EXTEND_TRIAL = "extend_trial", _("Extended the trial")
 
 
 class OperatorAction(models.Model):

@@ -173,6 +173,7 @@ def tenant_signup(
     """Turn a spare schema (or, with none left, a new one) into a working business with
     its owner. All or nothing: a failure leaves no tenant, domain, schema or user."""
     from accounts.services import login_token_issue, owner_create
+    from billing.services import subscription_start
     from scheduling.setup import starting_menu_seed
 
     if connection.schema_name != settings.PUBLIC_SCHEMA_NAME:
@@ -205,6 +206,8 @@ def tenant_signup(
         domain = Domain(domain=tenant_domain_for(subdomain), tenant=tenant, is_primary=True)
         domain.full_clean()
         domain.save()
+        # A trial on the default plan with billing on; the default plan, no end, without.
+        subscription_start(tenant=tenant)
         with schema_context(tenant.schema_name):
             owner = owner_create(
                 full_name=owner_name,

@@ -15,6 +15,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views import View
 
+from billing.forms import ExtendTrialForm, GrantPlanForm
+from billing.services import subscription_extend_trial, subscription_for, subscription_grant_plan
 from core import ratelimit
 from core.forms import add_service_errors
 from core.http import client_ip
@@ -102,6 +104,10 @@ class SignupView(View):
         )
 
 
+def _date(value) -> str:
+    return formats.date_format(timezone.localtime(value), "DATE_FORMAT") if value else ""
+
+
 CONSOLE_STATUSES = (TenantStatus.ACTIVE, TenantStatus.SUSPENDED, TenantStatus.CLOSED)
 
 
@@ -131,6 +137,7 @@ class ConsoleView(OperatorRequiredMixin, View):
     def get(self, request):
         tenants = (
             Tenant.objects.exclude(status__in=[TenantStatus.PUBLIC, TenantStatus.SPARE])
+            .select_related("subscription__plan")
             .prefetch_related("domains")
             .order_by("-activated_at", "-created_at")
         )
@@ -175,6 +182,8 @@ class ConsoleTenantView(OperatorRequiredMixin, View):
         "reactivate": ReasonForm,
         "close": TypedConfirmationForm,
         "purge": TypedConfirmationForm,
+        "grant_plan": GrantPlanForm,
+        "extend_trial": ExtendTrialForm,
     }
 
     def _tenant(self, pk: int) -> Tenant:
@@ -188,6 +197,7 @@ class ConsoleTenantView(OperatorRequiredMixin, View):
             forms[bound.prefix] = bound
         context = {
             "tenant": tenant,
+            "subscription": subscription_for(tenant),
             "forms": forms,
             "purgeable": tenant_purgeable(tenant),
             "retention_days": settings.TENANT_CLOSURE_RETENTION_DAYS,
@@ -206,12 +216,16 @@ class ConsoleTenantActionView(ConsoleTenantView):
         "reactivate": tenant_reactivate,
         "close": tenant_close,
         "purge": tenant_purge,
+        "grant_plan": subscription_grant_plan,
+        "extend_trial": subscription_extend_trial,
     }
     done = {
         "suspend": _lazy("%(name)s is suspended."),
         "reactivate": _lazy("%(name)s is active again."),
         "close": _lazy("%(name)s is closed. Its data is kept until %(until)s."),
         "purge": _lazy("The data of %(name)s is deleted."),
+        "grant_plan": _lazy("%(name)s is on the plan %(plan)s."),
+        "extend_trial": _lazy("The trial of %(name)s now ends on %(trial_end)s."),
     }
 
     def get(self, request, pk: int, action: str):
@@ -241,14 +255,16 @@ class ConsoleTenantActionView(ConsoleTenantView):
             add_service_errors(form, exc)
             return self.render_page(request, tenant, form, status=400)
         until = getattr(changed, "purge_after", None)
+        trial_end = getattr(changed, "trial_ends_at", None)
+        plan = getattr(changed, "plan", None)
         messages.success(
             request,
             self.done[action]
             % {
                 "name": tenant.name,
-                "until": formats.date_format(timezone.localtime(until), "DATE_FORMAT")
-                if until
-                else "",
+                "until": _date(until),
+                "trial_end": _date(trial_end),
+                "plan": plan.name if plan is not None else "",
             },
         )
         if action == "purge":

@@ -3,6 +3,7 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from accounts.views import LanguageView
+from billing import views as billing_views
 from tenants import operator_auth, views
 
 admin.site.site_header = _("ClinicDesk platform administration")
@@ -21,6 +22,14 @@ urlpatterns = [
     ),
     path(
         "console/security/", operator_auth.OperatorSecurityView.as_view(), name="console_security"
+    ),
+    path("console/plans/", billing_views.PlanListView.as_view(), name="console_plans"),
+    path("console/plans/new/", billing_views.PlanEditView.as_view(), name="console_plan_new"),
+    path("console/plans/<int:pk>/", billing_views.PlanEditView.as_view(), name="console_plan"),
+    path(
+        "console/plans/<int:pk>/withdraw/",
+        billing_views.PlanDeactivateView.as_view(),
+        name="console_plan_deactivate",
     ),
     path("console/tenants/<int:pk>/", views.ConsoleTenantView.as_view(), name="console_tenant"),
     path(

@@ -86,6 +86,11 @@ TENANT_SPARE_POOL_SIZE = env_int("TENANT_SPARE_POOL_SIZE", 3, minimum=0)
 # A closed business's data is kept this long (read-only, exportable by an operator) before
 # an operator may purge it.
 TENANT_CLOSURE_RETENTION_DAYS = env_int("TENANT_CLOSURE_RETENTION_DAYS", 90, minimum=1)
+# Subscriptions (billing/): billing is on only when a Stripe secret key is configured;
+# without one every business is on the default plan with no trial end (``make run`` offline).
+STRIPE_SECRET_KEY = env_secret("STRIPE_SECRET_KEY", "")
+BILLING_ENABLED = bool(STRIPE_SECRET_KEY)
+BILLING_TRIAL_DAYS = env_int("BILLING_TRIAL_DAYS", 14, minimum=1)
 
 MIDDLEWARE = [
     # First, so even the unknown-host 404 of the tenant middleware gets the headers.
