@@ -399,3 +399,17 @@ def test_a_writer_deletes_a_photo_and_its_file_goes_with_it(cast, storage, pract
         assert not TreatmentPhoto.objects.filter(pk=photo.pk).exists()
         assert not StoredFile.objects.filter(pk=photo.image_id).exists()
     assert practitioner_a.post(f"/aesthetic/photo/{photo.pk}/delete/").status_code == 404
+
+
+def test_the_printable_record_of_a_client_without_records_says_so_on_the_tab(cast, practitioner_a):
+    """The profile lists the "Treatment record" document for every client: one with
+    nothing to print is sent to the tab with a note, not to a 404."""
+    client = a_client(cast)
+    answer = practitioner_a.get(f"/aesthetic/client/{client.pk}/print/")
+    assert answer.status_code == 302
+    assert answer["Location"] == f"/clients/{client.pk}/aesthetic_treatments/"
+    assert "No treatment records yet." in practitioner_a.get(answer["Location"]).content.decode()
+    # a record that is not this client's is still 404
+    assert (
+        practitioner_a.get(f"/aesthetic/client/{client.pk}/print/?record=999999").status_code == 404
+    )

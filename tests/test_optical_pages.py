@@ -344,3 +344,21 @@ def test_the_forms_that_show_an_exam_record_the_look_at_health_data(
     with tenant_context(optical.tenant):
         looks = AuditEntry.objects.filter(client_id=client.pk, action=Action.VIEW_HEALTH)
         assert looks.exists()
+
+
+def test_a_prescription_with_nothing_to_print_says_so_on_the_tab(practitioner_c, optical):
+    """The profile lists both prescriptions for every client: one with nothing to print
+    yet is sent to its tab with a note, not to a 404."""
+    with tenant_context(optical.tenant):
+        client = ClientFactory(name="新客户")
+    for url, tab, note in (
+        ("spectacle-rx", "optical_exams", "No prescription to print yet"),
+        ("contact-lens-rx", "optical_dispensing", "No contact lens dispensed yet."),
+    ):
+        answer = practitioner_c.get(f"/optical/client/{client.pk}/{url}/")
+        assert answer.status_code == 302, url
+        assert answer["Location"] == f"/clients/{client.pk}/{tab}/"
+        assert note in practitioner_c.get(answer["Location"]).content.decode()
+        assert (
+            practitioner_c.get(f"/optical/client/{client.pk}/{url}/?record=9999").status_code == 404
+        )

@@ -254,7 +254,10 @@ class RecordPrintView(_Read):
         else:
             record = records.order_by("-performed_on", "-id").first()
             if record is None:
-                raise Http404
+                # The profile lists the document for every client: one with nothing to
+                # print yet is told so on the tab, not sent to a 404.
+                messages.info(request, _("No treatment records yet."))
+                return redirect(profile_tab_url(client.pk, "aesthetic_treatments"))
         record_viewed(request, client)
         context = _record_context(record)
         context["printed_on"] = timezone.localdate()

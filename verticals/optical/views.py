@@ -28,6 +28,7 @@ from verticals.pages import (
     ClinicalRead,
     ClinicalWrite,
     next_url,
+    profile_tab_url,
     record_viewed,
 )
 
@@ -272,9 +273,24 @@ def _spectacle_context(request, client):
     }
 
 
+def _nothing_to_print(request, client, message: str, tab: str):
+    """The profile lists the documents for every client: one with nothing to print yet
+    is told so on the tab, not sent to a 404."""
+    messages.info(request, message)
+    return redirect(profile_tab_url(client.pk, tab))
+
+
 class SpectacleRxPrintView(_Read):
     def get(self, request, client_id: int):
         client = client_for_page(request.user, client_id)
+        if (
+            not request.GET.get("record")
+            and not _exams_of(client).filter(refractions__kind="subjective").exists()
+        ):
+            message = _(
+                "No prescription to print yet: record an exam with its subjective refraction."
+            )
+            return _nothing_to_print(request, client, message, "optical_exams")
         context = _spectacle_context(request, client)
         record_viewed(request, client)
         return render(request, "optical/rx_print.html", context)
@@ -295,6 +311,10 @@ class SpectacleRxPdfView(_Read):
 class ContactLensRxPrintView(_Read):
     def get(self, request, client_id: int):
         client = client_for_page(request.user, client_id)
+        lenses = Dispensing.objects.filter(client=client, lens_type=LensType.CONTACT_LENS)
+        if not request.GET.get("record") and not lenses.exists():
+            message = _("No contact lens dispensed yet.")
+            return _nothing_to_print(request, client, message, "optical_dispensing")
         lens = _lens_for_document(request, client)
         record_viewed(request, client)
         context = {
