@@ -329,6 +329,25 @@ def test_the_allergy_alert_shows_the_trades_allergies_to_clinical_roles_only(
     assert "Lidocaine" not in front_desk_a.get(f"/clients/{client.pk}/").content.decode()
 
 
+def test_the_client_list_flags_the_trades_allergies_for_clinical_roles_once_per_page(
+    cast, practitioner_a, front_desk_a, fake_vertical
+):
+    calls = []
+    fake_vertical(allergies=_lab_allergies(calls))
+    _turn_on(cast.tenant_a, "lab")
+    for name in ("Wendy Wang", "Other One", "Third Person"):
+        ClientFactory(tenant=cast.tenant_a, name=name)
+    page = practitioner_a.get("/clients/?q=Wendy").content.decode()
+    assert 'title="Allergies on file"' in page
+    page = practitioner_a.get("/clients/").content.decode()
+    row = re.search(r"Wendy Wang</a>(.*?)</td>", page, re.S).group(1)
+    assert 'class="badge danger"' in row
+    assert len(calls) == 2  # one call for each page of the list, whatever its rows
+    calls.clear()
+    assert 'title="Allergies on file"' not in front_desk_a.get("/clients/").content.decode()
+    assert not calls
+
+
 def test_the_calendar_asks_the_trade_once_for_all_of_todays_arrivals(
     cast, practitioner_a, fake_vertical
 ):

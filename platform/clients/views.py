@@ -60,6 +60,16 @@ class ClientListView(CapabilityRequiredMixin, View):
             (saved_list, urlencode(saved_list.params, doseq=True))
             for saved_list in selectors.saved_lists_for(request.user)
         ]
+        show_health = request.user.can(Capability.VIEW_HEALTH)
+        if show_health:
+            # The trades' own allergies (products, ingredients) beside the health
+            # record's: one call per trade for the whole page.
+            from clients.templatetags.client_tags import vertical_allergies
+
+            rows = list(page.object_list)
+            extra = vertical_allergies(rows)
+            for row in rows:
+                row.extra_allergies = extra.get(row.pk, [])
         context = {
             "page": page,
             "query": form.cleaned_data.get("q", ""),
@@ -67,7 +77,7 @@ class ClientListView(CapabilityRequiredMixin, View):
             "form": form,
             "querystring": params.urlencode(),
             "region": rules.region,
-            "show_health": request.user.can(Capability.VIEW_HEALTH),
+            "show_health": show_health,
             "can_edit": request.user.can(Capability.EDIT_CLIENTS),
             "tags": tags if request.user.can(Capability.EDIT_CLIENTS) else [],
             "saved_lists": saved,
