@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views import View
 
 from billing.forms import ExtendTrialForm, GrantPlanForm
+from billing.models import SubscriptionStatus
 from billing.services import subscription_extend_trial, subscription_for, subscription_grant_plan
 from core import ratelimit
 from core.forms import add_service_errors
@@ -149,6 +150,13 @@ class ConsoleView(OperatorRequiredMixin, View):
         status = request.GET.get("status", "")
         if status in CONSOLE_STATUSES:
             tenants = tenants.filter(status=status)
+        # Reached from the Plans page's count of businesses (no extra query for a menu).
+        plan = search_query(request.GET.get("plan"))
+        if plan:
+            tenants = tenants.filter(subscription__plan__code=plan)
+        billing = request.GET.get("billing", "")
+        if billing in SubscriptionStatus.values:
+            tenants = tenants.filter(subscription__status=billing)
         page = Paginator(tenants, self.page_size).get_page(request.GET.get("page"))
         counts = stats.counts_for([t.schema_name for t in page.object_list])
         keys = [c.key for c in stats.counters()]
@@ -161,6 +169,9 @@ class ConsoleView(OperatorRequiredMixin, View):
             "counters": stats.counters(),
             "query": query,
             "status": status,
+            "plan": plan,
+            "billing": billing,
+            "billing_statuses": SubscriptionStatus.choices,
             "totals": Tenant.objects.aggregate(
                 active=Count("id", filter=Q(status=TenantStatus.ACTIVE)),
                 suspended=Count("id", filter=Q(status=TenantStatus.SUSPENDED)),

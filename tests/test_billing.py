@@ -453,3 +453,27 @@ def test_the_plans_page_and_a_tenants_subscription_read_in_chinese(cast, db, pub
     assert "诊所版" in plans and "集团版" in plans and "不限" in plans
     tenant_page = client.get(f"/console/tenants/{cast.tenant_a.pk}/").content.decode()
     assert "订阅状态" in tenant_page and "入门版" in tenant_page and "授予套餐" in tenant_page
+
+
+def test_the_console_filters_businesses_by_plan_and_subscription_status(
+    cast, db, public_client, settings
+):
+    # given: B on Clinic, a new business in its trial
+    client = operator_signed_in(public_client)
+    subscription_grant_plan(
+        tenant=cast.tenant_b, plan=Plan.objects.get(code="clinic"), operator=_operator(), reason="x"
+    )
+    settings.BILLING_ENABLED = True
+    _signup("filtered")
+    # when
+    on_clinic = client.get("/console/", {"plan": "clinic"}).context["rows"]
+    trialing = client.get("/console/", {"billing": "trialing"}).context["rows"]
+    # then
+    assert [t.name for t, _c in on_clinic] == ["Beta Dental"]
+    assert [t.name for t, _c in trialing] == ["Shop filtered"]
+    assert client.get("/console/", {"plan": "nope"}).context["rows"] == []
+    # and: an unknown status filters nothing
+    everyone = client.get("/console/", {"billing": "nope"}).context["rows"]
+    assert {"Alpha Aesthetics", "Beta Dental", "Shop filtered"} <= {t.name for t, _c in everyone}
+    # and: the Plans page's count of businesses links to the filtered list
+    assert '/console/?plan=clinic">1</a>' in client.get("/console/plans/").content.decode()
