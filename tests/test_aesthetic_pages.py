@@ -413,3 +413,20 @@ def test_the_printable_record_of_a_client_without_records_says_so_on_the_tab(cas
     assert (
         practitioner_a.get(f"/aesthetic/client/{client.pk}/print/?record=999999").status_code == 404
     )
+
+
+@pytest.mark.clock(CLOCK)
+@pytest.mark.parametrize("amount", ["NaN", "sNaN", "Infinity", "-Infinity"])
+def test_an_amount_that_is_not_a_number_is_refused_not_a_500(cast, practitioner_a, amount):
+    """The face map posts its points as JSON: a non-finite amount is refused beside it."""
+    from verticals.aesthetic.models import TreatmentRecord
+
+    client = a_client(cast)
+    points = [{"view": "front", "x": 0.5, "y": 0.2, "amount": amount, "unit": "U"}]
+    page = practitioner_a.post(
+        f"/aesthetic/client/{client.pk}/record/new/", record_post(points=json.dumps(points))
+    )
+    assert page.status_code == 400
+    assert "amount injected at point 1" in errors_of(page.content.decode(), "id_points")
+    with tenant_context(cast.tenant_a):
+        assert not TreatmentRecord.objects.filter(client=client).exists()

@@ -169,9 +169,11 @@ def _decimal(value):
     if value in (None, ""):
         return None
     try:
-        return Decimal(str(value).strip())
+        number = Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
         return "bad"
+    # NaN and infinity are not amounts (and NaN cannot even be compared).
+    return number if number.is_finite() else "bad"
 
 
 def clean_products(products, performed_on) -> tuple[list[ProductUse], dict]:
