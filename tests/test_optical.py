@@ -184,6 +184,13 @@ def test_an_acuity_that_is_no_acuity_is_refused_with_an_example():
     assert acuity.parse_acuity("", Notation.DECIMAL) is None
 
 
+@pytest.mark.parametrize("notation", list(Notation))
+@pytest.mark.parametrize("text", ["NaN", "sNaN", "Infinity", "-inf", "6/inf"])
+def test_an_acuity_that_is_not_a_finite_number_is_refused_not_a_500(notation, text):
+    with pytest.raises(ValueError):
+        acuity.parse_acuity(text, notation)
+
+
 # ---------- the myopia chart ----------
 
 

@@ -124,6 +124,8 @@ def parse_acuity(text: str, notation: str, *, check_range: bool = True) -> Decim
                 logmar = _q(repr(math.log10(float(denominator) / float(distance))))
         else:
             value = Decimal(text)
+            if not value.is_finite():  # NaN would fail the range check below uncaught
+                raise ValueError
             if notation == Notation.FIVE_POINT:
                 logmar = _q(Decimal(5) - value)
             elif notation in _DISTANCE:
