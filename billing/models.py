@@ -127,7 +127,7 @@ class PlanPrice(models.Model):
 
 class SubscriptionStatus(models.TextChoices):
     TRIALING = "trialing", _("Trial")
-    ACTIVE = "active", _("Paying")
+    ACTIVE = "active", _("Subscribed")
     PAST_DUE = "past_due", _("Payment overdue")
     SUSPENDED_UNPAID = "suspended_unpaid", _("Suspended for non-payment")
     CLOSED = "closed", _("Subscription closed")

@@ -18,9 +18,14 @@ from tenants.views import OperatorRequiredMixin
 
 class PlanListView(OperatorRequiredMixin, View):
     def get(self, request):
-        plans = Plan.objects.prefetch_related(
-            Prefetch("prices", queryset=PlanPrice.objects.order_by("currency"))
-        ).annotate(subscribers=Count("subscriptions"))
+        # Meta.ordering does not apply to a GROUP BY query: order explicitly.
+        plans = (
+            Plan.objects.prefetch_related(
+                Prefetch("prices", queryset=PlanPrice.objects.order_by("currency"))
+            )
+            .annotate(subscribers=Count("subscriptions"))
+            .order_by("ordering", "id")
+        )
         return render(request, "billing/console_plans.html", {"plans": plans})
 
 

@@ -3,8 +3,12 @@ subscriptions: no Stripe yet)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -22,6 +26,7 @@ from billing.services import (
 from tenants.models import OperatorAction, OperatorActionKind, Tenant
 from tests.conftest import OPERATOR, operator_signed_in, staff_member
 
+ROOT = Path(__file__).resolve().parents[1]
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
 
@@ -126,8 +131,9 @@ def test_an_operator_creates_a_plan_with_prices_in_the_console(cast, db, public_
         "CNY": (Decimal("99.00"), Decimal("990.00")),
         "EUR": (Decimal("12.50"), Decimal("125.00")),
     }
-    listing = client.get("/console/plans/").content.decode()
-    assert "Solo" in listing and "EUR 12.50 / 125.00" in listing
+    listing = client.get("/console/plans/")
+    assert [p.code for p in listing.context["plans"]] == ["solo", "starter", "clinic", "group"]
+    assert "EUR 12.50 / 125.00" in listing.content.decode()
 
 
 def test_a_negative_price_is_refused_beside_its_field_in_both_languages(cast, db, public_client):
@@ -269,9 +275,34 @@ def test_signup_with_billing_off_gives_the_default_plan_and_no_trial_end(cast, d
     assert subscription.trial_ends_at is None
 
 
-def test_billing_is_off_without_a_stripe_key(settings):
-    assert settings.BILLING_ENABLED is False
-    assert settings.BILLING_TRIAL_DAYS == 14
+@pytest.mark.parametrize(
+    ("environment", "expected"),
+    [
+        ({}, "False 14"),
+        ({"STRIPE_SECRET_KEY": "sk_test_123", "BILLING_TRIAL_DAYS": "30"}, "True 30"),
+    ],
+)
+def test_billing_is_on_only_with_a_stripe_key_and_the_trial_length_comes_from_the_environment(
+    environment, expected
+):
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"STRIPE_SECRET_KEY", "STRIPE_SECRET_KEY_FILE", "BILLING_TRIAL_DAYS"}
+    }
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.BILLING_ENABLED, settings.BILLING_TRIAL_DAYS)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", f"import manage; {code}"],
+        cwd=ROOT,
+        env={**base, "DJANGO_SETTINGS_MODULE": "config.settings.test", **environment},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == expected
 
 
 def test_a_business_without_a_subscription_gets_the_default_plan_on_first_use(cast, db):

@@ -44,7 +44,7 @@ class Migration(migrations.Migration):
             name='Subscription',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('trialing', 'Trial'), ('active', 'Paying'), ('past_due', 'Payment overdue'), ('suspended_unpaid', 'Suspended for non-payment'), ('closed', 'Subscription closed')], db_index=True, default='active', max_length=16, verbose_name='subscription status')),
+                ('status', models.CharField(choices=[('trialing', 'Trial'), ('active', 'Subscribed'), ('past_due', 'Payment overdue'), ('suspended_unpaid', 'Suspended for non-payment'), ('closed', 'Subscription closed')], db_index=True, default='active', max_length=16, verbose_name='subscription status')),
                 ('trial_ends_at', models.DateTimeField(blank=True, null=True, verbose_name='trial ends')),
                 ('current_period_end', models.DateTimeField(blank=True, null=True, verbose_name='paid until')),
                 ('stripe_customer_id', models.CharField(blank=True, max_length=80, verbose_name='Stripe customer')),
