@@ -254,6 +254,27 @@ def test_the_perio_entry_page_saves_an_exam_and_the_compare_page_shows_both(cast
     assert 'class="cmp better"' in compare.content.decode()
 
 
+def test_the_mean_depth_is_rounded_half_up_alike_on_the_exam_and_the_perio_tab(
+    cast, dentist, patient, owner_b
+):
+    from verticals.dental import selectors, services
+
+    # given an exam whose mean depth is exactly 2.25 mm
+    with tenant_context(cast.tenant_b):
+        exam = services.perio_exam_create(
+            client=patient,
+            actor=dentist,
+            examined_on=timezone.localdate(),
+            sites=_sites({(16, "MB"): 2, (16, "B"): 2, (16, "DB"): 2, (31, "L"): 3}),
+        )
+        summary = selectors.exam_grid(exam)["summary"]
+    # when the exam and the client's perio tab show it
+    tab = owner_b.get(f"/clients/{patient.pk}/dental_perio/", HTTP_HOST=cast.host_b)
+    # then both say 2.3 mm
+    assert str(summary["mean"]) == "2.3"
+    assert "2.3 mm" in tab.content.decode()
+
+
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import connection
-from django.db.models import Avg, Count, Q
+from django.db.models import Count, Q, Sum
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -76,10 +76,13 @@ def perio_tab_context(request, client) -> dict:
             site_count=Count("sites"),
             bleeding_count=Count("sites", filter=Q(sites__bleeding=True)),
             pocket_count=Count("sites", filter=Q(sites__depth__gte=4)),
-            mean_depth=Avg("sites__depth"),
+            depth_sum=Sum("sites__depth"),
+            depth_count=Count("sites__depth"),
         )
         .order_by("-examined_on", "-id")
     )
+    for exam in exams:
+        exam.mean_depth = selectors.mean_depth(exam.depth_sum, exam.depth_count)
     return {"exams": exams, "can_write": _can_write(request, client)}
 
 

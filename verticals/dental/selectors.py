@@ -3,6 +3,8 @@ however long the client's history is."""
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
+
 from verticals.dental import chart, teeth
 from verticals.dental.models import WHOLE_TOOTH, PerioExam, PerioSite, PerioTooth
 
@@ -168,6 +170,13 @@ def exam_grid(exam: PerioExam) -> dict:
     return {"rows": rows, "summary": perio_summary(sites.values())}
 
 
+def mean_depth(total: int | None, count: int) -> Decimal | None:
+    """The mean probing depth to 0.1 mm, half up (2.25 is 2.3), the same on every page."""
+    if not count:
+        return None
+    return (Decimal(total or 0) / Decimal(count)).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
 def perio_summary(sites) -> dict:
     sites = list(sites)
     depths = [s.depth for s in sites if s.depth is not None]
@@ -178,7 +187,7 @@ def perio_summary(sites) -> dict:
         "bleeding_pct": round(100 * bleeding / len(sites)) if sites else 0,
         "pockets": sum(1 for d in depths if d >= 4),
         "deep": sum(1 for d in depths if d >= 6),
-        "mean": round(sum(depths) / len(depths), 1) if depths else None,
+        "mean": mean_depth(sum(depths), len(depths)),
     }
 
 
