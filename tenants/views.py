@@ -177,6 +177,17 @@ class ConsoleView(OperatorRequiredMixin, View):
                 suspended=Count("id", filter=Q(status=TenantStatus.SUSPENDED)),
                 closed=Count("id", filter=Q(status=TenantStatus.CLOSED)),
                 spare=Count("id", filter=Q(status=TenantStatus.SPARE)),
+                # The subscription's join costs no extra query.
+                trialing=Count("id", filter=Q(subscription__status=SubscriptionStatus.TRIALING)),
+                unpaid=Count(
+                    "id",
+                    filter=Q(
+                        subscription__status__in=[
+                            SubscriptionStatus.PAST_DUE,
+                            SubscriptionStatus.SUSPENDED_UNPAID,
+                        ]
+                    ),
+                ),
             ),
             "site_port": settings.SITE_PORT,
         }

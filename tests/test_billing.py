@@ -506,5 +506,9 @@ def test_the_console_filters_businesses_by_plan_and_subscription_status(
     # and: an unknown status filters nothing
     everyone = client.get("/console/", {"billing": "nope"}).context["rows"]
     assert {"Alpha Aesthetics", "Beta Dental", "Shop filtered"} <= {t.name for t, _c in everyone}
+    # and: the console counts the businesses in their trial and those that owe
+    Subscription.objects.filter(tenant=cast.tenant_a).update(status=SubscriptionStatus.PAST_DUE)
+    totals = client.get("/console/").context["totals"]
+    assert (totals["trialing"], totals["unpaid"]) == (1, 1)
     # and: the Plans page's count of businesses links to the filtered list
     assert '/console/?plan=clinic">1</a>' in client.get("/console/plans/").content.decode()
