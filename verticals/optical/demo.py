@@ -101,49 +101,35 @@ def seed_demo_records(tenant, clients, staff_by_email, today) -> None:
                 {"k1_os": D("43.50"), "k1_axis_os": 175, "k2_os": D("44.25"), "k2_axis_os": 85}
             )
         exams.append(_exam(liu, actor, on, **values))
-    first_lens = services.dispensing_create(
-        client=liu,
-        actor=actor,
-        exam=exams[1],
-        values={
-            "dispensed_on": exams[1].examined_on,
-            "lens_type": "myopia_control",
-            "lens_product": "离焦型近视管理镜片 1.59",
-            "frame": "儿童TR90 镜架 蓝色 46□16",
-            "coatings": ["anti_reflective", "hard", "uv"],
-            "price": D("2680.00"),
-        },
+    # Three pairs of myopia-control lenses, each from the exam it was made for.
+    lens = "离焦型近视管理镜片 1.59"
+    blue, black = "儿童TR90 镜架 蓝色 46□16", "儿童TR90 镜架 黑色 48□16"
+    lenses = (
+        (1, lens, blue, "2680.00", "", LabStatus.COLLECTED),
+        (5, lens, black, "2880.00", "", LabStatus.COLLECTED),
+        (
+            6,
+            "离焦型近视管理镜片 1.59（更新度数）",
+            black,
+            "1980.00",
+            "沿用原镜架，仅更换镜片",
+            LabStatus.AT_LAB,
+        ),
     )
-    _stamp(first_lens, exams[1].examined_on, LabStatus.COLLECTED, actor)
-    second_lens = services.dispensing_create(
-        client=liu,
-        actor=actor,
-        exam=exams[5],
-        values={
-            "dispensed_on": exams[5].examined_on,
+    for exam_index, product, frame, price, note, status in lenses:
+        exam = exams[exam_index]
+        values = {
+            "dispensed_on": exam.examined_on,
             "lens_type": "myopia_control",
-            "lens_product": "离焦型近视管理镜片 1.59",
-            "frame": "儿童TR90 镜架 黑色 48□16",
+            "lens_product": product,
+            "frame": frame,
             "coatings": ["anti_reflective", "hard", "uv"],
-            "price": D("2880.00"),
-        },
-    )
-    _stamp(second_lens, exams[5].examined_on, LabStatus.COLLECTED, actor)
-    latest_lens = services.dispensing_create(
-        client=liu,
-        actor=actor,
-        exam=exams[6],
-        values={
-            "dispensed_on": exams[6].examined_on,
-            "lens_type": "myopia_control",
-            "lens_product": "离焦型近视管理镜片 1.59（更新度数）",
-            "frame": "儿童TR90 镜架 黑色 48□16",
-            "coatings": ["anti_reflective", "hard", "uv"],
-            "price": D("1980.00"),
-            "note": "沿用原镜架，仅更换镜片",
-        },
-    )
-    _stamp(latest_lens, exams[6].examined_on, LabStatus.AT_LAB, actor)
+            "price": D(price),
+        }
+        if note:
+            values["note"] = note
+        made = services.dispensing_create(client=liu, actor=actor, exam=exam, values=values)
+        _stamp(made, exam.examined_on, status, actor)
 
     # 张伟: a short-sighted adult, single-vision glasses collected.
     on = today - dt.timedelta(days=120)
