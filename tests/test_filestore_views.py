@@ -94,7 +94,12 @@ def test_tenant_b_never_serves_tenant_as_file_even_with_a_row_of_that_id(
     assert owner_b.get(a_file.url).status_code == 404
     assert owner_b.get(a_file.thumb_url).status_code == 404
     # B holds a row with the very same id: B's host serves B's bytes, never A's.
-    b_file = store(cast, png_bytes(size=(10, 10), color=(0, 0, 255)), tenant=cast.tenant_b)
+    b_file = store(
+        cast,
+        png_bytes(size=(10, 10), color=(0, 0, 255)),
+        tenant=cast.tenant_b,
+        purpose="dental.xray",
+    )
     with tenant_context(cast.tenant_b):
         StoredFile.objects.filter(pk=b_file.pk).update(id=a_file.pk)
     served = body(owner_b.get(a_file.url))
@@ -183,3 +188,34 @@ def test_a_client_export_lists_files_the_user_may_open(cast, storage):
         [row] = client_data.export(stored.client, user=owner)
         assert row["id"] == str(stored.pk) and row["purpose"] == "aesthetic.photo"
         assert ClientFactory is not None and Capability.VIEW_HEALTH
+
+
+def test_a_file_of_a_trade_that_is_off_is_hidden_like_its_pages_and_kept(cast, storage, owner_a):
+    from filestore.models import StoredFile
+
+    from tenants.models import Tenant
+
+    # given an X-ray (a dental file) in the aesthetic clinic A, which has dental off
+    xray = store(cast, png_bytes(), name="bitewing.png", purpose="dental.xray")
+    # when its owner opens it, then it is 404 and still stored
+    assert owner_a.get(xray.url).status_code == 404
+    assert owner_a.get(xray.thumb_url).status_code == 404
+    with tenant_context(cast.tenant_a):
+        assert StoredFile.objects.filter(pk=xray.pk, erased_at__isnull=True).exists()
+    assert (storage / xray.path).exists()
+    # when A turns dental on, then it is served; and A's own trade's files always are
+    Tenant.objects.filter(pk=cast.tenant_a.pk).update(extra_verticals=["dental"])
+    assert owner_a.get(xray.url).status_code == 200
+    photo = store(cast, png_bytes(), name="cheek.png", purpose="aesthetic.photo")
+    assert owner_a.get(photo.url).status_code == 200
+
+
+def test_every_vertical_file_purpose_is_claimed_by_its_vertical():
+    from verticals import registry
+    from verticals.aesthetic.consents import services as consents
+    from verticals.aesthetic.services import PHOTO_PURPOSE
+    from verticals.dental.services import XRAY_PURPOSE
+
+    assert XRAY_PURPOSE in registry.get("dental").file_purposes
+    for purpose in (PHOTO_PURPOSE, consents.PURPOSE, consents.SIGNATURE_PURPOSE):
+        assert purpose in registry.get("aesthetic").file_purposes

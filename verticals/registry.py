@@ -202,6 +202,9 @@ class Vertical:
     allergies: Callable | None = field(default=None, repr=False)
     # Its pages: a URL module mounted at /<key>/ with the namespace <key>.
     urls: str = ""
+    # The filestore purposes of its files (X-rays, photos, signed consents): served only
+    # while the vertical is on, like its pages.
+    file_purposes: tuple[str, ...] = ()
     # (appointment) -> None, raising ValidationError when the appointment may not be
     # completed yet (a treatment whose consent is not signed); run by appointment_complete.
     completion_checks: tuple[Callable, ...] = field(default=(), repr=False)
@@ -291,6 +294,15 @@ def urlpatterns() -> list:
         for v in _verticals.values()
         if v.urls
     ]
+
+
+def file_shown(purpose: str, tenant=None) -> bool:
+    """Whether a stored file of ``purpose`` may be served: a file no vertical claims is the
+    core's, one of a vertical only while that vertical is on."""
+    for vertical in _verticals.values():
+        if purpose in vertical.file_purposes:
+            return is_enabled(vertical.key, tenant)
+    return True
 
 
 def completion_checks(tenant=None) -> list[Callable]:

@@ -18,6 +18,7 @@ from audit.services import record_view
 from filestore.models import StoredFile
 from filestore.services import OBJECT_TYPE
 from portal.mixins import role_forbidden
+from verticals import registry
 
 
 def _is_s3(storage) -> bool:
@@ -44,10 +45,12 @@ class FileView(LoginRequiredMixin, View):
                 "thumb_path",
                 "original_name",
                 "kind",
+                "purpose",
             )
             .first()
         )
-        if stored is None:
+        # A file of a trade the business has turned off is hidden like its pages (kept).
+        if stored is None or not registry.file_shown(stored.purpose):
             raise Http404
         name = stored.thumb_path if self.thumb else stored.path
         if not name:

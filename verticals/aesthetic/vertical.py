@@ -142,6 +142,7 @@ TABS = (
 VERTICAL = Vertical(
     key="aesthetic",
     urls="verticals.aesthetic.urls",
+    file_purposes=("aesthetic.photo", "aesthetic_consent", "aesthetic_consent_signature"),
     label=_("Beauty and medical aesthetics"),
     business_types=("beauty_salon", "medical_aesthetic"),
     business_type_labels=(_("Beauty salon"), _("Medical aesthetic clinic")),

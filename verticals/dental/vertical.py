@@ -74,6 +74,7 @@ def _seed(tenant, clients, staff_by_email, today):
 VERTICAL = Vertical(
     key="dental",
     urls="verticals.dental.urls",
+    file_purposes=("dental.xray",),
     label=_("Dental"),
     business_types=("dental",),
     business_type_labels=(_("Dental practice"),),
