@@ -5,6 +5,7 @@ written for, and how a change to one is put in the audit trail."""
 import datetime as dt
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -26,6 +27,18 @@ def visit_field() -> models.ForeignKey:
         blank=True,
         related_name="+",
         verbose_name=_("visit"),
+    )
+
+
+def staff_field(label=None) -> models.ForeignKey:
+    """The staff member who wrote the record (kept as empty if their account goes)."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=label or _("recorded by"),
     )
 
 

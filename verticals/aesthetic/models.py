@@ -8,7 +8,6 @@ on any date stays readable, and a merge moves both files' versions to the kept c
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -16,18 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.crypto import EncryptedTextField
-from verticals.records import client_field, visit_field
-
-
-def _by(label=None):
-    return models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=label or _("recorded by"),
-    )
+from verticals.records import client_field, staff_field, visit_field
 
 
 class SkinType(models.TextChoices):
@@ -79,7 +67,7 @@ class SkinProfile(models.Model):
     ingredient_allergies = EncryptedTextField(_("ingredient allergies"), blank=True)
     preferences = EncryptedTextField(_("salon preferences"), blank=True)
     notes = EncryptedTextField(_("notes"), blank=True)
-    recorded_by = _by()
+    recorded_by = staff_field()
     created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
 
     class Meta:
@@ -144,7 +132,7 @@ class TreatmentRecord(models.Model):
     )
     device = models.CharField(_("device"), max_length=120, blank=True)
     device_settings = EncryptedTextField(_("device settings"), blank=True)
-    practitioner = _by(_("practitioner"))
+    practitioner = staff_field(_("practitioner"))
     aftercare = EncryptedTextField(_("aftercare given"), blank=True)
     efficacy = EncryptedTextField(_("efficacy evaluation"), blank=True)
     satisfaction = models.PositiveSmallIntegerField(
@@ -157,7 +145,7 @@ class TreatmentRecord(models.Model):
     status = models.CharField(
         _("status"), max_length=8, choices=RecordStatus.choices, default=RecordStatus.DRAFT
     )
-    recorded_by = _by()
+    recorded_by = staff_field()
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -268,7 +256,7 @@ class TreatmentPhoto(models.Model):
     )
     taken_on = models.DateField(_("date taken"))
     note = EncryptedTextField(_("note"), blank=True)
-    recorded_by = _by()
+    recorded_by = staff_field()
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

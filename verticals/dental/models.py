@@ -7,7 +7,6 @@ from it (``verticals.dental.chart``), so its history is the table itself."""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -15,20 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.crypto import EncryptedTextField
-from verticals.records import client_field, visit_field
+from verticals.records import client_field, staff_field, visit_field
 
 MAX_MM = 15
-
-
-def _by():
-    return models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("recorded by"),
-    )
 
 
 class OralHealthRecord(models.Model):
@@ -40,7 +28,7 @@ class OralHealthRecord(models.Model):
     medical_history = EncryptedTextField(_("relevant medical history"), blank=True)
     findings = EncryptedTextField(_("examination findings"), blank=True)
     periodontal_status = EncryptedTextField(_("periodontal status"), blank=True)
-    recorded_by = _by()
+    recorded_by = staff_field()
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -75,7 +63,7 @@ class XRay(models.Model):
         models.PositiveSmallIntegerField(), default=list, blank=True, verbose_name=_("teeth")
     )
     note = EncryptedTextField(_("findings"), blank=True)
-    recorded_by = _by()
+    recorded_by = staff_field()
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -151,7 +139,7 @@ class ToothEntry(models.Model):
     )
     note = EncryptedTextField(_("note"), blank=True)
     recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
-    recorded_by = _by()
+    recorded_by = staff_field()
 
     class Meta:
         verbose_name = _("tooth chart entry")
@@ -168,7 +156,7 @@ class PerioExam(models.Model):
     visit = visit_field()
     examined_on = models.DateField(_("examined on"))
     note = EncryptedTextField(_("note"), blank=True)
-    recorded_by = _by()
+    recorded_by = staff_field()
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -265,7 +253,7 @@ class CleaningRecord(models.Model):
     client_feedback = EncryptedTextField(_("client feedback"), blank=True)
     special_situations = EncryptedTextField(_("special situations"), blank=True)
     other_notes = EncryptedTextField(_("other notes"), blank=True)
-    recorded_by = _by()
+    recorded_by = staff_field()
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -286,7 +274,7 @@ class TreatmentPlan(models.Model):
     client = client_field("dental")
     title = models.CharField(_("title"), max_length=120)
     note = EncryptedTextField(_("note"), blank=True)
-    created_by = _by()
+    created_by = staff_field()
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -8,25 +8,13 @@ in; pages show it in the notation the business chose (``OpticalSettings``, see
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.crypto import EncryptedTextField
-from verticals.records import client_field
-
-
-def _by():
-    return models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("recorded by"),
-    )
+from verticals.records import client_field, staff_field
 
 
 def _dec(label, digits=5, places=2):
@@ -105,7 +93,7 @@ class VisionExam(models.Model):
     diagnosis = EncryptedTextField(_("diagnosis"), blank=True)
     advice = EncryptedTextField(_("advice"), blank=True)
     next_recheck = models.DateField(_("next recheck"), null=True, blank=True)
-    recorded_by = _by()
+    recorded_by = staff_field()
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -238,7 +226,7 @@ class Dispensing(models.Model):
     ready_at = models.DateTimeField(_("ready at"), null=True, blank=True)
     collected_at = models.DateTimeField(_("collected at"), null=True, blank=True)
     note = EncryptedTextField(_("note"), blank=True)
-    recorded_by = _by()
+    recorded_by = staff_field()
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
