@@ -163,17 +163,13 @@ class Service(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def vertical_key(self, tenant=None) -> str:
+    def vertical_key(self) -> str:
         """The trade this service belongs to: its own mark, else the business type's."""
         if self.vertical:
             return self.vertical
         from verticals import registry
 
-        if tenant is None:
-            from django.db import connection
-
-            tenant = getattr(connection, "tenant", None)
-        primary = registry.for_business_type(getattr(tenant, "business_type", "") or "")
+        primary = registry.current()
         return primary.key if primary else ""
 
 

@@ -14,17 +14,12 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views import View
 
 from accounts.roles import Capability
-from audit import services as audit
-from audit.models import Action
 from clients.selectors import client_for_page
 from core.forms import add_service_errors
-from portal.mixins import CapabilityRequiredMixin
 from verticals.dental import selectors, services, teeth
 from verticals.dental.forms import (
     CleaningForm,
@@ -42,47 +37,22 @@ from verticals.dental.models import (
     TreatmentPlan,
     XRay,
 )
+from verticals.pages import (
+    ClinicalRead,
+    ClinicalWrite,
+    next_url,
+    profile_tab_url,
+    record_viewed,
+    visit_of,
+)
 
 
-class _Read(CapabilityRequiredMixin, View):
-    capability = Capability.VIEW_HEALTH
+class _Read(ClinicalRead):
     vertical = "dental"
 
 
-class _Write(CapabilityRequiredMixin, View):
-    capability = Capability.RECORD_TREATMENT
+class _Write(ClinicalWrite):
     vertical = "dental"
-
-    def role_allows(self, user) -> bool:
-        return user.can(Capability.RECORD_TREATMENT) and user.can(Capability.VIEW_HEALTH)
-
-
-def _viewed(request, client) -> None:
-    audit.record_view(action=Action.VIEW_HEALTH, actor=request.user, client_id=client.pk)
-
-
-def _tab(client_id: int, tab: str) -> str:
-    return reverse("clients:detail_tab", kwargs={"pk": client_id, "tab": tab})
-
-
-def _next(request, fallback: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
-        return target
-    return fallback
-
-
-def _visit_of(request, client):
-    """The visit a record is written for (?visit= / POST visit), of this client, or None."""
-    from visits.models import Visit
-
-    raw = request.POST.get("visit") or request.GET.get("visit")
-    if not raw:
-        return None
-    try:
-        return Visit.objects.get(pk=int(raw), client=client)
-    except (ValueError, Visit.DoesNotExist):
-        raise Http404 from None
 
 
 # The forms of the visit record page post to their own views with ``return_to=visit``
@@ -121,7 +91,7 @@ class ChartView(_Read):
 
     def get(self, request, client_id: int):
         client = client_for_page(request.user, client_id)
-        _viewed(request, client)
+        record_viewed(request, client)
         context = selectors.chart_context(request, client, child=_chart_flag(request))
         context.update(
             {
@@ -144,7 +114,7 @@ class ChartHistoryView(_Read):
         page, charted = selectors.chart_history_page(
             client, tooth=tooth, page=request.GET.get("page")
         )
-        _viewed(request, client)
+        record_viewed(request, client)
         context = {
             "client": client,
             "page": page,
@@ -164,7 +134,7 @@ def _tooth_initial(request) -> dict:
 class ToothEntryCreateView(_Write):
     def post(self, request, client_id: int):
         client = client_for_page(request.user, client_id)
-        visit = _visit_of(request, client)
+        visit = visit_of(request, client)
         form = ToothEntryForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
@@ -190,7 +160,7 @@ class ToothEntryCreateView(_Write):
                 if _from_visit_page(request, visit):
                     return redirect(_visit_page_url(visit, child=_posted_child(request)))
                 fallback = reverse("dental:chart", args=[client.pk])
-                return redirect(_next(request, fallback))
+                return redirect(next_url(request, fallback))
         child = _posted_child(request)
         if _from_visit_page(request, visit):
             return _visit_page(request, visit, client, child=child, form=form, status=400)
@@ -233,16 +203,16 @@ class _RecordFormView(_Write):
     on_visit_page = False
 
     def done(self, request, client, saved):
-        visit = _visit_of(request, client)
+        visit = visit_of(request, client)
         if self.on_visit_page and _from_visit_page(request, visit):
             return redirect(_visit_page_url(visit))
-        return redirect(_next(request, _tab(client.pk, self.tab)))
+        return redirect(next_url(request, profile_tab_url(client.pk, self.tab)))
 
     def _record(self, client, pk):
         return get_object_or_404(self.model, pk=pk, client=client) if pk else None
 
     def _render(self, request, client, record, form, status=200):
-        visit = _visit_of(request, client)
+        visit = visit_of(request, client)
         if self.on_visit_page and _from_visit_page(request, visit):
             return _visit_page(
                 request,
@@ -263,7 +233,7 @@ class _RecordFormView(_Write):
             "title": self.title_edit if record else self.title_new,
             "intro": self.intro,
             "submit": self.submit,
-            "back": _tab(client.pk, self.tab),
+            "back": profile_tab_url(client.pk, self.tab),
         }
         return render(request, self.template, context, status=status)
 
@@ -271,7 +241,7 @@ class _RecordFormView(_Write):
         client = client_for_page(request.user, client_id)
         record = self._record(client, pk)
         if record:
-            _viewed(request, client)
+            record_viewed(request, client)
             initial = {name: getattr(record, name) for row in self.layout for name in row}
         else:
             initial = self.initial(request, client, record)
@@ -288,7 +258,7 @@ class _RecordFormView(_Write):
                     actor=request.user,
                     values=form.cleaned_data,
                     record=record,
-                    visit=_visit_of(request, client),
+                    visit=visit_of(request, client),
                 )
             except ValidationError as exc:
                 add_service_errors(form, exc)
@@ -383,7 +353,7 @@ class XRayDeleteView(_Write):
         xray = get_object_or_404(XRay.objects.select_related("image", "client"), pk=pk)
         services.xray_delete(xray=xray, actor=request.user)
         messages.success(request, _("X-ray deleted."))
-        return redirect(_tab(xray.client_id, "dental_chart"))
+        return redirect(profile_tab_url(xray.client_id, "dental_chart"))
 
 
 # ---------- periodontal chart ----------
@@ -421,7 +391,7 @@ class PerioCreateView(_Write):
             "errors": errors,
             "top_errors": top,
             "sides": SIDES,
-            "visit": _visit_of(request, client),
+            "visit": visit_of(request, client),
         }
         return render(request, self.template, context, status=status)
 
@@ -448,7 +418,7 @@ class PerioCreateView(_Write):
                 sites=sites,
                 teeth_findings=findings,
                 note=note,
-                visit=_visit_of(request, client),
+                visit=visit_of(request, client),
             )
         except ValidationError as exc:
             errors = exc.message_dict if hasattr(exc, "error_dict") else {}
@@ -457,7 +427,7 @@ class PerioCreateView(_Write):
                 request, client, request.POST, errors, raw_date, note, status=400, top=top
             )
         messages.success(request, _("Periodontal exam saved."))
-        return redirect(_next(request, reverse("dental:perio", args=[exam.pk])))
+        return redirect(next_url(request, reverse("dental:perio", args=[exam.pk])))
 
 
 class PerioDetailView(_Read):
@@ -465,7 +435,7 @@ class PerioDetailView(_Read):
 
     def get(self, request, pk: int):
         exam = get_object_or_404(PerioExam.objects.select_related("client", "recorded_by"), pk=pk)
-        _viewed(request, exam.client)
+        record_viewed(request, exam.client)
         grid = selectors.exam_grid(exam)
         context = {"exam": exam, "client": exam.client, "grid": grid, "sides": SIDES}
         return render(request, self.template, context)
@@ -482,7 +452,7 @@ class PerioCompareView(_Read):
             request.GET.get("b") and request.GET["b"] not in by_pk
         ):
             raise Http404
-        _viewed(request, client)
+        record_viewed(request, client)
         context = {"client": client, "exams": exams, "a": first, "b": second, "sides": SIDES}
         if first and second:
             context["compare"] = selectors.perio_compare(first, second)
@@ -501,7 +471,7 @@ class PerioPrintView(_Read):
             return _nothing_to_print(
                 request, client, _("No periodontal exam recorded yet."), "dental:perio_new"
             )
-        _viewed(request, client)
+        record_viewed(request, client)
         grid = selectors.exam_grid(exam)
         context = {"exam": exam, "client": client, "grid": grid, "sides": SIDES}
         return render(request, "dental/perio_print.html", context)
@@ -559,7 +529,7 @@ class PlanView(_Read):
 
     def get(self, request, pk: int):
         plan = self._plan(pk)
-        _viewed(request, plan.client)
+        record_viewed(request, plan.client)
         return self._render(request, plan, PlanItemForm(initial=_tooth_initial(request)))
 
     def post(self, request, pk: int):
@@ -635,7 +605,7 @@ class PlanPrintView(_Read):
             return _nothing_to_print(
                 request, client, _("No treatment plan yet."), "dental:plan_new"
             )
-        _viewed(request, client)
+        record_viewed(request, client)
         items = list(plan.items.all())
         context = {
             "plan": plan,
@@ -654,7 +624,7 @@ class PlanPdfView(_Read):
 
         client = client_for_page(request.user, client_id)
         plan = _plan_for_document(request, client)
-        _viewed(request, client)
+        record_viewed(request, client)
         data = treatment_plan_pdf(plan, currency=_currency())
         response = HttpResponse(data, content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="treatment-plan-{plan.pk}.pdf"'
@@ -706,5 +676,5 @@ class VisitRecordView(_Write):
 
         visit = get_object_or_404(Visit.objects.select_related("client"), pk=visit_id)
         client = client_for_page(request.user, visit.client_id)
-        _viewed(request, client)
+        record_viewed(request, client)
         return _visit_page(request, visit, client, child=_chart_flag(request))
