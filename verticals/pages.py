@@ -7,6 +7,7 @@ as well (a role that may write but not read would write blind). Front desk has n
 
 from __future__ import annotations
 
+from django.db import connection
 from django.http import Http404
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -27,6 +28,11 @@ class ClinicalWrite(CapabilityRequiredMixin, View):
 
     def role_allows(self, user) -> bool:
         return user.can(Capability.RECORD_TREATMENT) and user.can(Capability.VIEW_HEALTH)
+
+
+def tenant_currency() -> str:
+    """The business's currency code, for the amounts a page shows."""
+    return getattr(connection.tenant, "currency", "")
 
 
 def record_viewed(request, client) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -43,6 +42,7 @@ from verticals.pages import (
     next_url,
     profile_tab_url,
     record_viewed,
+    tenant_currency,
     visit_of,
 )
 
@@ -73,10 +73,6 @@ def _posted_child(request) -> bool:
 def _visit_page_url(visit, *, child: bool = False) -> str:
     url = reverse("dental:visit_record", args=[visit.pk])
     return f"{url}?set=child" if child else url
-
-
-def _currency() -> str:
-    return getattr(connection.tenant, "currency", "")
 
 
 # ---------- tooth chart ----------
@@ -519,7 +515,7 @@ class PlanView(_Read):
             "items": items,
             "totals": services.plan_totals(items),
             "form": form,
-            "currency": _currency(),
+            "currency": tenant_currency(),
             "can_write": request.user.can(Capability.RECORD_TREATMENT),
         }
         return render(request, "dental/plan.html", context, status=status)
@@ -612,7 +608,7 @@ class PlanPrintView(_Read):
             "client": client,
             "items": items,
             "totals": services.plan_totals(items),
-            "currency": _currency(),
+            "currency": tenant_currency(),
             "printed_on": timezone.localdate(),
         }
         return render(request, "dental/plan_print.html", context)
@@ -625,7 +621,7 @@ class PlanPdfView(_Read):
         client = client_for_page(request.user, client_id)
         plan = _plan_for_document(request, client)
         record_viewed(request, client)
-        data = treatment_plan_pdf(plan, currency=_currency())
+        data = treatment_plan_pdf(plan, currency=tenant_currency())
         response = HttpResponse(data, content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="treatment-plan-{plan.pk}.pdf"'
         return response

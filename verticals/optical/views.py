@@ -30,6 +30,7 @@ from verticals.pages import (
     next_url,
     profile_tab_url,
     record_viewed,
+    tenant_currency,
 )
 
 
@@ -39,10 +40,6 @@ class _Read(ClinicalRead):
 
 class _Write(ClinicalWrite):
     vertical = "optical"
-
-
-def _currency() -> str:
-    return getattr(connection.tenant, "currency", "")
 
 
 def _exams_of(client):
@@ -152,7 +149,7 @@ class DispensingCreateView(_Write):
 
     def _form(self, client, data=None, initial=None):
         exams = list(_exams_of(client).order_by("-examined_on", "-id")[:20])
-        return DispensingForm(data, initial=initial, exams=exams, currency=_currency())
+        return DispensingForm(data, initial=initial, exams=exams, currency=tenant_currency())
 
     def get(self, request, client_id: int):
         client = client_for_page(request.user, client_id)
@@ -198,7 +195,7 @@ class DispensingDetailView(_Read):
         context = {
             "client": client,
             "d": dispensing,
-            "currency": _currency(),
+            "currency": tenant_currency(),
             "rx": _rx_pairs(dispensing.exam),
             "can_write": request.user.can(Capability.RECORD_TREATMENT) and not client.erased_at,
         }
