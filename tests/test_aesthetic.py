@@ -189,6 +189,7 @@ def test_a_record_of_another_clients_visit_is_refused(cast):
     assert "visit" in refused.value.message_dict
 
 
+@pytest.mark.clock(dt.datetime(2026, 5, 20, 10, tzinfo=dt.UTC))
 def test_a_renamed_non_image_photo_is_refused_and_leaves_no_row(cast, storage):
     from verticals.aesthetic import services
     from verticals.aesthetic.models import TreatmentPhoto

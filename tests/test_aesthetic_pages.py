@@ -232,6 +232,7 @@ def test_the_print_page_shows_the_record_and_its_face_map(cast, practitioner_a):
 # ---------- photos ----------
 
 
+@pytest.mark.clock(CLOCK)
 def test_a_renamed_non_image_upload_is_refused_next_to_the_file(cast, storage, practitioner_a):
     client = a_client(cast)
     page = practitioner_a.post(
@@ -247,6 +248,7 @@ def test_a_renamed_non_image_upload_is_refused_next_to_the_file(cast, storage, p
     assert "JPEG, PNG or WebP" in errors_of(page.content.decode(), "id_file")
 
 
+@pytest.mark.clock(CLOCK)
 def test_the_comparison_shows_any_two_dates_of_an_area_side_by_side_and_as_a_slider(
     cast, storage, practitioner_a
 ):
@@ -384,6 +386,7 @@ def test_the_tabs_run_a_bounded_number_of_queries(
             assert practitioner_a.get(f"/clients/{client.pk}/{tab}/").status_code == 200
 
 
+@pytest.mark.clock(CLOCK)
 def test_a_writer_deletes_a_photo_and_its_file_goes_with_it(cast, storage, practitioner_a):
     from filestore.models import StoredFile
 

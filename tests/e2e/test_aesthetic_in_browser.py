@@ -10,6 +10,7 @@ import datetime as dt
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.utils import timezone
 from django_tenants.utils import tenant_context
 from playwright.sync_api import expect
 
@@ -55,9 +56,10 @@ def test_points_clicked_on_the_face_map_are_saved_and_shown_again(
     with tenant_context(cast.tenant_a):
         client = ClientFactory(name="周若彤")
         doctor = User.objects.get(email=cast.practitioner_a)
+        today = timezone.localdate()  # the live server keeps the real clock: derive the dates
         for day, color in (
-            (dt.date(2026, 1, 5), (150, 90, 70)),
-            (dt.date(2026, 3, 5), (230, 200, 180)),
+            (today - dt.timedelta(days=120), (150, 90, 70)),
+            (today - dt.timedelta(days=60), (230, 200, 180)),
         ):
             services.photo_add(
                 client=client,
