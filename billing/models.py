@@ -133,6 +133,11 @@ class SubscriptionStatus(models.TextChoices):
     CLOSED = "closed", _("Subscription closed")
 
 
+class Interval(models.TextChoices):
+    MONTHLY = "monthly", _("Monthly")
+    YEARLY = "yearly", _("Yearly")
+
+
 class Subscription(models.Model):
     """A business's plan and where it stands with paying for it."""
 
@@ -154,8 +159,23 @@ class Subscription(models.Model):
     )
     trial_ends_at = models.DateTimeField(_("trial ends"), null=True, blank=True)
     current_period_end = models.DateTimeField(_("paid until"), null=True, blank=True)
-    stripe_customer_id = models.CharField(_("Stripe customer"), max_length=80, blank=True)
-    stripe_subscription_id = models.CharField(_("Stripe subscription"), max_length=80, blank=True)
+    interval = models.CharField(
+        _("billed"), max_length=8, choices=Interval.choices, default=Interval.MONTHLY
+    )
+    currency = models.CharField(_("currency"), max_length=3, blank=True)
+    past_due_since = models.DateTimeField(_("payment overdue since"), null=True, blank=True)
+    suspended_at = models.DateTimeField(_("suspended for non-payment"), null=True, blank=True)
+    cancel_at_period_end = models.BooleanField(_("ends at the end of the period"), default=False)
+    stripe_customer_id = models.CharField(
+        _("Stripe customer"), max_length=80, blank=True, db_index=True
+    )
+    stripe_subscription_id = models.CharField(
+        _("Stripe subscription"), max_length=80, blank=True, db_index=True
+    )
+    stripe_price_id = models.CharField(_("Stripe price"), max_length=80, blank=True)
+    # When Stripe last told us about this subscription (the event's ``created``): an older
+    # event arriving late never overwrites a newer state.
+    stripe_synced_at = models.DateTimeField(_("synced with Stripe"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -165,3 +185,33 @@ class Subscription(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tenant} · {self.plan.code} · {self.status}"
+
+
+class BillingEvent(models.Model):
+    """One Stripe webhook event, stored once by its id (a replay finds it and does
+    nothing), with what handling it did; the console shows a business's events as its
+    billing log."""
+
+    stripe_event_id = models.CharField(_("Stripe event"), max_length=80, unique=True)
+    type = models.CharField(_("type"), max_length=80)
+    tenant = models.ForeignKey(
+        Tenant,
+        verbose_name=_("business"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="billing_events",
+    )
+    created = models.DateTimeField(_("sent by Stripe"))
+    received_at = models.DateTimeField(_("received"), auto_now_add=True)
+    payload = models.JSONField(_("payload"))
+    outcome = models.CharField(_("outcome"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("billing event")
+        verbose_name_plural = _("billing events")
+        ordering = ["-created", "-id"]
+        indexes = [models.Index(fields=["tenant", "-created"], name="billing_event_tenant_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.stripe_event_id} {self.type}"

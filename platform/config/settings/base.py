@@ -91,6 +91,17 @@ TENANT_CLOSURE_RETENTION_DAYS = env_int("TENANT_CLOSURE_RETENTION_DAYS", 90, min
 STRIPE_SECRET_KEY = env_secret("STRIPE_SECRET_KEY", "")
 BILLING_ENABLED = bool(STRIPE_SECRET_KEY)
 BILLING_TRIAL_DAYS = env_int("BILLING_TRIAL_DAYS", 14, minimum=1)
+# Signs the webhook calls Stripe makes to /billing/stripe/webhook/ on the public host.
+STRIPE_WEBHOOK_SECRET = env_secret("STRIPE_WEBHOOK_SECRET", "")
+# Where the Stripe API is reached: empty for Stripe itself; the tests (and a developer
+# trying checkout offline) point it at the loopback stand-in (devstack.stripe_standin).
+STRIPE_API_BASE = env_str("STRIPE_API_BASE", "")
+# Stripe price ids per plan, currency and interval, "clinic.USD.monthly=price_123,...";
+# an id given here wins over the one stored on the plan's price in the console.
+STRIPE_PRICE_IDS = env_list("STRIPE_PRICE_IDS", [])
+# Days a business whose payment failed keeps working (past due) before it is suspended
+# for non-payment; paying at any point restores it.
+BILLING_GRACE_DAYS = env_int("BILLING_GRACE_DAYS", 7, minimum=0)
 
 MIDDLEWARE = [
     # First, so even the unknown-host 404 of the tenant middleware gets the headers.
