@@ -253,3 +253,64 @@ def plan_deactivate(*, plan: Plan, operator) -> Plan:
     plan.active = False
     plan.save(update_fields=["active"])
     return plan
+
+
+# --- paying and not paying (Stripe's webhooks and the hourly grace task) -----------------
+#
+# past_due (a payment failed; the business keeps working) -> after BILLING_GRACE_DAYS ->
+# suspended_unpaid (its data is kept; it reaches only its billing page); a payment at any
+# point -> active, both dates cleared. A trial that ends without a Stripe subscription ->
+# suspended_unpaid. The dates on the row (past_due_since, suspended_at) are the record of
+# when each step happened; the console shows them.
+
+
+def subscription_mark_past_due(subscription: Subscription, *, at=None, save: bool = True):
+    """A payment failed: past due from ``at`` (now) unless already past due, when the
+    first date stands; a business already suspended for non-payment stays suspended."""
+    if subscription.status == SubscriptionStatus.SUSPENDED_UNPAID:
+        return subscription
+    subscription.status = SubscriptionStatus.PAST_DUE
+    if subscription.past_due_since is None:
+        subscription.past_due_since = at or timezone.now()
+    if save:
+        subscription.save(update_fields=["status", "past_due_since", "updated_at"])
+    return subscription
+
+
+def subscription_mark_paid(subscription: Subscription, *, save: bool = True):
+    """Paid: active again, the overdue and suspension dates cleared."""
+    subscription.status = SubscriptionStatus.ACTIVE
+    subscription.past_due_since = None
+    subscription.suspended_at = None
+    if save:
+        subscription.save(update_fields=["status", "past_due_since", "suspended_at", "updated_at"])
+    return subscription
+
+
+@dataclass(frozen=True)
+class GraceResult:
+    suspended_unpaid: int
+    trial_expired: int
+
+
+def subscription_enforce_grace(now=None) -> GraceResult:
+    """The time-based steps, for every business at once (the hourly task): past due for
+    longer than ``BILLING_GRACE_DAYS`` -> suspended for non-payment; a trial past its end
+    with no Stripe subscription -> suspended for non-payment. Nothing with billing off.
+    Each step is one UPDATE whose condition is re-checked row by row, so a payment
+    arriving meanwhile is never overwritten."""
+    if not settings.BILLING_ENABLED:
+        return GraceResult(0, 0)
+    now = now or timezone.now()
+    overdue = Subscription.objects.filter(
+        status=SubscriptionStatus.PAST_DUE,
+        past_due_since__isnull=False,
+        past_due_since__lte=now - timedelta(days=settings.BILLING_GRACE_DAYS),
+    ).update(status=SubscriptionStatus.SUSPENDED_UNPAID, suspended_at=now, updated_at=now)
+    expired = Subscription.objects.filter(
+        status=SubscriptionStatus.TRIALING,
+        trial_ends_at__isnull=False,
+        trial_ends_at__lte=now,
+        stripe_subscription_id="",
+    ).update(status=SubscriptionStatus.SUSPENDED_UNPAID, suspended_at=now, updated_at=now)
+    return GraceResult(suspended_unpaid=overdue, trial_expired=expired)

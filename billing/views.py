@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
+from django.views.decorators.csrf import csrf_exempt
 
 from billing.forms import PlanForm
 from billing.models import Plan, PlanPrice
@@ -74,3 +78,23 @@ class PlanDeactivateView(OperatorRequiredMixin, View):
             _("“%(name)s” is no longer offered; businesses on it keep it.") % {"name": plan.name},
         )
         return redirect("console_plans")
+
+
+@method_decorator(csrf_exempt, name="dispatch")
+class StripeWebhookView(View):
+    """Stripe's webhook calls (public host). 404 with billing off; 400 with a short reason
+    for a bad signature or a malformed body; 200 for everything else, including events
+    that change nothing (a replay, an unknown type), so Stripe stops retrying them."""
+
+    http_method_names = ["post"]
+
+    def post(self, request):
+        from billing.sync import WebhookRefused, handle_event
+
+        if not (settings.BILLING_ENABLED and settings.STRIPE_WEBHOOK_SECRET):
+            raise Http404
+        try:
+            handle_event(request.body, request.headers.get("Stripe-Signature", ""))
+        except WebhookRefused as exc:
+            return HttpResponseBadRequest(exc.reason, content_type="text/plain")
+        return HttpResponse("ok", content_type="text/plain")

@@ -33,4 +33,8 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute="*/10"),
         "args": ("audit.seal",),
     },
+    "billing-enforce-grace": {
+        "task": "billing.enforce_grace",
+        "schedule": crontab(minute=29),
+    },
 }

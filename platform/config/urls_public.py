@@ -13,6 +13,11 @@ urlpatterns = [
     path("", views.LandingView.as_view(), name="landing"),
     path("signup/", views.SignupView.as_view(), name="signup"),
     path("language/", LanguageView.as_view(), name="language"),
+    path(
+        "billing/stripe/webhook/",
+        billing_views.StripeWebhookView.as_view(),
+        name="stripe_webhook",
+    ),
     path("console/", views.ConsoleView.as_view(), name="console"),
     path("console/login/", operator_auth.OperatorLoginView.as_view(), name="console_login"),
     path(
