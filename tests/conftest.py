@@ -274,3 +274,39 @@ def twins(cast, db):
     from tests.factories import twins as make_twins
 
     return lambda model, make: make_twins(cast.tenant_a, cast.tenant_b, model, make)
+
+
+@pytest.fixture(scope="session")
+def _stripe_standin_server():
+    from devstack.stripe_standin import StripeStandin
+
+    standin = StripeStandin().start()
+    yield standin
+    standin.stop()
+
+
+@pytest.fixture
+def stripe_standin(_stripe_standin_server, settings, db):
+    """The loopback Stripe stand-in (devstack.stripe_standin), reset for this test, with a
+    price for every plan price in the database ("price_<code>_<cur>_<monthly|yearly>") and
+    the settings pointing at it: billing is on for the test. Events are only recorded
+    unless the test sets ``stripe_standin.webhook_url`` (and ``webhook_host``)."""
+    from billing.models import PlanPrice
+
+    standin = _stripe_standin_server
+    standin.reset()
+    price_ids = []
+    for row in PlanPrice.objects.select_related("plan"):
+        for interval, amount in (("monthly", row.monthly), ("yearly", row.yearly)):
+            price_id = f"price_{row.plan.code}_{row.currency.lower()}_{interval}"
+            standin.add_price(price_id, int(round(amount * 100)), row.currency, interval,
+                              product_name=row.plan.code)
+            price_ids.append(f"{row.plan.code}.{row.currency.upper()}.{interval}={price_id}")
+    settings.STRIPE_SECRET_KEY = standin.api_key
+    settings.STRIPE_WEBHOOK_SECRET = standin.webhook_secret
+    settings.STRIPE_API_BASE = standin.url
+    settings.STRIPE_PRICE_IDS = price_ids
+    settings.BILLING_ENABLED = True
+    yield standin
+    standin.drain()
+    standin.webhook_url = None
