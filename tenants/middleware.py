@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import connection
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from tenants.models import TenantStatus
 
@@ -29,4 +30,49 @@ class TenantStatusMiddleware:
                 else "tenants/suspended.html"
             )
             return render(request, template, {"suspended_tenant": tenant}, status=403)
+        if (
+            tenant is not None
+            and connection.schema_name != settings.PUBLIC_SCHEMA_NAME
+            and not request.path.startswith(settings.STATIC_URL)
+        ):
+            locked = _billing_lock(request, tenant)
+            if locked is not None:
+                return locked
         return self.get_response(request)
+
+
+def _billing_lock(request, tenant):
+    """A business suspended for non-payment (``billing.access.is_billing_locked``) reaches
+    only its billing page, signing in and out, the language switch and two-factor setup:
+    the owner is sent to the billing page, other staff see why and who can pay."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or not settings.BILLING_ENABLED:
+        return None
+    from billing.models import Subscription, SubscriptionStatus
+
+    # Read once: the portal's past-due banner uses it too (no query with billing off).
+    status = (
+        Subscription.objects.filter(tenant_id=tenant.pk).values_list("status", flat=True).first()
+    )
+    request.billing_status = status
+    if status != SubscriptionStatus.SUSPENDED_UNPAID:
+        return None
+    billing = reverse("portal:billing")
+    open_prefixes = (
+        billing,
+        reverse("accounts:login"),
+        reverse("accounts:logout"),
+        reverse("accounts:language"),
+        reverse("accounts:security"),
+        reverse("accounts:password_reset"),
+    )
+    if request.path.startswith(open_prefixes):
+        return None
+    from billing.access import is_billing_locked
+
+    if not is_billing_locked(tenant):
+        return None
+    if user.is_owner:
+        return redirect(billing)
+    context = {"locked_tenant": tenant, "billing_url": request.build_absolute_uri(billing)}
+    return render(request, "tenants/billing_locked.html", context, status=403)

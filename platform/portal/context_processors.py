@@ -16,4 +16,6 @@ def portal(request):
         "languages": settings.LANGUAGES,
         # Templates name capabilities through the enum: ``user|can:Capability.EDIT_CLIENTS``.
         "Capability": Capability,
+        # Set by tenants.middleware with billing on: the shell warns of an overdue payment.
+        "billing_past_due": getattr(request, "billing_status", None) == "past_due",
     }
