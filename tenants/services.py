@@ -445,6 +445,13 @@ def tenant_verticals_set(*, tenant: Tenant, keys, actor=None) -> Tenant:
     before = {"extra_verticals": list(tenant.extra_verticals or [])}
     if before["extra_verticals"] == chosen:
         return tenant
+    # A trade beside the one the business type picks is a plan feature (turning one off,
+    # or a business type without a trade picking its first, never needs it).
+    trades = len(chosen) + (1 if primary is not None else 0)
+    if trades > 1 and set(chosen) - set(before["extra_verticals"]):
+        from billing import limits
+
+        limits.require_feature(tenant, "second_vertical", field="verticals")
     tenant.extra_verticals = chosen
     tenant.full_clean(exclude=["schema_name"])
     tenant.save(update_fields=["extra_verticals"])

@@ -171,6 +171,17 @@ def staff_may_manage(*, actor: User, member: User) -> bool:
     return set(member.roles) <= roles_grantable_by(actor)
 
 
+def _check_seat(*, field: str | None) -> None:
+    """Refuse one more staff seat beyond the business's plan (billing.limits)."""
+    from django.db import connection
+
+    from billing import limits
+
+    tenant = getattr(connection, "tenant", None)
+    if tenant is not None and getattr(tenant, "pk", None):
+        limits.check(tenant, limits.STAFF_SEATS, field=field)
+
+
 def staff_invite(
     *, invited_by: User, email: str, full_name: str, roles: list[str], portal_url: str
 ) -> Invitation:
@@ -189,6 +200,7 @@ def staff_invite(
         Invitation.objects.filter(email=email, accepted_at=None, revoked_at=None).update(
             revoked_at=timezone.now()
         )
+        _check_seat(field="email")
         invitation = Invitation(
             email=email,
             full_name=full_name.strip(),
@@ -332,6 +344,8 @@ def staff_deactivate(*, user: User, changed_by: User) -> User:
 def staff_reactivate(*, user: User, changed_by: User) -> User:
     user = User.objects.select_for_update().get(pk=user.pk)
     _check_grantable(changed_by, user.roles, field=None)
+    if not user.is_active:
+        _check_seat(field=None)
     user.is_active = True
     user.deactivated_at = None
     user.save(update_fields=["is_active", "deactivated_at"])

@@ -152,10 +152,22 @@ def _audit_values(client: Client, names) -> dict:
     return values
 
 
+def _check_client_room(adding: int) -> None:
+    """Refuse new client files beyond the business's plan (billing.limits)."""
+    from django.db import connection
+
+    from billing import limits
+
+    tenant = getattr(connection, "tenant", None)
+    if tenant is not None and getattr(tenant, "pk", None):
+        limits.check(tenant, limits.CLIENTS, adding)
+
+
 @transaction.atomic
 def client_create(
     *, data: ClientData, created_by: User | None, health: dict | None = None
 ) -> Client:
+    _check_client_room(1)
     client = Client(created_by=created_by)
     data.apply_to(client)
     client.file_number = _next_file_number()

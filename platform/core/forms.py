@@ -12,10 +12,12 @@ def add_service_errors(form, exc: ValidationError) -> None:
     """Show a service's ValidationError on the form: each message beside the field it
     names, anything else (or a plain message) at the top of the form."""
     if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
+        # The errors themselves, not their texts: a template can read their codes (a plan
+        # limit's refusal links to the billing page).
+        for name, errors in exc.error_dict.items():
+            form.add_error(name if name in form.fields else None, ValidationError(errors))
     else:
-        form.add_error(None, exc.messages)
+        form.add_error(None, ValidationError(exc.error_list))
 
 
 class SearchField(forms.CharField):

@@ -281,6 +281,16 @@ def _save(
     return stored
 
 
+def _check_storage(size: int) -> None:
+    """Refuse an upload that would take the business past its plan's storage
+    (billing.limits); files the product generates itself (a signed consent) are kept."""
+    from billing import limits
+
+    tenant = getattr(connection, "tenant", None)
+    if tenant is not None and getattr(tenant, "pk", None):
+        limits.check(tenant, limits.STORAGE, size, field="file")
+
+
 def store_upload(
     *,
     upload,
@@ -296,6 +306,7 @@ def store_upload(
     ``ValidationError({"file": [...]})``: a wrong type, too big, unreadable or damaged."""
     data = _read(upload, settings.FILESTORE_MAX_BYTES)
     checked = _check(data, kinds)
+    _check_storage(len(data))
     return _save(
         checked,
         client=client,

@@ -28,6 +28,7 @@ from django.utils.translation.trans_real import parse_accept_lang_header
 from django.views import View
 from django.views.decorators.cache import never_cache
 
+from billing import limits
 from core import ratelimit
 from core.forms import add_service_errors
 from core.http import client_ip
@@ -78,6 +79,10 @@ class BookingView(View):
         _client_language(request)
         self.rules = BookingSettings.load()
         self.tenant = connection.tenant
+        if self.open_only and not limits.has_feature(self.tenant, "online_booking"):
+            # The plan has no online booking: the pages are not there (a booking already
+            # made keeps its link pages, so its client can still cancel).
+            return self.page(request, "unavailable.html", {}, status=404)
         if self.open_only and not self.rules.online_enabled:
             return self.page(request, "closed.html", {})
         return super().dispatch(request, *args, **kwargs)

@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.core import signing
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -201,7 +202,14 @@ def online_book(
         values = {"name": name, "mobile": phone, "source": Source.ONLINE}
         if email:
             values["email"] = email
-        client = client_create(data=ClientData(values=values), created_by=None)
+        try:
+            client = client_create(data=ClientData(values=values), created_by=None)
+        except ValidationError as exc:
+            # A full plan is the business's matter: the client hears that new clients
+            # book by phone, not about upgrades.
+            if getattr(exc, "code", None) == "plan_limit":
+                raise refusal(BookingError.NEW_CLIENTS_OFF, "phone") from exc
+            raise
     status = Status.REQUESTED if rules.approval_required else Status.BOOKED
     try:
         (appointment, *_rest) = appointment_book(

@@ -16,6 +16,7 @@ from django.views import View
 
 from accounts.models import User
 from accounts.roles import Capability
+from billing import limits
 from core.forms import add_service_errors
 from portal.mixins import CapabilityRequiredMixin
 from scheduling import selectors, setup
@@ -50,7 +51,12 @@ class SetupView(CapabilityRequiredMixin, View):
     tab = ""
 
     def page(self, request, template: str, context: dict, status: int = 200):
-        context = {"tab": self.tab, "currency": _currency(), **context}
+        context = {
+            "tab": self.tab,
+            "currency": _currency(),
+            "online_booking_in_plan": limits.has_feature(connection.tenant, "online_booking"),
+            **context,
+        }
         return render(request, T + template, context, status=status)
 
 

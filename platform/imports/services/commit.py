@@ -278,6 +278,35 @@ def _new_client(row: ImportRow, values: dict, actor, numbers) -> Client:
     return client
 
 
+def _check_client_room(wanted, creating: int) -> None:
+    """Refuse the import before writing anything when its new files would pass the
+    plan's client limit, naming the first row beyond it."""
+    from billing import limits
+
+    tenant = getattr(connection, "tenant", None)
+    if not creating or tenant is None or not getattr(tenant, "pk", None):
+        return
+    room = limits.room(tenant, limits.CLIENTS)
+    if room is None or creating <= room:
+        return
+    first = wanted.filter(action=RowAction.CREATE).order_by("row_number")[room]
+    plan = limits.plan_of(tenant)
+    raise ValidationError(
+        _(
+            "Row %(row)s and the %(more)s new clients after it are beyond your plan "
+            "“%(plan)s”, which allows %(count)s clients; nothing was imported. Upgrade on the "
+            "billing page, or import fewer rows."
+        ),
+        code=limits.LIMIT_CODE,
+        params={
+            "row": first.row_number,
+            "more": creating - room - 1,
+            "plan": plan.name,
+            "count": plan.clients,
+        },
+    )
+
+
 def _commit_rows(job: ImportJob, actor) -> dict:
     counts = {"created": 0, "merged": 0, "skipped": 0}
     blocked = _blocked_keys(actor)
@@ -293,6 +322,7 @@ def _commit_rows(job: ImportJob, actor) -> dict:
             _("Merging into existing files needs the merge permission."), code="merge"
         )
     creating = wanted.filter(action=RowAction.CREATE).count()
+    _check_client_room(wanted, creating)
     numbers = iter(file_numbers_allocate(creating, taken=lambda n: n.upper() in taken))
     done = 0
     batch: list[ImportRow] = []
