@@ -118,3 +118,68 @@ def test_past_due_warns_on_every_page_with_a_link_to_pay(cast, db, owner_a, sett
     _set(cast.tenant_a, status=SubscriptionStatus.PAST_DUE, past_due_since=timezone.now())
     body = owner_a.get("/").content.decode()
     assert 'id="billing-past-due"' in body and URL in body
+
+
+def _subscribe(owner, standin, plan_code="clinic", interval="monthly") -> str:
+    plan = Plan.objects.get(code=plan_code)
+    response = owner.post(URL + "checkout/", {"plan": plan.pk, "interval": interval})
+    assert response.status_code == 302
+    assert response["Location"].startswith(standin.url + "/checkout/cs_")
+    session_id = response["Location"].rsplit("/", 1)[1]
+    standin.complete_checkout(session_id, deliver=False)
+    return session_id
+
+
+def test_the_owner_subscribes_through_checkout_and_comes_back_subscribed(
+    cast, db, owner_a, stripe_standin
+):
+    _set(cast.tenant_a, status=SubscriptionStatus.TRIALING, trial_ends_at=timezone.now())
+    session_id = _subscribe(owner_a, stripe_standin)
+    created = [p for m, path, p in stripe_standin.requests if path == "/v1/checkout/sessions"]
+    assert created[0]["metadata"]["tenant"] == cast.tenant_a.schema_name
+    assert created[0]["client_reference_id"] == cast.tenant_a.schema_name
+    assert created[0]["subscription_data"]["metadata"]["tenant"] == cast.tenant_a.schema_name
+    assert "price_clinic_cny_monthly" in str(created[0]["line_items"])
+    assert "?checkout={CHECKOUT_SESSION_ID}" in created[0]["success_url"]
+    # The webhook has not landed; the return page asks Stripe itself.
+    body = owner_a.get(URL, {"checkout": session_id}).content.decode()
+    sub = _sub(cast.tenant_a)
+    assert sub.status == SubscriptionStatus.ACTIVE and sub.stripe_subscription_id
+    assert sub.plan.code == "clinic"
+    assert "Subscribed" in body and "Manage cards and invoices" in body
+    portal = owner_a.post(URL + "cards/")
+    assert portal.status_code == 302 and portal["Location"].startswith(stripe_standin.url)
+
+
+def test_a_plan_change_shows_the_proration_then_changes_the_plan(cast, db, owner_a, stripe_standin):
+    session_id = _subscribe(owner_a, stripe_standin)
+    owner_a.get(URL, {"checkout": session_id})
+    group = Plan.objects.get(code="group")
+    preview = owner_a.get(URL + "change/", {"plan": group.pk, "interval": "monthly"})
+    assert preview.status_code == 200
+    body = preview.content.decode()
+    assert 'id="plan-change-preview"' in body and "CNY" in body
+    assert Plan.objects.get(pk=_sub(cast.tenant_a).plan_id).code == "clinic"
+    done = owner_a.post(URL + "change/", {"plan": group.pk, "interval": "monthly"})
+    assert done.status_code == 302
+    sub = _sub(cast.tenant_a)
+    assert sub.plan.code == "group" and sub.stripe_price_id == "price_group_cny_monthly"
+    updates = [
+        p
+        for m, path, p in stripe_standin.requests
+        if path.startswith("/v1/subscriptions/") and m == "POST"
+    ]
+    assert updates[-1]["proration_behavior"] == "create_prorations"
+
+
+def test_a_plan_not_sold_in_the_currency_is_refused(cast, db, owner_a, stripe_standin, settings):
+    settings.STRIPE_PRICE_IDS = []
+    from billing.models import PlanPrice
+
+    PlanPrice.objects.filter(currency="CNY").update(stripe_monthly_price_id="")
+    clinic = Plan.objects.get(code="clinic")
+    response = owner_a.post(
+        URL + "checkout/", {"plan": clinic.pk, "interval": "monthly"}, follow=True
+    )
+    assert "not sold in your business" in response.content.decode()
+    assert not [r for r in stripe_standin.requests if r[1] == "/v1/checkout/sessions"]
