@@ -196,6 +196,7 @@ class StripeStandin:
             self.deliveries: list[tuple[str, int | None]] = []  # (event id, HTTP status)
             self.webhook_url = self._initial_webhook_url
             self.webhook_host = None
+            self.clock = time.time
 
     def now(self) -> int:
         return int(self.clock())
