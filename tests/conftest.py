@@ -299,8 +299,13 @@ def stripe_standin(_stripe_standin_server, settings, db):
     for row in PlanPrice.objects.select_related("plan"):
         for interval, amount in (("monthly", row.monthly), ("yearly", row.yearly)):
             price_id = f"price_{row.plan.code}_{row.currency.lower()}_{interval}"
-            standin.add_price(price_id, int(round(amount * 100)), row.currency, interval,
-                              product_name=row.plan.code)
+            standin.add_price(
+                price_id,
+                int(round(amount * 100)),
+                row.currency,
+                interval,
+                product_name=row.plan.code,
+            )
             price_ids.append(f"{row.plan.code}.{row.currency.upper()}.{interval}={price_id}")
     settings.STRIPE_SECRET_KEY = standin.api_key
     settings.STRIPE_WEBHOOK_SECRET = standin.webhook_secret

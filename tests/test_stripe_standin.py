@@ -8,6 +8,7 @@ import threading
 import urllib.error
 import urllib.parse
 import urllib.request
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -66,7 +67,7 @@ def test_the_fixture_registers_every_plan_price_and_points_the_settings_at_the_s
     stripe_standin,
 ):
     assert settings.BILLING_ENABLED is True
-    assert settings.STRIPE_API_BASE == stripe_standin.url
+    assert stripe_standin.url == settings.STRIPE_API_BASE
     assert stripe_standin.url.startswith("http://127.0.0.1:")
     clinic = Plan.objects.get(code="clinic")
     row = PlanPrice.objects.get(plan=clinic, currency="USD")
@@ -93,9 +94,7 @@ def test_checkout_through_the_hosted_page_makes_an_active_subscription(stripe_st
     assert status == 402 and "declined" in declined
     status, headers, _ = _post(f"{session.url}/pay")
     assert status == 303
-    assert headers["Location"] == (
-        f"http://alpha.localhost/settings/billing/?session={session.id}"
-    )
+    assert headers["Location"] == (f"http://alpha.localhost/settings/billing/?session={session.id}")
 
     session = client.v1.checkout.sessions.retrieve(session.id)
     assert session.status == "complete" and session.payment_status == "paid"
@@ -161,8 +160,11 @@ def test_a_new_price_is_previewed_prorated_and_then_applied(stripe_standin):
     ]
 
     yearly = client.v1.subscriptions.update(
-        sub.id, params={"items": [{"id": item.id, "price": "price_group_usd_yearly"}],
-                        "proration_behavior": "create_prorations"}
+        sub.id,
+        params={
+            "items": [{"id": item.id, "price": "price_group_usd_yearly"}],
+            "proration_behavior": "create_prorations",
+        },
     )
     assert yearly["items"].data[0].current_period_end > end  # a new yearly period from now
 
@@ -185,7 +187,10 @@ def test_the_portal_cancels_at_the_period_end(stripe_standin):
 def test_failed_payment_pay_and_cancel_drive_the_subscription(stripe_standin):
     client, _, sub = _subscribed(stripe_standin)
     failed = stripe_standin.fail_payment(sub.id)
-    assert [e["type"] for e in failed] == ["invoice.payment_failed", "customer.subscription.updated"]
+    assert [e["type"] for e in failed] == [
+        "invoice.payment_failed",
+        "customer.subscription.updated",
+    ]
     assert failed[0]["data"]["object"]["status"] == "open"
     assert client.v1.subscriptions.retrieve(sub.id).status == "past_due"
     paid = stripe_standin.pay(sub.id)
@@ -218,8 +223,9 @@ def test_signed_events_verify_with_stripes_own_code_and_a_tampered_one_does_not(
     assert verified.type == "customer.subscription.created"
     assert verified.data.object["items"].data[0].current_period_end
     with pytest.raises(stripe.SignatureVerificationError):
-        stripe.Webhook.construct_event(payload.replace(b"active", b"paused"), header,
-                                       settings.STRIPE_WEBHOOK_SECRET)
+        stripe.Webhook.construct_event(
+            payload.replace(b"active", b"paused"), header, settings.STRIPE_WEBHOOK_SECRET
+        )
     other, other_header = stripe_standin.signed(event, secret="whsec_other")
     with pytest.raises(stripe.SignatureVerificationError):
         stripe.Webhook.construct_event(other, other_header, settings.STRIPE_WEBHOOK_SECRET)
@@ -262,3 +268,13 @@ def test_events_are_delivered_signed_in_order_to_the_webhook_url(stripe_standin)
         assert host == "localhost"
         stripe.Webhook.construct_event(body, signature, settings.STRIPE_WEBHOOK_SECRET)
     assert [status for _, status in stripe_standin.deliveries] == [200] * 4
+
+
+@pytest.mark.clock(datetime(2026, 1, 31, 9, 0, tzinfo=UTC))
+def test_periods_follow_the_frozen_clock_by_calendar_month(stripe_standin):
+    _, _, sub = _subscribed(stripe_standin)
+    item = sub["items"].data[0]
+    assert item.current_period_start == int(datetime(2026, 1, 31, 9, 0, tzinfo=UTC).timestamp())
+    assert item.current_period_end == int(datetime(2026, 2, 28, 9, 0, tzinfo=UTC).timestamp())
+    payload, header = stripe_standin.signed(stripe_standin.events[0])
+    stripe.Webhook.construct_event(payload, header, settings.STRIPE_WEBHOOK_SECRET)

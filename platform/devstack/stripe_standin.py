@@ -26,7 +26,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 API_VERSION = "2026-10-28.endive"
@@ -37,8 +37,15 @@ _INTERVALS = {"month", "year"}
 class StripeError(Exception):
     """An API error answered as Stripe answers it: ``{"error": {...}}`` with a 4xx."""
 
-    def __init__(self, status: int, message: str, *, param: str | None = None,
-                 type: str = "invalid_request_error", code: str | None = None):
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        param: str | None = None,
+        type: str = "invalid_request_error",
+        code: str | None = None,
+    ):
         super().__init__(message)
         self.status = status
         self.body = {"error": {"type": type, "message": message, "param": param}}
@@ -92,7 +99,7 @@ def _listify(node):
 
 
 def _add_interval(ts: int, interval: str, count: int = 1) -> int:
-    moment = datetime.fromtimestamp(ts, tz=timezone.utc)
+    moment = datetime.fromtimestamp(ts, tz=UTC)
     months = count * (12 if interval == "year" else 1)
     month_index = moment.month - 1 + months
     year = moment.year + month_index // 12
@@ -120,8 +127,12 @@ class StripeStandin:
     """``start()``, use ``url`` as ``STRIPE_API_BASE``, ``stop()``. ``reset()`` forgets
     every object, event and request (prices too) and restores ``webhook_url``."""
 
-    def __init__(self, api_key: str = "sk_test_standin", webhook_secret: str = "whsec_standin",
-                 webhook_url: str | None = None):
+    def __init__(
+        self,
+        api_key: str = "sk_test_standin",
+        webhook_secret: str = "whsec_standin",  # noqa: S107 (a test double's own secret)
+        webhook_url: str | None = None,
+    ):
         self.api_key = api_key
         self.webhook_secret = webhook_secret
         self._initial_webhook_url = webhook_url
@@ -152,8 +163,9 @@ class StripeStandin:
         )
         self._thread.start()
         self._queue = queue.Queue()
-        self._worker = threading.Thread(target=self._deliver_loop, name="stripe-standin-hooks",
-                                        daemon=True)
+        self._worker = threading.Thread(
+            target=self._deliver_loop, name="stripe-standin-hooks", daemon=True
+        )
         self._worker.start()
         return self
 
@@ -206,22 +218,37 @@ class StripeStandin:
         return f"{prefix}_{secrets.token_hex(12)}"
 
     # ---------------------------------------------------------------- prices
-    def add_price(self, price_id: str, amount_cents: int, currency: str, interval: str,
-                  product_name: str | None = None) -> dict:
+    def add_price(
+        self,
+        price_id: str,
+        amount_cents: int,
+        currency: str,
+        interval: str,
+        product_name: str | None = None,
+    ) -> dict:
         """Register a recurring price; ``interval`` is "month"/"year" (or the product's
         "monthly"/"yearly")."""
         interval = {"monthly": "month", "yearly": "year"}.get(interval, interval)
         if interval not in _INTERVALS:
             raise ValueError(f"interval {interval!r} is not month or year")
         with self._lock:
-            product = {"id": self._id("prod"), "object": "product",
-                       "name": product_name or price_id, "active": True}
+            product = {
+                "id": self._id("prod"),
+                "object": "product",
+                "name": product_name or price_id,
+                "active": True,
+            }
             self.products[product["id"]] = product
             price = {
-                "id": price_id, "object": "price", "active": True,
-                "currency": currency.lower(), "unit_amount": int(amount_cents),
+                "id": price_id,
+                "object": "price",
+                "active": True,
+                "currency": currency.lower(),
+                "unit_amount": int(amount_cents),
                 "recurring": {"interval": interval, "interval_count": 1},
-                "product": product["id"], "type": "recurring", "livemode": False,
+                "product": product["id"],
+                "type": "recurring",
+                "livemode": False,
                 "metadata": {},
             }
             self.prices[price_id] = price
@@ -236,9 +263,14 @@ class StripeStandin:
     # ---------------------------------------------------------------- events
     def _event(self, type_: str, obj: dict, previous: dict | None = None) -> dict:
         event = {
-            "id": self._id("evt"), "object": "event", "api_version": API_VERSION,
-            "created": self.now(), "livemode": False, "type": type_,
-            "pending_webhooks": 1, "request": {"id": None, "idempotency_key": None},
+            "id": self._id("evt"),
+            "object": "event",
+            "api_version": API_VERSION,
+            "created": self.now(),
+            "livemode": False,
+            "type": type_,
+            "pending_webhooks": 1,
+            "request": {"id": None, "idempotency_key": None},
             "data": {"object": copy.deepcopy(obj)},
         }
         if previous:
@@ -246,8 +278,9 @@ class StripeStandin:
         self.events.append(event)
         return event
 
-    def signed(self, event: dict, *, timestamp: int | None = None,
-               secret: str | None = None) -> tuple[bytes, str]:
+    def signed(
+        self, event: dict, *, timestamp: int | None = None, secret: str | None = None
+    ) -> tuple[bytes, str]:
         """The body and ``Stripe-Signature`` header Stripe would send for ``event``."""
         payload = json.dumps(event).encode()
         t = int(timestamp if timestamp is not None else self.now())
@@ -260,15 +293,21 @@ class StripeStandin:
         answer, or no webhook_url is set)."""
         if not self.webhook_url:
             return None
+        if not self.webhook_url.startswith(("http://", "https://")):
+            raise ValueError(f"webhook_url {self.webhook_url!r} is not http(s)")
         payload, header = self.signed(event)
-        headers = {"Content-Type": "application/json; charset=utf-8",
-                   "Stripe-Signature": header, "User-Agent": "Stripe/1.0 (+standin)"}
+        headers = {
+            "Content-Type": "application/json; charset=utf-8",
+            "Stripe-Signature": header,
+            "User-Agent": "Stripe/1.0 (+standin)",
+        }
         if self.webhook_host:
             headers["Host"] = self.webhook_host
-        request = urllib.request.Request(self.webhook_url, data=payload, headers=headers,
-                                         method="POST")
+        request = urllib.request.Request(  # noqa: S310 (http(s) checked above)
+            self.webhook_url, data=payload, headers=headers, method="POST"
+        )
         try:
-            with urllib.request.urlopen(request, timeout=30) as response:
+            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
                 status = response.status
         except urllib.error.HTTPError as error:
             status = error.code
@@ -309,9 +348,16 @@ class StripeStandin:
 
     # ---------------------------------------------------------------- objects
     def _customer(self, email="", name="", metadata=None) -> dict:
-        customer = {"id": self._id("cus"), "object": "customer", "email": email or None,
-                    "name": name or None, "metadata": dict(metadata or {}),
-                    "created": self.now(), "livemode": False, "invoice_settings": {}}
+        customer = {
+            "id": self._id("cus"),
+            "object": "customer",
+            "email": email or None,
+            "name": name or None,
+            "metadata": dict(metadata or {}),
+            "created": self.now(),
+            "livemode": False,
+            "invoice_settings": {},
+        }
         self.customers[customer["id"]] = customer
         return customer
 
@@ -322,10 +368,15 @@ class StripeStandin:
         return obj
 
     def _item(self, price: dict, start: int, end: int) -> dict:
-        return {"id": self._id("si"), "object": "subscription_item",
-                "price": copy.deepcopy(price), "quantity": 1,
-                "current_period_start": start, "current_period_end": end,
-                "metadata": {}}
+        return {
+            "id": self._id("si"),
+            "object": "subscription_item",
+            "price": copy.deepcopy(price),
+            "quantity": 1,
+            "current_period_start": start,
+            "current_period_end": end,
+            "metadata": {},
+        }
 
     def _invoice(self, sub: dict, lines: list[dict], *, status: str, reason: str) -> dict:
         amount = sum(line["amount"] for line in lines)
@@ -334,19 +385,35 @@ class StripeStandin:
         invoice_id = self._id("in")
         item = sub["items"]["data"][0]
         invoice = {
-            "id": invoice_id, "object": "invoice", "customer": sub["customer"],
-            "status": status, "amount_due": max(amount, 0),
+            "id": invoice_id,
+            "object": "invoice",
+            "customer": sub["customer"],
+            "status": status,
+            "amount_due": max(amount, 0),
             "amount_paid": max(amount, 0) if status == "paid" else 0,
             "amount_remaining": 0 if status == "paid" else max(amount, 0),
-            "total": amount, "subtotal": amount, "currency": currency,
-            "billing_reason": reason, "created": now, "attempt_count": 1 if status else 0,
+            "total": amount,
+            "subtotal": amount,
+            "currency": currency,
+            "billing_reason": reason,
+            "created": now,
+            "attempt_count": 1 if status else 0,
             "period_start": item["current_period_start"],
             "period_end": item["current_period_end"],
-            "parent": {"type": "subscription_details", "quote_details": None,
-                       "subscription_details": {"subscription": sub["id"],
-                                                "metadata": dict(sub["metadata"])}},
-            "lines": {"object": "list", "data": lines, "has_more": False,
-                      "url": f"/v1/invoices/{invoice_id}/lines"},
+            "parent": {
+                "type": "subscription_details",
+                "quote_details": None,
+                "subscription_details": {
+                    "subscription": sub["id"],
+                    "metadata": dict(sub["metadata"]),
+                },
+            },
+            "lines": {
+                "object": "list",
+                "data": lines,
+                "has_more": False,
+                "url": f"/v1/invoices/{invoice_id}/lines",
+            },
             "hosted_invoice_url": f"{self.url}/invoice/{invoice_id}" if self._server else None,
             "livemode": False,
         }
@@ -355,20 +422,36 @@ class StripeStandin:
             sub["latest_invoice"] = invoice_id
         return invoice
 
-    def _line(self, price: dict, amount: int, start: int, end: int, description: str,
-              proration: bool = False) -> dict:
-        return {"id": self._id("il"), "object": "line_item", "amount": amount,
-                "currency": price["currency"], "description": description,
-                "period": {"start": start, "end": end}, "proration": proration,
-                "pricing": {"type": "price_details",
-                            "price_details": {"price": price["id"]}},
-                "quantity": 1}
+    def _line(
+        self,
+        price: dict,
+        amount: int,
+        start: int,
+        end: int,
+        description: str,
+        proration: bool = False,
+    ) -> dict:
+        return {
+            "id": self._id("il"),
+            "object": "line_item",
+            "amount": amount,
+            "currency": price["currency"],
+            "description": description,
+            "period": {"start": start, "end": end},
+            "proration": proration,
+            "pricing": {"type": "price_details", "price_details": {"price": price["id"]}},
+            "quantity": 1,
+        }
 
     def _period_line(self, price: dict, start: int) -> dict:
         end = _add_interval(start, price["recurring"]["interval"])
-        return self._line(price, price["unit_amount"], start, end,
-                          f"1 × {price['id']} (at {price['unit_amount']} / "
-                          f"{price['recurring']['interval']})")
+        return self._line(
+            price,
+            price["unit_amount"],
+            start,
+            end,
+            f"1 × {price['id']} (at {price['unit_amount']} / {price['recurring']['interval']})",
+        )
 
     def _subscription_from_session(self, session: dict) -> dict:
         price = self._price(session["_price"], "line_items[0][price]")
@@ -378,15 +461,28 @@ class StripeStandin:
         end = trial_end or _add_interval(now, price["recurring"]["interval"])
         sub_id = self._id("sub")
         sub = {
-            "id": sub_id, "object": "subscription", "customer": session["customer"],
+            "id": sub_id,
+            "object": "subscription",
+            "customer": session["customer"],
             "status": "trialing" if trial_end else "active",
-            "cancel_at_period_end": False, "cancel_at": None, "canceled_at": None,
-            "ended_at": None, "created": now, "start_date": now,
+            "cancel_at_period_end": False,
+            "cancel_at": None,
+            "canceled_at": None,
+            "ended_at": None,
+            "created": now,
+            "start_date": now,
             "metadata": dict(session["_subscription_metadata"]),
-            "items": {"object": "list", "data": [self._item(price, start, end)],
-                      "has_more": False, "url": f"/v1/subscription_items?subscription={sub_id}"},
-            "latest_invoice": None, "trial_start": now if trial_end else None,
-            "trial_end": trial_end, "currency": price["currency"], "livemode": False,
+            "items": {
+                "object": "list",
+                "data": [self._item(price, start, end)],
+                "has_more": False,
+                "url": f"/v1/subscription_items?subscription={sub_id}",
+            },
+            "latest_invoice": None,
+            "trial_start": now if trial_end else None,
+            "trial_end": trial_end,
+            "currency": price["currency"],
+            "livemode": False,
             "collection_method": "charge_automatically",
         }
         self.subscriptions[sub_id] = sub
@@ -406,11 +502,20 @@ class StripeStandin:
             sub = self._subscription_from_session(session)
             item = sub["items"]["data"][0]
             amount = 0 if sub["trial_end"] else item["price"]["unit_amount"]
-            line = self._line(item["price"], amount, item["current_period_start"],
-                              item["current_period_end"], f"1 × {item['price']['id']}")
+            line = self._line(
+                item["price"],
+                amount,
+                item["current_period_start"],
+                item["current_period_end"],
+                f"1 × {item['price']['id']}",
+            )
             invoice = self._invoice(sub, [line], status="paid", reason="subscription_create")
-            session.update(status="complete", payment_status="paid", subscription=sub["id"],
-                           amount_total=amount)
+            session.update(
+                status="complete",
+                payment_status="paid",
+                subscription=sub["id"],
+                amount_total=amount,
+            )
             events = [
                 self._event("checkout.session.completed", self._public(session)),
                 self._event("customer.subscription.created", sub),
@@ -425,14 +530,20 @@ class StripeStandin:
             sub = self._get(self.subscriptions, "subscription", subscription_id)
             self._renew(sub)
             item = sub["items"]["data"][0]
-            line = self._line(item["price"], item["price"]["unit_amount"],
-                              item["current_period_start"], item["current_period_end"],
-                              f"1 × {item['price']['id']}")
+            line = self._line(
+                item["price"],
+                item["price"]["unit_amount"],
+                item["current_period_start"],
+                item["current_period_end"],
+                f"1 × {item['price']['id']}",
+            )
             invoice = self._invoice(sub, [line], status="open", reason="subscription_cycle")
             previous = {"status": sub["status"]}
             sub["status"] = "past_due"
-            events = [self._event("invoice.payment_failed", invoice),
-                      self._event("customer.subscription.updated", sub, previous)]
+            events = [
+                self._event("invoice.payment_failed", invoice),
+                self._event("customer.subscription.updated", sub, previous),
+            ]
         return self._deliver_all(events, deliver)
 
     def pay(self, subscription_id: str, deliver: bool = True) -> list[dict]:
@@ -444,15 +555,21 @@ class StripeStandin:
             if invoice is None or invoice["status"] != "open":
                 self._renew(sub)
                 item = sub["items"]["data"][0]
-                line = self._line(item["price"], item["price"]["unit_amount"],
-                                  item["current_period_start"], item["current_period_end"],
-                                  f"1 × {item['price']['id']}")
+                line = self._line(
+                    item["price"],
+                    item["price"]["unit_amount"],
+                    item["current_period_start"],
+                    item["current_period_end"],
+                    f"1 × {item['price']['id']}",
+                )
                 invoice = self._invoice(sub, [line], status="open", reason="subscription_cycle")
             invoice.update(status="paid", amount_paid=invoice["amount_due"], amount_remaining=0)
             previous = {"status": sub["status"]}
             sub["status"] = "active"
-            events = [self._event("invoice.paid", invoice),
-                      self._event("customer.subscription.updated", sub, previous)]
+            events = [
+                self._event("invoice.paid", invoice),
+                self._event("customer.subscription.updated", sub, previous),
+            ]
         return self._deliver_all(events, deliver)
 
     def cancel(self, subscription_id: str, deliver: bool = True) -> list[dict]:
@@ -492,11 +609,15 @@ class StripeStandin:
         head = parts[0] if parts else ""
         if head == "customers":
             if n == 1 and method == "POST":
-                return self._customer(params.get("email", ""), params.get("name", ""),
-                                      params.get("metadata"))
+                return self._customer(
+                    params.get("email", ""), params.get("name", ""), params.get("metadata")
+                )
             if n == 1 and method == "GET":
-                found = [c for c in self.customers.values()
-                         if not params.get("email") or c["email"] == params["email"]]
+                found = [
+                    c
+                    for c in self.customers.values()
+                    if not params.get("email") or c["email"] == params["email"]
+                ]
                 return self._list(found, "/v1/customers")
             if n == 2:
                 customer = self._get(self.customers, "customer", parts[1])
@@ -514,19 +635,30 @@ class StripeStandin:
         if head == "billing_portal" and n == 2 and parts[1] == "sessions" and method == "POST":
             customer = self._get(self.customers, "customer", params.get("customer"), "customer")
             portal_id = self._id("bps")
-            portal = {"id": portal_id, "object": "billing_portal.session",
-                      "customer": customer["id"], "return_url": params.get("return_url"),
-                      "created": self.now(), "livemode": False,
-                      "url": f"{self.url}/portal/{portal_id}"}
+            portal = {
+                "id": portal_id,
+                "object": "billing_portal.session",
+                "customer": customer["id"],
+                "return_url": params.get("return_url"),
+                "created": self.now(),
+                "livemode": False,
+                "url": f"{self.url}/portal/{portal_id}",
+            }
             self.portal_sessions[portal_id] = portal
             return portal
         if head == "subscriptions":
             if n == 1 and method == "GET":
                 wanted = params.get("status")
-                found = [s for s in self.subscriptions.values()
-                         if (not params.get("customer") or s["customer"] == params["customer"])
-                         and (wanted == "all" or (wanted and s["status"] == wanted)
-                              or (not wanted and s["status"] != "canceled"))]
+                found = [
+                    s
+                    for s in self.subscriptions.values()
+                    if (not params.get("customer") or s["customer"] == params["customer"])
+                    and (
+                        wanted == "all"
+                        or (wanted and s["status"] == wanted)
+                        or (not wanted and s["status"] != "canceled")
+                    )
+                ]
                 return self._list(found, "/v1/subscriptions")
             if n == 2:
                 sub = self._get(self.subscriptions, "subscription", parts[1])
@@ -544,23 +676,33 @@ class StripeStandin:
             if n == 2 and method == "GET":
                 return self._get(self.invoices, "invoice", parts[1])
             if n == 1 and method == "GET":
-                found = [i for i in self.invoices.values()
-                         if (not params.get("customer") or i["customer"] == params["customer"])
-                         and (not params.get("subscription") or
-                              i["parent"]["subscription_details"]["subscription"]
-                              == params["subscription"])]
+                found = [
+                    i
+                    for i in self.invoices.values()
+                    if (not params.get("customer") or i["customer"] == params["customer"])
+                    and (
+                        not params.get("subscription")
+                        or i["parent"]["subscription_details"]["subscription"]
+                        == params["subscription"]
+                    )
+                ]
                 return self._list(list(reversed(found)), "/v1/invoices")
         if head == "prices":
             if n == 1 and method == "POST":
                 recurring = params.get("recurring") or {}
                 if "unit_amount" not in params or "currency" not in params:
-                    raise StripeError(400, "Missing required param: unit_amount.",
-                                      param="unit_amount")
+                    raise StripeError(
+                        400, "Missing required param: unit_amount.", param="unit_amount"
+                    )
                 price_id = params.get("lookup_key") or self._id("price")
                 name = (params.get("product_data") or {}).get("name")
-                return self.add_price(price_id, _int(params["unit_amount"], "unit_amount"),
-                                      params["currency"], recurring.get("interval", "month"),
-                                      product_name=name)
+                return self.add_price(
+                    price_id,
+                    _int(params["unit_amount"], "unit_amount"),
+                    params["currency"],
+                    recurring.get("interval", "month"),
+                    product_name=name,
+                )
             if n == 2 and method == "GET":
                 return self._price(parts[1], None)
         raise StripeError(404, f"Unrecognized request URL ({method}: /v1/{'/'.join(parts)}).")
@@ -588,20 +730,33 @@ class StripeStandin:
         if data.get("trial_end"):
             trial_end = _int(data["trial_end"], "subscription_data[trial_end]")
         elif data.get("trial_period_days"):
-            trial_end = self.now() + 86400 * _int(data["trial_period_days"],
-                                                  "subscription_data[trial_period_days]")
+            trial_end = self.now() + 86400 * _int(
+                data["trial_period_days"], "subscription_data[trial_period_days]"
+            )
         session_id = "cs_test_" + secrets.token_hex(16)
         session = {
-            "id": session_id, "object": "checkout.session", "mode": "subscription",
-            "customer": customer, "customer_email": params.get("customer_email") or None,
-            "subscription": None, "client_reference_id": params.get("client_reference_id"),
-            "metadata": dict(params.get("metadata") or {}), "status": "open",
-            "payment_status": "unpaid", "url": f"{self.url}/checkout/{session_id}",
-            "success_url": params["success_url"], "cancel_url": params.get("cancel_url"),
-            "amount_total": price["unit_amount"], "currency": price["currency"],
-            "created": self.now(), "expires_at": self.now() + 86400, "livemode": False,
-            "_price": price["id"], "_subscription_metadata": dict(data.get("metadata") or {}),
-            "_trial_end": trial_end, "_declined": False,
+            "id": session_id,
+            "object": "checkout.session",
+            "mode": "subscription",
+            "customer": customer,
+            "customer_email": params.get("customer_email") or None,
+            "subscription": None,
+            "client_reference_id": params.get("client_reference_id"),
+            "metadata": dict(params.get("metadata") or {}),
+            "status": "open",
+            "payment_status": "unpaid",
+            "url": f"{self.url}/checkout/{session_id}",
+            "success_url": params["success_url"],
+            "cancel_url": params.get("cancel_url"),
+            "amount_total": price["unit_amount"],
+            "currency": price["currency"],
+            "created": self.now(),
+            "expires_at": self.now() + 86400,
+            "livemode": False,
+            "_price": price["id"],
+            "_subscription_metadata": dict(data.get("metadata") or {}),
+            "_trial_end": trial_end,
+            "_declined": False,
         }
         self.sessions[session_id] = session
         return session
@@ -618,25 +773,40 @@ class StripeStandin:
             fraction = max(0.0, min(1.0, (end - now) / (end - start)))
             unused = -round(old["unit_amount"] * fraction)
             if unused:
-                lines.append(self._line(old, unused, now, end,
-                                        f"Unused time on {old['id']}", proration=True))
+                lines.append(
+                    self._line(old, unused, now, end, f"Unused time on {old['id']}", proration=True)
+                )
             if resets:
-                lines.append(self._line(new_price, new_price["unit_amount"], now,
-                                        _add_interval(now, new_price["recurring"]["interval"]),
-                                        f"1 × {new_price['id']}"))
+                lines.append(
+                    self._line(
+                        new_price,
+                        new_price["unit_amount"],
+                        now,
+                        _add_interval(now, new_price["recurring"]["interval"]),
+                        f"1 × {new_price['id']}",
+                    )
+                )
             else:
                 remaining = round(new_price["unit_amount"] * fraction)
                 if remaining:
-                    lines.append(self._line(new_price, remaining, now, end,
-                                            f"Remaining time on {new_price['id']}",
-                                            proration=True))
+                    lines.append(
+                        self._line(
+                            new_price,
+                            remaining,
+                            now,
+                            end,
+                            f"Remaining time on {new_price['id']}",
+                            proration=True,
+                        )
+                    )
         return lines, resets
 
     def _preview(self, params: dict) -> dict:
         sub_id = params.get("subscription")
         if not sub_id:
-            raise StripeError(400, "The stand-in previews a subscription's invoice only.",
-                              param="subscription")
+            raise StripeError(
+                400, "The stand-in previews a subscription's invoice only.", param="subscription"
+            )
         sub = self._get(self.subscriptions, "subscription", sub_id, "subscription")
         if params.get("customer") and params["customer"] != sub["customer"]:
             raise StripeError(400, "The subscription is not this customer's.", param="customer")
@@ -647,11 +817,11 @@ class StripeStandin:
         new_price = item["price"]
         if items:
             if items[0].get("id") and items[0]["id"] != item["id"]:
-                raise _missing("subscription item", items[0]["id"],
-                               "subscription_details[items][0][id]")
+                raise _missing(
+                    "subscription item", items[0]["id"], "subscription_details[items][0][id]"
+                )
             if items[0].get("price"):
-                new_price = self._price(items[0]["price"],
-                                        "subscription_details[items][0][price]")
+                new_price = self._price(items[0]["price"], "subscription_details[items][0][price]")
         changed = new_price["id"] != item["price"]["id"]
         lines, resets = self._proration(sub, new_price, behavior) if changed else ([], False)
         if behavior == "always_invoice" and changed:
@@ -683,17 +853,16 @@ class StripeStandin:
                     now = self.now()
                     item["current_period_start"] = now
                     item["current_period_end"] = _add_interval(
-                        now, new_price["recurring"]["interval"])
+                        now, new_price["recurring"]["interval"]
+                    )
                 if lines and (behavior == "always_invoice" or resets):
-                    invoice = self._invoice(sub, lines, status="paid",
-                                            reason="subscription_update")
+                    invoice = self._invoice(sub, lines, status="paid", reason="subscription_update")
         if "cancel_at_period_end" in params:
             value = _bool(params["cancel_at_period_end"])
             if value != sub["cancel_at_period_end"]:
                 previous["cancel_at_period_end"] = sub["cancel_at_period_end"]
                 sub["cancel_at_period_end"] = value
-                sub["cancel_at"] = (sub["items"]["data"][0]["current_period_end"]
-                                    if value else None)
+                sub["cancel_at"] = sub["items"]["data"][0]["current_period_end"] if value else None
                 sub["canceled_at"] = self.now() if value else None
         if "metadata" in params:
             metadata = params["metadata"] or {}
@@ -739,8 +908,11 @@ class StripeStandin:
                 portal = self.portal_sessions.get(parts[1])
                 if portal is None:
                     return 404, {}, _page("Not found", "<p>No such portal session.</p>")
-                subs = [copy.deepcopy(s) for s in self.subscriptions.values()
-                        if s["customer"] == portal["customer"]]
+                subs = [
+                    copy.deepcopy(s)
+                    for s in self.subscriptions.values()
+                    if s["customer"] == portal["customer"]
+                ]
             if len(parts) == 2 and method == "GET":
                 return 200, {}, _portal_page(portal, subs)
             if len(parts) == 3 and method == "POST" and parts[2] == "cancel":
@@ -757,8 +929,10 @@ class StripeStandin:
 
 
 def _page(title: str, body: str) -> str:
-    return (f"<!doctype html><html><head><meta charset=\"utf-8\"><title>{html.escape(title)}"
-            f"</title></head><body><h1>{html.escape(title)}</h1>{body}</body></html>")
+    return (
+        f'<!doctype html><html><head><meta charset="utf-8"><title>{html.escape(title)}'
+        f"</title></head><body><h1>{html.escape(title)}</h1>{body}</body></html>"
+    )
 
 
 def _money(cents: int, currency: str) -> str:
@@ -770,21 +944,25 @@ def _checkout_page(standin: StripeStandin, session: dict, declined: bool = False
         price = copy.deepcopy(standin.prices.get(session["_price"], {}))
     amount = _money(price.get("unit_amount", 0), price.get("currency", ""))
     interval = (price.get("recurring") or {}).get("interval", "")
-    body = [f"<p class=\"price\">{html.escape(amount)} / {html.escape(interval)}</p>"]
+    body = [f'<p class="price">{html.escape(amount)} / {html.escape(interval)}</p>']
     if session["customer_email"]:
-        body.append(f"<p class=\"email\">{html.escape(session['customer_email'])}</p>")
+        body.append(f'<p class="email">{html.escape(session["customer_email"])}</p>')
     if declined:
-        body.append("<p class=\"error\" role=\"alert\">Your card was declined.</p>")
+        body.append('<p class="error" role="alert">Your card was declined.</p>')
     if session["status"] == "open":
         sid = html.escape(session["id"])
-        body.append(f"<form method=\"post\" action=\"/checkout/{sid}/pay\">"
-                    "<button type=\"submit\">Pay</button></form>")
-        body.append(f"<form method=\"post\" action=\"/checkout/{sid}/decline\">"
-                    "<button type=\"submit\">Decline card</button></form>")
+        body.append(
+            f'<form method="post" action="/checkout/{sid}/pay">'
+            '<button type="submit">Pay</button></form>'
+        )
+        body.append(
+            f'<form method="post" action="/checkout/{sid}/decline">'
+            '<button type="submit">Decline card</button></form>'
+        )
     else:
         body.append("<p>This checkout is complete.</p>")
     if session["cancel_url"]:
-        body.append(f"<a href=\"{html.escape(session['cancel_url'])}\">Back</a>")
+        body.append(f'<a href="{html.escape(session["cancel_url"])}">Back</a>')
     return _page("Checkout", "".join(body))
 
 
@@ -793,23 +971,25 @@ def _portal_page(portal: dict, subs: list[dict]) -> str:
     for sub in subs:
         item = sub["items"]["data"][0]
         price = item["price"]
-        end = datetime.fromtimestamp(item["current_period_end"], tz=timezone.utc).date()
+        end = datetime.fromtimestamp(item["current_period_end"], tz=UTC).date()
         body.append(
-            f"<div class=\"subscription\"><p>{html.escape(price['id'])}: "
+            f'<div class="subscription"><p>{html.escape(price["id"])}: '
             f"{html.escape(_money(price['unit_amount'], price['currency']))} / "
             f"{html.escape(price['recurring']['interval'])}</p>"
-            f"<p class=\"status\">{html.escape(sub['status'])}</p>"
-            f"<p class=\"period-end\">{end.isoformat()}</p>"
+            f'<p class="status">{html.escape(sub["status"])}</p>'
+            f'<p class="period-end">{end.isoformat()}</p>'
         )
         if sub["cancel_at_period_end"]:
-            body.append("<p class=\"cancelling\">Cancels at the end of the period.</p>")
+            body.append('<p class="cancelling">Cancels at the end of the period.</p>')
         elif sub["status"] != "canceled":
-            body.append(f"<form method=\"post\" action=\"/portal/{html.escape(portal['id'])}/cancel\">"
-                        f"<input type=\"hidden\" name=\"subscription\" value=\"{html.escape(sub['id'])}\">"
-                        "<button type=\"submit\">Cancel subscription</button></form>")
+            body.append(
+                f'<form method="post" action="/portal/{html.escape(portal["id"])}/cancel">'
+                f'<input type="hidden" name="subscription" value="{html.escape(sub["id"])}">'
+                '<button type="submit">Cancel subscription</button></form>'
+            )
         body.append("</div>")
     if portal["return_url"]:
-        body.append(f"<a href=\"{html.escape(portal['return_url'])}\">Return</a>")
+        body.append(f'<a href="{html.escape(portal["return_url"])}">Return</a>')
     return _page("Billing portal", "".join(body))
 
 
@@ -834,8 +1014,12 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def _json(self, status: int, obj: dict):
-        self._send(status, json.dumps(obj).encode(), "application/json",
-                   {"Request-Id": "req_" + secrets.token_hex(8), "Stripe-Version": API_VERSION})
+        self._send(
+            status,
+            json.dumps(obj).encode(),
+            "application/json",
+            {"Request-Id": "req_" + secrets.token_hex(8), "Stripe-Version": API_VERSION},
+        )
 
     def _dispatch(self, method: str):
         url = urllib.parse.urlsplit(self.path)
@@ -846,9 +1030,16 @@ class _Handler(BaseHTTPRequestHandler):
             auth = self.headers.get("Authorization", "")
             if not hmac.compare_digest(auth, f"Bearer {self.standin.api_key}"):
                 key = auth.removeprefix("Bearer ")
-                self._json(401, {"error": {
-                    "type": "invalid_request_error", "param": None,
-                    "message": f"Invalid API Key provided: {key[:8]}{'*' * 4}"}})
+                self._json(
+                    401,
+                    {
+                        "error": {
+                            "type": "invalid_request_error",
+                            "param": None,
+                            "message": f"Invalid API Key provided: {key[:8]}{'*' * 4}",
+                        }
+                    },
+                )
                 return
             try:
                 status, body, events = self.standin.handle_api(method, url.path, params)
