@@ -473,3 +473,99 @@ def test_refresh_fetches_the_subscription_and_syncs_it(cast, db, stripe_state):
     old = _subscription(tenant, status="active")
     sync.sync_subscription(old, at=timezone.now() - timedelta(hours=1))
     assert _row(tenant).status == SubscriptionStatus.PAST_DUE
+
+
+# --- against the Stripe stand-in ---------------------------------------------------------------
+
+
+def _deliver(client, standin, events):
+    for event in events:
+        payload, header = standin.signed(event)
+        response = client.post(
+            URL, data=payload, content_type="application/json", HTTP_STRIPE_SIGNATURE=header
+        )
+        assert response.status_code == 200, response.content
+
+
+def test_checkout_failure_and_payment_through_the_stand_in_in_any_order(
+    cast, db, public_client, stripe_standin
+):
+    from billing import stripe_api
+    from billing.models import PlanPrice
+
+    # given: tenant A checks out the clinic plan
+    tenant = cast.tenant_a
+    subscription_for(tenant)
+    row_price = PlanPrice.objects.select_related("plan").filter(plan__code="clinic").first()
+    price = f"price_clinic_{row_price.currency.lower()}_monthly"
+    session = stripe_api.client().v1.checkout.sessions.create(
+        params={
+            "mode": "subscription",
+            "customer_email": "owner@alpha.test",
+            "line_items": [{"price": price, "quantity": 1}],
+            "success_url": "https://alpha.localhost/settings/billing/?s={CHECKOUT_SESSION_ID}",
+            "cancel_url": "https://alpha.localhost/settings/billing/",
+            "client_reference_id": tenant.schema_name,
+            "metadata": {"tenant": tenant.schema_name},
+            "subscription_data": {"metadata": {"tenant": tenant.schema_name}},
+        }
+    )
+    # when: the three events arrive last first
+    events = stripe_standin.complete_checkout(session.id, deliver=False)
+    _deliver(public_client, stripe_standin, reversed(events))
+    # then
+    row = _row(tenant)
+    sub_id = events[1]["data"]["object"]["id"]
+    assert row.status == SubscriptionStatus.ACTIVE
+    assert row.stripe_subscription_id == sub_id
+    assert row.stripe_customer_id == events[0]["data"]["object"]["customer"]
+    assert (row.plan.code, row.currency, row.interval) == ("clinic", row_price.currency, "monthly")
+    assert row.current_period_end is not None
+    assert ("GET", f"/v1/subscriptions/{sub_id}", {}) in [
+        (m, p, {}) for m, p, _params in stripe_standin.requests
+    ]
+    # when: a renewal fails (the update first), then is paid; the failure is redelivered
+    failed = stripe_standin.fail_payment(sub_id, deliver=False)
+    _deliver(public_client, stripe_standin, reversed(failed))
+    assert _row(tenant).status == SubscriptionStatus.PAST_DUE
+    paid = stripe_standin.pay(sub_id, deliver=False)
+    _deliver(public_client, stripe_standin, paid)
+    late_failure = dict(failed[0], id="evt_late_copy")
+    _deliver(public_client, stripe_standin, [late_failure, failed[0]])
+    # then: Stripe's state wins: active, dates cleared; six events and one late copy stored
+    row = _row(tenant)
+    assert row.status == SubscriptionStatus.ACTIVE
+    assert row.past_due_since is None
+    assert BillingEvent.objects.filter(tenant=tenant).count() == 8
+    assert not BillingEvent.objects.filter(tenant=cast.tenant_b).exists()
+
+
+def test_a_cancelled_subscription_through_the_stand_in_closes(
+    cast, db, public_client, stripe_standin
+):
+    from billing import stripe_api
+    from billing.models import PlanPrice
+
+    tenant = cast.tenant_a
+    row_price = PlanPrice.objects.select_related("plan").filter(plan__code="clinic").first()
+    session = stripe_api.client().v1.checkout.sessions.create(
+        params={
+            "mode": "subscription",
+            "customer_email": "owner@alpha.test",
+            "line_items": [
+                {"price": f"price_clinic_{row_price.currency.lower()}_monthly", "quantity": 1}
+            ],
+            "success_url": "https://alpha.localhost/ok",
+            "cancel_url": "https://alpha.localhost/no",
+            "client_reference_id": tenant.schema_name,
+            "metadata": {"tenant": tenant.schema_name},
+            "subscription_data": {"metadata": {"tenant": tenant.schema_name}},
+        }
+    )
+    events = stripe_standin.complete_checkout(session.id, deliver=False)
+    _deliver(public_client, stripe_standin, events)
+    sub_id = events[1]["data"]["object"]["id"]
+    _deliver(public_client, stripe_standin, stripe_standin.cancel(sub_id, deliver=False))
+    assert _row(tenant).status == SubscriptionStatus.CLOSED
+    # refresh agrees with Stripe
+    assert sync.refresh(_row(tenant)).status == SubscriptionStatus.CLOSED
