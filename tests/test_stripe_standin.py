@@ -278,3 +278,10 @@ def test_periods_follow_the_frozen_clock_by_calendar_month(stripe_standin):
     assert item.current_period_end == int(datetime(2026, 2, 28, 9, 0, tzinfo=UTC).timestamp())
     payload, header = stripe_standin.signed(stripe_standin.events[0])
     stripe.Webhook.construct_event(payload, header, settings.STRIPE_WEBHOOK_SECRET)
+
+
+def test_expand_turns_an_id_into_its_object(stripe_standin):
+    client, _, sub = _subscribed(stripe_standin)
+    expanded = client.v1.subscriptions.retrieve(sub.id, params={"expand": ["latest_invoice"]})
+    assert expanded.latest_invoice.status == "paid"
+    assert expanded.latest_invoice.parent.subscription_details.subscription == sub.id

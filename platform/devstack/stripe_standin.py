@@ -601,8 +601,36 @@ class StripeStandin:
             self.requests.append((method, path, copy.deepcopy(params)))
             parts = [p for p in path.split("/") if p][1:]  # drop "v1"
             events: list[dict] = []
-            body = self._route(method, parts, params, events)
+            body = copy.deepcopy(self._route(method, parts, params, events))
+            expand = params.get("expand") or []
+            for path in [expand] if isinstance(expand, str) else expand:
+                self._expand(body, path.split("."))
             return 200, body, events
+
+    def _expand(self, obj, path: list[str]) -> None:
+        """``expand[]=latest_invoice`` (or ``data.latest_invoice`` on a list): an id becomes
+        its object."""
+        if isinstance(obj, list):
+            for element in obj:
+                self._expand(element, path)
+            return
+        if not isinstance(obj, dict) or not path or path[0] not in obj:
+            return
+        if len(path) > 1:
+            self._expand(obj[path[0]], path[1:])
+            return
+        value = obj[path[0]]
+        if isinstance(value, str):
+            stores = {
+                "in": self.invoices,
+                "sub": self.subscriptions,
+                "cus": self.customers,
+                "cs": self.sessions,
+                "price": self.prices,
+            }
+            found = stores.get(value.split("_", 1)[0], {}).get(value)
+            if found is not None:
+                obj[path[0]] = self._public(found)
 
     def _route(self, method, parts, params, events):
         n = len(parts)
