@@ -41,12 +41,13 @@ FEATURE_CODE = "plan_feature"
 STAFF_SEATS = "staff_seats"
 CLIENTS = "clients"
 STORAGE = "storage"
+SMS = "sms"
 
 LIMIT_LABELS = {
     STAFF_SEATS: _("staff seats"),
     CLIENTS: _("clients"),
     STORAGE: _("storage (MB)"),
-    "sms": _("text messages per month"),
+    SMS: _("text messages per month"),
 }
 
 FEATURES = {
@@ -108,6 +109,8 @@ def allowance(plan: Plan, limit: str) -> int | None:
     """The plan's cap on ``limit`` (storage in bytes); None is unlimited."""
     if limit == STORAGE:
         return None if plan.storage_mb is None else plan.storage_mb * MB
+    if limit == SMS:
+        return plan.sms_per_month
     return getattr(plan, limit)
 
 
@@ -164,7 +167,7 @@ def check_sms(tenant: Tenant, sent_this_month: int, segments: int = 1) -> None:
     if cap is None:
         return
     if sent_this_month + segments > cap:
-        raise limit_error(plan_of(tenant), "sms")
+        raise limit_error(plan_of(tenant), SMS)
 
 
 def has_feature(tenant: Tenant, feature: str) -> bool:
