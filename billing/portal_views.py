@@ -6,6 +6,7 @@ cards through Stripe. Every answer here is for a signed-in user, so ``no-store``
 from __future__ import annotations
 
 from decimal import Decimal
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -68,6 +69,22 @@ def _plans(tenant) -> list[dict]:
     ]
 
 
+def _with_stripe_forms(response):
+    """The billing page's forms are answered with a redirect to Stripe's hosted checkout
+    or customer portal, and browsers hold a form's redirects to ``form-action``: the page's
+    policy names Stripe's (or the stand-in's) pages beside our own."""
+    policy = settings.CONTENT_SECURITY_POLICY
+    if policy and "form-action" in policy:
+        origins = ["https://checkout.stripe.com", "https://billing.stripe.com"]
+        if settings.STRIPE_API_BASE:
+            parts = urlsplit(settings.STRIPE_API_BASE)
+            origins.append(f"{parts.scheme}://{parts.netloc}")
+        response["Content-Security-Policy"] = policy.replace(
+            "form-action", "form-action " + " ".join(origins), 1
+        )
+    return response
+
+
 def _base_url(request) -> str:
     return request.build_absolute_uri(reverse("portal:billing"))
 
@@ -101,7 +118,7 @@ class BillingView(CapabilityRequiredMixin, View):
             "Interval": Interval,
             "in_trial": subscription.status == SubscriptionStatus.TRIALING,
         }
-        return render(request, "billing/portal_billing.html", context)
+        return _with_stripe_forms(render(request, "billing/portal_billing.html", context))
 
 
 class _OwnerAction(CapabilityRequiredMixin, View):

@@ -59,7 +59,7 @@ def test_the_page_shows_plan_trial_and_usage_in_both_languages(
     if language == "en":
         assert plan.name_en in body and "Trial ends" in body and "Staff seats" in body
     else:
-        assert plan.name_zh in body
+        assert plan.name_zh in body and "试用截止" in body and "员工席位" in body
     assert 'id="billing-status"' in body
 
 
@@ -147,6 +147,8 @@ def test_the_owner_subscribes_through_checkout_and_comes_back_subscribed(
     assert sub.status == SubscriptionStatus.ACTIVE and sub.stripe_subscription_id
     assert sub.plan.code == "clinic"
     assert "Subscribed" in body and "Manage cards and invoices" in body
+    # The page lets its forms be redirected to the hosted pages (CSP form-action).
+    assert stripe_standin.url in owner_a.get(URL)["Content-Security-Policy"]
     portal = owner_a.post(URL + "cards/")
     assert portal.status_code == 302 and portal["Location"].startswith(stripe_standin.url)
 
@@ -164,6 +166,12 @@ def test_a_plan_change_shows_the_proration_then_changes_the_plan(cast, db, owner
     assert done.status_code == 302
     sub = _sub(cast.tenant_a)
     assert sub.plan.code == "group" and sub.stripe_price_id == "price_group_cny_monthly"
+    from django_tenants.utils import tenant_context
+
+    from audit.models import AuditEntry
+
+    with tenant_context(cast.tenant_a):
+        assert AuditEntry.objects.filter(object_type="subscription").count() >= 2
     updates = [
         p
         for m, path, p in stripe_standin.requests
