@@ -361,13 +361,17 @@ def _dispatch(event: dict) -> tuple[Tenant | None, str]:
     return tenant, outcome
 
 
+def _stored(event_id: str) -> bool:
+    return BillingEvent.objects.filter(stripe_event_id=event_id).exists()
+
+
 def handle_event(payload: bytes, signature: str) -> BillingEvent | None:
     """Verify, store once and apply one webhook call. The stored event, or None for a
     replay (or the loser of two simultaneous deliveries). ``WebhookRefused`` for a bad
     signature or a malformed body; a Stripe API failure propagates (nothing is stored,
     so Stripe's retry handles it again)."""
     event = _verify(payload, signature)
-    if BillingEvent.objects.filter(stripe_event_id=event["id"]).exists():
+    if _stored(event["id"]):
         return None
     try:
         with transaction.atomic():
@@ -382,6 +386,7 @@ def handle_event(payload: bytes, signature: str) -> BillingEvent | None:
             record.outcome = outcome[:200]
             record.save(update_fields=["tenant", "outcome"])
     except IntegrityError:
+        # The same event delivered twice at once: the other delivery's row won.
         if BillingEvent.objects.filter(stripe_event_id=event["id"]).exists():
             return None
         raise

@@ -569,3 +569,17 @@ def test_a_cancelled_subscription_through_the_stand_in_closes(
     assert _row(tenant).status == SubscriptionStatus.CLOSED
     # refresh agrees with Stripe
     assert sync.refresh(_row(tenant)).status == SubscriptionStatus.CLOSED
+
+
+def test_two_deliveries_of_one_event_at_once_store_it_once(cast, db, stripe_state, monkeypatch):
+    # given: the event was stored by a simultaneous delivery after this one's check
+    tenant = cast.tenant_a
+    stripe_state["sub_1"] = _subscription(tenant)
+    event = _event("invoice.paid", _invoice(tenant))
+    assert sync.handle_event(*_signed(event)) is not None
+    monkeypatch.setattr(sync, "_stored", lambda event_id: False)
+    # when: this delivery inserts too: the unique constraint refuses it
+    assert sync.handle_event(*_signed(event)) is None
+    # then: one row, and the handler can still use the connection
+    assert BillingEvent.objects.filter(stripe_event_id=event["id"]).count() == 1
+    assert _row(tenant).status == SubscriptionStatus.ACTIVE
