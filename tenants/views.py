@@ -16,8 +16,8 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views import View
 
 from billing.forms import ExtendTrialForm, GrantPlanForm
-from billing.models import SubscriptionStatus
-from billing.services import subscription_extend_trial, subscription_for, subscription_grant_plan
+from billing.models import Subscription, SubscriptionStatus
+from billing.services import subscription_extend_trial, subscription_grant_plan
 from core import ratelimit
 from core.forms import add_service_errors
 from core.http import client_ip
@@ -194,6 +194,9 @@ class ConsoleView(OperatorRequiredMixin, View):
         return render(request, "tenants/console.html", context)
 
 
+BILLING_EVENTS_SHOWN = 50
+
+
 class ConsoleTenantView(OperatorRequiredMixin, View):
     """One business: its state, what an operator may do to it now, and the log of what
     operators did to it."""
@@ -219,7 +222,13 @@ class ConsoleTenantView(OperatorRequiredMixin, View):
             forms[bound.prefix] = bound
         context = {
             "tenant": tenant,
-            "subscription": subscription_for(tenant),
+            # Read, never made here: a page view writes nothing (None: no subscription yet).
+            "subscription": Subscription.objects.select_related("plan")
+            .filter(tenant_id=tenant.pk)
+            .first(),
+            "billing_events": tenant.billing_events.only(
+                "id", "stripe_event_id", "type", "created", "outcome", "tenant_id"
+            )[:BILLING_EVENTS_SHOWN],
             "forms": forms,
             "purgeable": tenant_purgeable(tenant),
             "retention_days": settings.TENANT_CLOSURE_RETENTION_DAYS,

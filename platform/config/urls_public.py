@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.views import LanguageView
 from billing import views as billing_views
+from billing.console import ConsoleBillingView
 from tenants import operator_auth, views
 
 admin.site.site_header = _("ClinicDesk platform administration")
@@ -28,6 +29,7 @@ urlpatterns = [
     path(
         "console/security/", operator_auth.OperatorSecurityView.as_view(), name="console_security"
     ),
+    path("console/billing/", ConsoleBillingView.as_view(), name="console_billing"),
     path("console/plans/", billing_views.PlanListView.as_view(), name="console_plans"),
     path("console/plans/new/", billing_views.PlanEditView.as_view(), name="console_plan_new"),
     path("console/plans/<int:pk>/", billing_views.PlanEditView.as_view(), name="console_plan"),
