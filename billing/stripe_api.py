@@ -47,6 +47,11 @@ def _env_price_ids() -> dict[PriceKey, str]:
     return found
 
 
+def env_price_keys() -> set[PriceKey]:
+    """The plan prices whose Stripe ids the environment gives."""
+    return set(_env_price_ids())
+
+
 def price_id(plan: Plan, currency: str, interval: str) -> str:
     """The Stripe price a business pays for ``plan`` in ``currency`` each ``interval``;
     empty when none is configured (the plan cannot be bought in that currency)."""
@@ -56,7 +61,9 @@ def price_id(plan: Plan, currency: str, interval: str) -> str:
     row = PlanPrice.objects.filter(plan=plan, currency=currency.upper()).first()
     if row is None:
         return ""
-    return row.stripe_yearly_price_id if interval == Interval.YEARLY else row.stripe_monthly_price_id
+    if interval == Interval.YEARLY:
+        return row.stripe_yearly_price_id
+    return row.stripe_monthly_price_id
 
 
 def price_key(stripe_price_id: str) -> PriceKey | None:

@@ -113,11 +113,43 @@ def _stop_children(processes: dict[str, subprocess.Popen]) -> None:
             proc.wait()
 
 
+@contextmanager
+def _stripe_standin():
+    """With ``CLINICDESK_STRIPE=standin``, ``make run`` turns billing on against the
+    loopback Stripe stand-in (devstack.stripe_standin), whose hosted checkout and portal
+    pages let a developer subscribe offline; its events reach the public host's webhook.
+    Otherwise billing stays off (no keys)."""
+    if os.environ.get("CLINICDESK_STRIPE", "") != "standin":
+        yield None
+        return
+    from devstack.stripe_standin import StripeStandin
+
+    standin = StripeStandin(
+        webhook_url=f"http://127.0.0.1:{WEB_PORT}/billing/stripe/webhook/"
+    ).start()
+    standin.webhook_host = f"localhost:{WEB_PORT}"
+    try:
+        yield standin
+    finally:
+        standin.stop()
+
+
+def _standin_env(standin) -> dict[str, str]:
+    return {
+        "STRIPE_SECRET_KEY": standin.api_key,
+        "STRIPE_WEBHOOK_SECRET": standin.webhook_secret,
+        "STRIPE_API_BASE": standin.url,
+    }
+
+
 def cmd_run(_args) -> int:
     VAR.mkdir(exist_ok=True)
     settings = os.environ.get("DJANGO_SETTINGS_MODULE", "config.settings.dev")
     logins = VAR / "demo-logins.txt"
-    with backing_services(throwaway=False) as service_env:
+    with backing_services(throwaway=False) as service_env, _stripe_standin() as standin:
+        if standin is not None:
+            service_env = {**service_env, **_standin_env(standin)}
+            say(f"billing is on against the loopback Stripe stand-in at {standin.url}")
         env = child_env(
             DJANGO_SETTINGS_MODULE=settings,
             CLINICDESK_VAR_DIR=str(VAR),
@@ -130,6 +162,8 @@ def cmd_run(_args) -> int:
         manage(env, "platform_bootstrap")
         manage(env, "migrate_schemas", "--tenant", "-v", "0")
         manage(env, "seed_demo", "--logins-file", str(logins))
+        if standin is not None:
+            manage(env, "billing_stripe_prices")
         children = {
             "web": [PY, str(ROOT / "manage.py"), "runserver", f"127.0.0.1:{WEB_PORT}"],
             "worker": [
