@@ -60,6 +60,8 @@ def test_the_page_shows_plan_trial_and_usage_in_both_languages(
         assert plan.name_en in body and "Trial ends" in body and "Staff seats" in body
     else:
         assert plan.name_zh in body and "试用截止" in body and "员工席位" in body
+        # a subscription's plan is 套餐 (the dental catalogue's "Plan" is a treatment plan)
+        assert "<th>套餐</th>" in body and "计划" not in body and "方案" not in body
     assert 'id="billing-status"' in body
 
 
