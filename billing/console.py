@@ -44,11 +44,15 @@ def counts_by_plan_and_status() -> list[dict]:
 def monthly_recurring_revenue() -> dict[str, Decimal]:
     """Per currency, the monthly worth of active subscriptions at their plan's price in
     their currency (a yearly price counts a twelfth). Trials, overdue and suspended
-    subscriptions are not revenue. Two queries whatever the number of businesses."""
+    subscriptions are not revenue, nor is one without a Stripe subscription (a business from
+    before billing, or a plan an operator granted). Two queries whatever the number of
+    businesses."""
     prices = {(p.plan_id, p.currency): p for p in PlanPrice.objects.all()}
     totals: dict[str, Decimal] = defaultdict(Decimal)
-    active = Subscription.objects.filter(status=SubscriptionStatus.ACTIVE).values_list(
-        "plan_id", "currency", "interval", "tenant__currency"
+    active = (
+        Subscription.objects.filter(status=SubscriptionStatus.ACTIVE)
+        .exclude(stripe_subscription_id="")
+        .values_list("plan_id", "currency", "interval", "tenant__currency")
     )
     for plan_id, currency, interval, tenant_currency in active:
         currency = currency or tenant_currency

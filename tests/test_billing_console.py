@@ -40,6 +40,7 @@ def priced(cast):
                 "status": SubscriptionStatus.ACTIVE,
                 "currency": currency,
                 "interval": interval,
+                "stripe_subscription_id": f"sub_{tenant.schema_name}",
             },
         )
     return plan
@@ -49,6 +50,10 @@ def test_mrr_per_currency_yearly_as_twelfth(cast, priced):
     assert monthly_recurring_revenue() == {"CNY": Decimal("99.00"), "GBP": Decimal("8.33")}
     Subscription.objects.filter(tenant=cast.tenant_a).update(status=SubscriptionStatus.TRIALING)
     assert monthly_recurring_revenue() == {"GBP": Decimal("8.33")}
+    # a business on a plan without a Stripe subscription (granted, or from before billing)
+    # pays nothing
+    Subscription.objects.filter(tenant=cast.tenant_b).update(stripe_subscription_id="")
+    assert monthly_recurring_revenue() == {}
 
 
 def test_billing_page_lists_trials_ending_and_overdue(cast, priced):
