@@ -205,3 +205,27 @@ def test_billing_off_enforces_nothing(cast, tiny, settings):
     assert limits.has_feature(cast.tenant_a, "online_booking")
     _invite(cast.tenant_a, "free@alpha.test")
     connection.set_schema_to_public()
+
+
+def test_an_import_beyond_the_client_limit_names_its_row_and_writes_nothing(
+    cast, tiny, storage, owner_a
+):
+    from clients.models import Client
+    from imports.models import ImportJob, JobStatus
+    from tests.sheets import upload, xlsx_file
+
+    with tenant_context(cast.tenant_a):
+        before = Client.objects.count()
+    _set(tiny, clients=before + 1)
+    rows = [["B-200", "李静"], ["B-201", "王芳"], ["B-202", "张伟"]]
+    job_id = upload(owner_a, xlsx_file(["档案编号", "姓名"], rows))
+    page = owner_a.get(f"/clients/import/{job_id}/mapping/")
+    chosen = {f"col_{index}": key for index, _h, _s, key in page.context["columns"]}
+    assert owner_a.post(f"/clients/import/{job_id}/mapping/", chosen).status_code == 302
+    response = owner_a.post(f"/clients/import/{job_id}/commit/", {}, follow=True)
+    body = response.content.decode()
+    # the sheet's row 3 is the second new client, the first beyond the one place left
+    assert "Row 3 and the 1 new clients after it are beyond your plan" in body
+    with tenant_context(cast.tenant_a):
+        assert Client.objects.count() == before
+        assert ImportJob.objects.get(pk=job_id).status != JobStatus.DONE
