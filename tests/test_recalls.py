@@ -194,3 +194,17 @@ def test_the_front_desk_sees_no_health_data_on_the_list(cast, front_desk_a):
     _recall(cast.tenant_a, client=client, due=TODAY)
     page = front_desk_a.get("/appointments/recalls/").content.decode()
     assert "过敏客户" in page and "Penicillin-ALLERGY" not in page
+
+
+def test_scheduling_a_recall_moves_the_open_one_even_when_it_is_booked(cast, db):
+    from scheduling.recalls import recall_schedule
+
+    today = TODAY
+    with tenant_context(cast.tenant_a):
+        recall = _recall(cast.tenant_a, due=today, status=RecallStatus.BOOKED)
+        moved = recall_schedule(
+            client=recall.client, service=recall.service, due_on=today + dt.timedelta(days=90)
+        )
+        assert moved.pk == recall.pk and moved.status == RecallStatus.BOOKED
+        assert moved.due_on == today + dt.timedelta(days=90)
+        assert Recall.objects.filter(client=recall.client).count() == 1

@@ -132,11 +132,12 @@ def _locked(recall: Recall) -> Recall:
 def recall_schedule(*, client, service, due_on: dt.date, actor=None) -> Recall:
     """Set when ``client`` is due back for ``service`` by hand (a recall the business
     agreed with the client, demo data): the open recall of that service moves to the new
-    date, or a new one is made."""
+    date, or a new one is made. An open recall already booked keeps its booking and takes
+    the new date (a second open one would break the one-open-recall rule)."""
     refuse_erased(client)
     recall = (
         Recall.objects.select_for_update(of=("self",))
-        .filter(client=client, service=service, status=RecallStatus.DUE)
+        .filter(client=client, service=service, status__in=[RecallStatus.DUE, RecallStatus.BOOKED])
         .first()
     )
     before = _snapshot(recall) if recall else {}
