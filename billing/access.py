@@ -7,11 +7,19 @@ from django.conf import settings
 from billing.models import Subscription, SubscriptionStatus
 
 
-def is_billing_locked(tenant) -> bool:
-    """Billing is on and the business is suspended for non-payment: it reaches only its
-    billing page. Its data is kept; the operator's own switch (Tenant.status) is apart."""
+def billing_status(tenant) -> str | None:
+    """The business's subscription status in one query; None with billing off (no query)
+    or without a subscription."""
     if not settings.BILLING_ENABLED or tenant is None or getattr(tenant, "pk", None) is None:
-        return False
-    return Subscription.objects.filter(
-        tenant_id=tenant.pk, status=SubscriptionStatus.SUSPENDED_UNPAID
-    ).exists()
+        return None
+    return Subscription.objects.filter(tenant_id=tenant.pk).values_list("status", flat=True).first()
+
+
+def locks_out(status: str | None) -> bool:
+    """A business suspended for non-payment reaches only its billing page. Its data is
+    kept; the operator's own switch (Tenant.status) is apart."""
+    return status == SubscriptionStatus.SUSPENDED_UNPAID
+
+
+def is_billing_locked(tenant) -> bool:
+    return locks_out(billing_status(tenant))

@@ -80,6 +80,9 @@ class PlanDeactivateView(OperatorRequiredMixin, View):
         return redirect("console_plans")
 
 
+# Stripe calls this server to server: no browser, no session cookie, so no CSRF token to
+# check; what authenticates the call is Stripe's HMAC signature, verified before anything
+# is read or written (billing.sync.handle_event). The answers are fixed plain-text words.
 @method_decorator(csrf_exempt, name="dispatch")
 class StripeWebhookView(View):
     """Stripe's webhook calls (public host). 404 with billing off; 400 with a short reason

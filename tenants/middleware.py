@@ -46,16 +46,14 @@ def _billing_lock(request, tenant):
     only its billing page, signing in and out, the language switch and two-factor setup:
     the owner is sent to the billing page, other staff see why and who can pay."""
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated or not settings.BILLING_ENABLED:
+    if user is None or not user.is_authenticated:
         return None
-    from billing.models import Subscription, SubscriptionStatus
+    from billing.access import billing_status, locks_out
 
     # Read once: the portal's past-due banner uses it too (no query with billing off).
-    status = (
-        Subscription.objects.filter(tenant_id=tenant.pk).values_list("status", flat=True).first()
-    )
+    status = billing_status(tenant)
     request.billing_status = status
-    if status != SubscriptionStatus.SUSPENDED_UNPAID:
+    if not locks_out(status):
         return None
     billing = reverse("portal:billing")
     open_prefixes = (
@@ -67,10 +65,6 @@ def _billing_lock(request, tenant):
         reverse("accounts:password_reset"),
     )
     if request.path.startswith(open_prefixes):
-        return None
-    from billing.access import is_billing_locked
-
-    if not is_billing_locked(tenant):
         return None
     if user.is_owner:
         return redirect(billing)
