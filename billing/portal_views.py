@@ -12,36 +12,35 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Sum
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
 
 from accounts.roles import Capability
-from billing import checkout
+from billing import checkout, limits
 from billing.models import Interval, Plan, PlanPrice, SubscriptionStatus
 from billing.services import subscription_for
 from portal.mixins import CapabilityRequiredMixin
 
 
 def usage(tenant) -> list[dict]:
-    """Usage against the plan's limits, counted in the business's own schema. Text
-    messages are not listed: nothing counts sent messages yet."""
-    from filestore.models import StoredFile
-
-    from accounts.models import User
-    from clients.models import Client
-
-    plan = subscription_for(tenant).plan
-    stored = StoredFile.objects.aggregate(total=Sum("size"))["total"] or 0
+    """Usage against the plan's limits, counted as the limits count it (billing.limits:
+    open invitations take a seat, an erased file takes no client place). Text messages are
+    not listed: nothing counts sent messages yet."""
+    plan = limits.plan_of(tenant)
+    stored = limits.usage(tenant, limits.STORAGE)
     return [
         {
             "label": _("Staff seats"),
-            "used": User.objects.filter(is_active=True).count(),
+            "used": limits.usage(tenant, limits.STAFF_SEATS),
             "limit": plan.staff_seats,
         },
-        {"label": _("Clients"), "used": Client.objects.count(), "limit": plan.clients},
+        {
+            "label": _("Clients"),
+            "used": limits.usage(tenant, limits.CLIENTS),
+            "limit": plan.clients,
+        },
         {
             "label": _("Storage (MB)"),
             "used": round(Decimal(stored) / (1024 * 1024), 1),
