@@ -285,15 +285,12 @@ def _stripe_standin_server():
     standin.stop()
 
 
-@pytest.fixture
-def stripe_standin(_stripe_standin_server, settings, db):
-    """The loopback Stripe stand-in (devstack.stripe_standin), reset for this test, with a
-    price for every plan price in the database ("price_<code>_<cur>_<monthly|yearly>") and
-    the settings pointing at it: billing is on for the test. Events are only recorded
-    unless the test sets ``stripe_standin.webhook_url`` (and ``webhook_host``)."""
+def stripe_standin_configured(standin, settings):
+    """Reset the stand-in, give it a price for every plan price in the database and point
+    the settings at it (billing on). Shared by ``stripe_standin`` and the browser tests'
+    ``live_stripe_standin``."""
     from billing.models import PlanPrice
 
-    standin = _stripe_standin_server
     standin.reset()
     price_ids = []
     for row in PlanPrice.objects.select_related("plan"):
@@ -312,6 +309,16 @@ def stripe_standin(_stripe_standin_server, settings, db):
     settings.STRIPE_API_BASE = standin.url
     settings.STRIPE_PRICE_IDS = price_ids
     settings.BILLING_ENABLED = True
+    return standin
+
+
+@pytest.fixture
+def stripe_standin(_stripe_standin_server, settings, db):
+    """The loopback Stripe stand-in (devstack.stripe_standin), reset for this test, with a
+    price for every plan price in the database ("price_<code>_<cur>_<monthly|yearly>") and
+    the settings pointing at it: billing is on for the test. Events are only recorded
+    unless the test sets ``stripe_standin.webhook_url`` (and ``webhook_host``)."""
+    standin = stripe_standin_configured(_stripe_standin_server, settings)
     yield standin
     standin.drain()
     standin.webhook_url = None

@@ -92,3 +92,19 @@ def sign_in(page, base: str, email: str, password: str) -> None:
     page.fill("input[name=password]", password)
     page.locator("form button").first.click()
     page.wait_for_load_state()
+
+
+@pytest.fixture
+def live_stripe_standin(_stripe_standin_server, settings, live_server_url):
+    """The Stripe stand-in for a browser test, delivering its events to the live server's
+    public host. Without ``db``: pytest-django would move a ``db`` test ahead of every
+    other, starting the live server (and its SITE_PORT) before the rest of the suite."""
+    from tests.conftest import stripe_standin_configured
+
+    port = live_server_url.rsplit(":", 1)[1]
+    standin = stripe_standin_configured(_stripe_standin_server, settings)
+    standin.webhook_url = f"{live_server_url}/billing/stripe/webhook/"
+    standin.webhook_host = f"localhost:{port}"
+    yield standin
+    standin.drain()
+    standin.webhook_url = None

@@ -5,7 +5,6 @@ test-artifacts/."""
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
@@ -18,45 +17,19 @@ from tests.e2e.conftest import ARTIFACTS, sign_in
 pytestmark = pytest.mark.e2e
 
 
-def _committed(fn):
-    """Run ``fn`` on a connection of its own, committed at once: the test's transaction
-    (the stand-in fixture needs ``db``) would hide the write from the live server and hold
-    the row's lock against it."""
-    from django.db import connection
-
-    failure = []
-
-    def run():
-        try:
-            fn()
-        except Exception as exc:  # noqa: BLE001 - re-raised in the test's thread
-            failure.append(exc)
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join()
-    if failure:
-        raise failure[0]
-
-
 def test_an_owner_moves_from_trial_to_paid_through_checkout(
-    cast, live_server_url, browser, stripe_standin
+    cast, live_server_url, browser, live_stripe_standin
 ):
     from billing.models import BillingEvent, Subscription, SubscriptionStatus
 
     port = live_server_url.rsplit(":", 1)[1]
     base = f"http://{cast.host_a}:{port}"
-    stripe_standin.webhook_url = f"{live_server_url}/billing/stripe/webhook/"
-    stripe_standin.webhook_host = f"localhost:{port}"
+    stripe_standin = live_stripe_standin
     subscription = Subscription.objects.get(tenant=cast.tenant_a)
     kept = model_to_dict(subscription, exclude=["id", "tenant", "plan"])
     kept_plan = subscription.plan_id
-    _committed(
-        lambda: Subscription.objects.filter(pk=subscription.pk).update(
-            status=SubscriptionStatus.TRIALING, trial_ends_at=timezone.now() + timedelta(days=10)
-        )
+    Subscription.objects.filter(pk=subscription.pk).update(
+        status=SubscriptionStatus.TRIALING, trial_ends_at=timezone.now() + timedelta(days=10)
     )
     ARTIFACTS.mkdir(exist_ok=True)
     context = browser.new_context(viewport={"width": 1280, "height": 1000}, locale="en-US")
@@ -84,9 +57,5 @@ def test_an_owner_moves_from_trial_to_paid_through_checkout(
         assert status_text == str(SubscriptionStatus.ACTIVE.label)
     finally:
         context.close()
-
-        def restore():
-            BillingEvent.objects.filter(tenant=cast.tenant_a).delete()
-            Subscription.objects.filter(pk=subscription.pk).update(plan_id=kept_plan, **kept)
-
-        _committed(restore)
+        BillingEvent.objects.filter(tenant=cast.tenant_a).delete()
+        Subscription.objects.filter(pk=subscription.pk).update(plan_id=kept_plan, **kept)
