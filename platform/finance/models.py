@@ -11,7 +11,7 @@ Cards are append-only ledgers (``CardEntry``). The balances on ``Card`` are deri
 the ledger by the database itself: a trigger adds each new entry's amounts to its card
 (one ``UPDATE``, so two payments on one card queue behind its row lock), CHECK
 constraints refuse any balance below zero, and the balances cannot be written any other
-way; entries can be neither changed nor deleted (migration 0001)."""
+way; entries can be neither changed nor deleted (migration 0002)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 PERCENT = {"max_digits": 5, "decimal_places": 2}
@@ -112,6 +113,9 @@ class BillingProfile(models.Model):
 
     class Meta:
         verbose_name = _("invoice details")
+
+    def __str__(self) -> str:
+        return f"invoice details of client {self.client_id}"
 
 
 class BillStatus(models.TextChoices):
@@ -248,10 +252,10 @@ class BillLine(models.Model):
         related_name="+",
         verbose_name=_("staff member"),
     )
-    quantity = models.PositiveIntegerField(_("quantity"), default=1, validators=[MinValueValidator(1)])
-    unit_price = models.DecimalField(
-        _("unit price"), **MONEY, validators=[MinValueValidator(0)]
+    quantity = models.PositiveIntegerField(
+        _("quantity"), default=1, validators=[MinValueValidator(1)]
     )
+    unit_price = models.DecimalField(_("unit price"), **MONEY, validators=[MinValueValidator(0)])
     discount_kind = models.CharField(
         _("discount"), max_length=8, choices=DiscountKind.choices, blank=True, default=""
     )
@@ -280,6 +284,9 @@ class BillLine(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(net__gte=0), name="bill_line_net_not_negative"),
         ]
+
+    def __str__(self) -> str:
+        return self.description
 
 
 class Payment(models.Model):
@@ -311,6 +318,9 @@ class Payment(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.method} {self.amount}"
+
 
 class Refund(models.Model):
     bill = models.ForeignKey(Bill, on_delete=models.PROTECT, related_name="refunds")
@@ -333,6 +343,9 @@ class Refund(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),
         ]
+
+    def __str__(self) -> str:
+        return f"refund {self.amount}"
 
 
 class CardKind(models.TextChoices):
@@ -475,6 +488,9 @@ class CardEntry(models.Model):
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["card", "created_at"], name="card_entry_card_created")]
 
+    def __str__(self) -> str:
+        return f"{self.kind} on card {self.card_id}"
+
 
 class Expense(models.Model):
     """Money out (rent, stock, wages…), for the expense statistics and budgets (seed 004)."""
@@ -499,6 +515,9 @@ class Expense(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(amount__gte=0), name="expense_not_negative"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.category} {self.amount}"
 
 
 class BudgetKind(models.TextChoices):
@@ -527,3 +546,6 @@ class Budget(models.Model):
             ),
             models.CheckConstraint(condition=Q(month__day=1), name="budget_month_first_day"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.category or 'all'} {self.month:%Y-%m}"
