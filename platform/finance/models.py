@@ -549,3 +549,29 @@ class Budget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.category or 'all'} {self.month:%Y-%m}"
+
+
+class CashCount(models.Model):
+    """The cash counted in the drawer at the evening closing, against what the till
+    expected; a later count of the same day replaces the shown one, all are kept."""
+
+    day = models.DateField(_("day"), db_index=True)
+    currency = models.CharField(_("currency"), max_length=3)
+    expected = models.DecimalField(_("cash expected"), **MONEY)
+    counted = models.DecimalField(_("cash counted"), **MONEY, validators=[MinValueValidator(0)])
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    counted_at = models.DateTimeField(default=timezone.now)
+    counted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("cash count")
+        ordering = ["-day", "-counted_at"]
+
+    def __str__(self) -> str:
+        return f"cash count {self.day}"
+
+    @property
+    def difference(self):
+        return self.counted - self.expected

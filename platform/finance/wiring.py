@@ -21,6 +21,7 @@ def connect() -> None:
         ("finance_settings", _("till settings"), m.FinanceSettings),
         ("expense", _("expense"), m.Expense),
         ("budget", _("budget"), m.Budget),
+        ("cash_count", _("cash count"), m.CashCount),
         ("billing_profile", _("invoice details"), m.BillingProfile),
     ):
         display.register(display.ObjectType(key, label, model))
