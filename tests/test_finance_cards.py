@@ -14,6 +14,8 @@ from django.db import connection, transaction
 from django.db.utils import DatabaseError
 from django.utils import translation
 from django_tenants.utils import tenant_context
+
+from audit.models import AuditEntry
 from finance import cards
 from finance.models import (
     Bill,
@@ -30,8 +32,6 @@ from finance.models import (
     PaymentMethod,
     Refund,
 )
-
-from audit.models import AuditEntry
 from tests import schedule
 from tests.conftest import staff_member
 from tests.factories import ClientFactory
@@ -422,3 +422,14 @@ def test_balances_cannot_be_written_and_entries_cannot_be_changed(cast, a):
     card.refresh_from_db()
     assert card.paid_balance == D("1000") and card.status == CardStatus.ACTIVE
     assert CardEntry.objects.get(pk=entry.pk).kind == EntryKind.ISSUE
+
+
+def test_the_databases_refusal_of_an_overdraft_reads_as_the_same_error(cast, a):
+    client = ClientFactory(tenant=cast.tenant_a)
+    card = sold(client, product(price=D("10")), actor=a)
+    with pytest.raises(ValidationError) as refused:
+        # Past the services' own check, straight to the ledger: the CHECK refuses it.
+        cards._entry(card, actor=a, kind=EntryKind.SPEND, paid_delta=D("-10.01"))
+    assert refused.value.code == "insufficient_balance"
+    card.refresh_from_db()
+    assert card.paid_balance == D("10")

@@ -136,6 +136,11 @@ def insufficient() -> ValidationError:
     )
 
 
+def _sqlstate(error: IntegrityError) -> str | None:
+    cause = getattr(error, "__cause__", None)
+    return getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
+
+
 def _entry(card: Card, *, actor, **values) -> CardEntry:
     """Append one movement (the database applies it to the balances) and audit it. A
     balance the movement would take below zero comes back as the translated refusal."""
@@ -143,7 +148,7 @@ def _entry(card: Card, *, actor, **values) -> CardEntry:
         with transaction.atomic():
             entry = CardEntry.objects.create(card=card, created_by=actor, **values)
     except IntegrityError as error:
-        if getattr(getattr(error, "__cause__", None), "pgcode", None) == CHECK_VIOLATION:
+        if _sqlstate(error) == CHECK_VIOLATION:
             raise insufficient() from error
         raise
     _audit_entry(entry, card, actor)
@@ -630,7 +635,7 @@ def transfer(*, source, target, amount, actor, note) -> tuple[CardEntry, CardEnt
                     created_by=actor,
                 )
         except IntegrityError as error:
-            if getattr(getattr(error, "__cause__", None), "pgcode", None) == CHECK_VIOLATION:
+            if _sqlstate(error) == CHECK_VIOLATION:
                 raise ValidationError({"amount": insufficient().messages}) from error
             raise
         _audit_entry(out, source, actor)
