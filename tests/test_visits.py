@@ -11,6 +11,7 @@ from clients.models import Client
 from scheduling import setup as scheduling_setup
 from tests.conftest import signed_in, staff_member
 from tests.factories import ClientFactory, VisitFactory
+from tests.money_source_helpers import billed_visit
 from visits.models import Visit
 from visits.services import visit_create, visit_delete, visit_update
 
@@ -19,13 +20,14 @@ from visits.services import visit_create, visit_delete, visit_update
 pytestmark = pytest.mark.clock(datetime(2026, 11, 20, 4, 0, tzinfo=UTC))
 
 
-def test_visits_keep_the_clients_first_and_last_visit_count_and_spend(cast, db):
+def test_visits_keep_the_clients_first_and_last_visit_and_count_but_not_the_spend(cast, db):
     client = ClientFactory(tenant=cast.tenant_a)
     with tenant_context(cast.tenant_a):
-        Client.objects.filter(pk=client.pk).update(opening_spend=Decimal("500"))
-        first = visit_create(
-            client=client,
-            values={"visited_on": date(2026, 3, 1), "treatment_items": ["水光针"], "amount": 800},
+        Client.objects.filter(pk=client.pk).update(
+            opening_spend=Decimal("500"), total_spend=Decimal("500")
+        )
+        first = billed_visit(
+            client=client, amount=800, visited_on=date(2026, 3, 1), treatment_items=["水光针"]
         )
         later = visit_create(
             client=client, values={"visited_on": date(2026, 9, 9), "satisfaction": 5}
@@ -37,42 +39,40 @@ def test_visits_keep_the_clients_first_and_last_visit_count_and_spend(cast, db):
             date(2026, 9, 9),
         )
         assert client.total_spend == Decimal("1300")
-
-        visit_update(visit=first, values={"amount": Decimal("100")})
+        # the amount is the till's: a visit neither takes nor changes one
+        with pytest.raises(ValueError, match="amount"):
+            visit_update(visit=first, values={"amount": Decimal("100")})
         visit_delete(visit=later)
+        visit_delete(visit=first)
         client.refresh_from_db()
         assert (client.visit_count, client.last_visit_on, client.total_spend) == (
-            1,
-            date(2026, 3, 1),
-            Decimal("600"),
+            0,
+            None,
+            Decimal("1300"),
         )
 
 
 def test_the_visits_tab_lists_visits_newest_first_with_the_clients_figures(cast, owner_a):
     # given
     client = ClientFactory(tenant=cast.tenant_a)
-    VisitFactory(
-        tenant=cast.tenant_a,
-        client=client,
-        visited_on=date(2026, 1, 5),
-        treatment_items=["水光针"],
-        amount=800,
-    )
-    VisitFactory(
-        tenant=cast.tenant_a,
-        client=client,
-        visited_on=date(2026, 3, 9),
-        treatment_items=["光子嫩肤", "面部清洁"],
-        amount=Decimal("1200.50"),
-        satisfaction=4,
-    )
+    with tenant_context(cast.tenant_a):
+        billed_visit(
+            client=client, amount=800, visited_on=date(2026, 1, 5), treatment_items=["水光针"]
+        )
+        billed_visit(
+            client=client,
+            amount=Decimal("1200.50"),
+            visited_on=date(2026, 3, 9),
+            treatment_items=["光子嫩肤", "面部清洁"],
+            satisfaction=4,
+        )
     # when
     response = owner_a.get(f"/clients/{client.pk}/visits/")
     # then
     page = response.content.decode()
     assert response.status_code == 200
     assert page.index("光子嫩肤, 面部清洁") < page.index("水光针")  # an English page
-    assert "2,000.50 CNY" in page and "4/5" in page
+    assert "2,000.50 CNY" in page and "4/5" in page and "1,200.50</td>" in page
     assert [v.visited_on for v in response.context["visit_page"].object_list] == [
         date(2026, 3, 9),
         date(2026, 1, 5),
@@ -121,7 +121,6 @@ def test_a_front_desk_edit_keeps_the_clinical_notes_and_cannot_delete_that_visit
         {
             "visited_on": "2026-02-01",
             "treatment_items": "补水",
-            "amount": "300",
             "efficacy": "篡改",
         },
     )
@@ -129,11 +128,7 @@ def test_a_front_desk_edit_keeps_the_clinical_notes_and_cannot_delete_that_visit
     assert response.status_code == 302
     with tenant_context(cast.tenant_a):
         visit.refresh_from_db()
-        assert (visit.efficacy, visit.treatment_items, visit.amount) == (
-            "良好",
-            ["补水"],
-            Decimal("300.00"),
-        )
+        assert (visit.efficacy, visit.treatment_items) == ("良好", ["补水"])
     assert front_desk_a.get(f"/visits/{visit.pk}/delete/").status_code == 404
     assert front_desk_a.post(f"/visits/{visit.pk}/delete/").status_code == 404
 
@@ -156,7 +151,7 @@ def test_recording_a_visit_splits_items_and_updates_the_figures_and_the_audit_tr
             "treatment_items": "水光针、光子嫩肤， 面部清洁,",
             "practitioner": doctor.pk,
             "satisfaction": "5",
-            "amount": "1680",
+            "amount": "1680",  # no longer a visit's: ignored
             "efficacy": "肤色提亮",
             "suggestions": "",
         },
@@ -168,7 +163,7 @@ def test_recording_a_visit_splits_items_and_updates_the_figures_and_the_audit_tr
         assert visit.treatment_items == ["水光针", "光子嫩肤", "面部清洁"]
         assert (visit.practitioner_id, visit.satisfaction) == (doctor.pk, 5)
         client.refresh_from_db()
-        assert (client.visit_count, client.total_spend) == (1, Decimal("1680"))
+        assert (client.visit_count, client.total_spend, visit.amount) == (1, Decimal("0"), None)
         entry = AuditEntry.objects.get(object_type="visit", action="create")
         assert entry.client_id == client.pk and entry.actor_id == doctor.pk
         assert "efficacy" in entry.fields and "efficacy" not in entry.changes
@@ -191,7 +186,6 @@ def test_recording_a_visit_splits_items_and_updates_the_figures_and_the_audit_tr
     ("field", "value", "message"),
     [
         ("visited_on", "2999-01-01", "cannot be in the future"),
-        ("amount", "-5", "greater than or equal to 0"),
         ("satisfaction", "7", "Select a valid choice"),
         ("treatment_items", "、".join(["项目"] * 21), "At most 20 items"),
     ],
@@ -207,11 +201,18 @@ def test_bad_visit_input_is_refused_beside_the_field(cast, owner_a, field, value
         assert not Visit.objects.exists()
 
 
-def test_the_amount_field_names_the_tenants_currency(cast, owner_a, owner_b):
+def test_the_visit_form_has_no_amount_and_shows_the_billed_one_in_the_currency(
+    cast, owner_a, owner_b
+):
     a = ClientFactory(tenant=cast.tenant_a)
     b = ClientFactory(tenant=cast.tenant_b)
-    assert "(CNY)" in owner_a.get(f"/visits/client/{a.pk}/new/").content.decode()
-    assert "(GBP)" in owner_b.get(f"/visits/client/{b.pk}/new/").content.decode()
+    with tenant_context(cast.tenant_a):
+        visit_a = billed_visit(client=a, amount=300, visited_on=date(2026, 2, 1))
+    with tenant_context(cast.tenant_b):
+        visit_b = billed_visit(client=b, amount=40, visited_on=date(2026, 2, 1))
+    assert "amount" not in owner_a.get(f"/visits/client/{a.pk}/new/").context["form"].fields
+    assert "300.00 CNY" in owner_a.get(f"/visits/{visit_a.pk}/edit/").content.decode()
+    assert "40.00 GBP" in owner_b.get(f"/visits/{visit_b.pk}/edit/").content.decode()
 
 
 @pytest.mark.clock(datetime(2026, 3, 1, 23, 30, tzinfo=UTC))
@@ -286,14 +287,14 @@ def test_export_and_erase_keep_dates_and_amounts(cast, db):
     from clients import related
 
     client = ClientFactory(tenant=cast.tenant_a)
-    VisitFactory(
-        tenant=cast.tenant_a,
-        client=client,
-        visited_on=date(2026, 2, 1),
-        amount=Decimal("500"),
-        efficacy="良好",
-        suggestions="无",
-    )
+    with tenant_context(cast.tenant_a):
+        billed_visit(
+            client=client,
+            amount=Decimal("500"),
+            visited_on=date(2026, 2, 1),
+            efficacy="良好",
+            suggestions="无",
+        )
     handler = next(h for h in related.handlers() if h.key == "visits")
     with tenant_context(cast.tenant_a):
         exported = handler.export(client, user=staff_member(cast.tenant_a, cast.owner_a))
@@ -339,13 +340,13 @@ def test_editing_a_visit_keeps_a_practitioner_who_has_left(cast, owner_a):
     # when
     response = owner_a.post(
         f"/visits/{visit.pk}/edit/",
-        {"visited_on": "2026-01-03", "practitioner": gone.pk, "amount": "10"},
+        {"visited_on": "2026-01-03", "practitioner": gone.pk, "treatment_items": "补水"},
     )
     # then
     assert response.status_code == 302
     with tenant_context(cast.tenant_a):
         visit.refresh_from_db()
-        assert (visit.practitioner_id, visit.amount) == (gone.pk, Decimal("10.00"))
+        assert (visit.practitioner_id, visit.treatment_items) == (gone.pk, ["补水"])
     new_form = owner_a.get(f"/visits/client/{client.pk}/new/").context["form"]
     assert gone.pk not in [u.pk for u in new_form.fields["practitioner"].queryset]
 

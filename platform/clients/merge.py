@@ -96,6 +96,7 @@ def client_merge(
     """Merge ``merged`` into ``kept`` and delete ``merged``. ``take_from_merged`` names the
     client fields whose value comes from the merged file. Locks both rows (lower id
     first, so two merges of the same pair cannot deadlock)."""
+    from finance import summary as finance_summary
     from visits.services import refresh_client_visit_stats
 
     if kept.pk == merged.pk:
@@ -139,6 +140,9 @@ def client_merge(
         kept.photo, discarded_photo = merged.photo.name, ""
         kept.save(update_fields=["photo"])
     refresh_client_visit_stats([kept.pk])
+    # The merged file's bills now point at the kept one and its opening spend is added:
+    # the total spend is the till's again.
+    finance_summary.refresh([kept.pk])
 
     merged_number = merged.file_number
     merged_pk = merged.pk

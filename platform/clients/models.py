@@ -195,8 +195,9 @@ class Client(models.Model):
     # Values of the tenant's custom fields (clients.CustomField), keyed by field key.
     custom = models.JSONField(_("custom fields"), default=dict, blank=True)
 
-    # Derived from visits (visits.services.refresh_client_visit_stats) plus the spend
-    # brought over from a previous system; never edited directly.
+    # Derived, never edited directly: the visit figures from visits
+    # (visits.services.refresh_client_visit_stats); total_spend from the till plus the
+    # spend brought over from a previous system (finance.summary.refresh).
     visit_count = models.PositiveIntegerField(_("visits"), default=0)
     first_visit_on = models.DateField(_("first visit"), null=True, blank=True)
     last_visit_on = models.DateField(_("last visit"), null=True, blank=True)

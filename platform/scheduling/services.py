@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -480,11 +479,13 @@ def _recall_after(appointment: Appointment, day: dt.date) -> None:
 
 
 @transaction.atomic
-def appointment_complete(*, appointment: Appointment, actor=None, amount: Decimal | None = None):
+def appointment_complete(*, appointment: Appointment, actor=None):
     """Complete the appointment and write its visit into the client file (date, the
-    service as treatment item, the practitioner, ``amount`` if given), linked back to the
-    appointment; a service with a recall interval (or whose trade has a recall default)
-    sets the client's next due date. Each trade's completion checks run first."""
+    service as treatment item, the practitioner), linked back to the appointment. What it
+    cost is not the visit's: the till bills the appointment
+    (``finance.bills.bill_from_appointment``), and that bill is the visit's amount. A
+    service with a recall interval (or whose trade has a recall default) sets the
+    client's next due date. Each trade's completion checks run first."""
     from verticals import registry
     from visits.models import VisitOrigin
     from visits.services import visit_create
@@ -504,7 +505,6 @@ def appointment_complete(*, appointment: Appointment, actor=None, amount: Decima
             "visited_on": day,
             "treatment_items": [appointment.service.name],
             "practitioner": appointment.staff,
-            "amount": amount,
         },
         created_by=actor,
         origin=VisitOrigin.APPOINTMENT,

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 
 from django import forms
 from django.utils import timezone
@@ -46,7 +45,8 @@ def _items_help() -> str:
 
 
 class VisitForm(forms.ModelForm):
-    """The visit form. Clinical fields (efficacy, suggestions) are part of it only for a
+    """The visit form. It has no amount: what a visit cost is on its bill (the till), shown
+    beside the form. Clinical fields (efficacy, suggestions) are part of it only for a
     user who may write treatment records; for anyone else they are not in the form, so
     their values are neither shown nor changed."""
 
@@ -62,13 +62,6 @@ class VisitForm(forms.ModelForm):
         empty_value=None,
         widget=forms.RadioSelect,
     )
-    amount = forms.DecimalField(
-        required=False,
-        min_value=Decimal(0),
-        max_digits=12,
-        decimal_places=2,
-        widget=forms.NumberInput(attrs={"step": "0.01", "min": "0", "inputmode": "decimal"}),
-    )
 
     class Meta:
         model = Visit
@@ -77,7 +70,6 @@ class VisitForm(forms.ModelForm):
             "treatment_items",
             "practitioner",
             "satisfaction",
-            "amount",
             "efficacy",
             "suggestions",
         ]
@@ -92,7 +84,7 @@ class VisitForm(forms.ModelForm):
             "suggestions": forms.Textarea(attrs={"rows": 3}),
         }
 
-    def __init__(self, *args, currency: str, clinical: bool, **kwargs):
+    def __init__(self, *args, clinical: bool, **kwargs):
         super().__init__(*args, **kwargs)
         self.clinical = clinical
         # Those who perform services, and whoever the visit already names (who may have
@@ -101,7 +93,6 @@ class VisitForm(forms.ModelForm):
             keep=self.instance.practitioner_id, among=bookable_staff()
         )
         self.fields["practitioner"].empty_label = _("— not recorded —")
-        self.fields["amount"].label = _("Amount spent (%(currency)s)") % {"currency": currency}
         self.fields["treatment_items"].help_text = _items_help()
         if self.instance.pk:
             self.initial["treatment_items"] = list_join(self.instance.treatment_items)

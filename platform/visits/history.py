@@ -44,14 +44,20 @@ def timeline_entries(client, user, limit: int) -> list[TimelineEntry]:
 def export(client, *, user) -> list[dict]:
     """The client's visits; the clinical notes only for users who may read them."""
     clinical = user.can(Capability.VIEW_HEALTH)
+    from finance.summary import visit_amounts
+
     rows = []
-    for visit in client_visits(client=client).order_by("visited_on", "id"):
+    visits = list(client_visits(client=client).order_by("visited_on", "id"))
+    billed = visit_amounts(v.pk for v in visits)
+    for visit in visits:
+        amount = billed.get(visit.pk)
         row = {
             "date": visit.visited_on.isoformat(),
             "treatment_items": list(visit.treatment_items),
             "practitioner": str(visit.practitioner) if visit.practitioner else None,
             "satisfaction": visit.satisfaction,
-            "amount": str(visit.amount) if visit.amount is not None else None,
+            # What was taken on the visit's bills (the till is the source of money).
+            "amount": str(amount) if amount is not None else None,
             "origin": visit.origin,
         }
         if clinical:
@@ -61,6 +67,6 @@ def export(client, *, user) -> list[dict]:
 
 
 def erase(client) -> None:
-    """Blank the visit notes; dates, items and amounts stay, because the business's
-    accounts need them and the client's total spend is derived from them."""
+    """Blank the visit notes; dates and items stay (the bills, which hold the amounts,
+    are the till's and stay for the business's accounts)."""
     Visit.objects.filter(client=client).update(efficacy="", suggestions="")

@@ -1,13 +1,14 @@
 """Writes to visits. Every write refreshes the client's derived visit figures in the same
-transaction, so a client's first/last visit, count and spend never disagree with its
-visits, and every write from a person is recorded in the audit trail."""
+transaction, so a client's first/last visit and count never disagree with its visits, and
+every write from a person is recorded in the audit trail. Money is not a visit's: what a
+visit cost comes from its bill (``finance.summary.visit_amounts``) and the client's total
+spend from the till (``finance.summary.refresh``); ``Visit.amount`` is only the amount
+typed before the till, kept as a read-only copy of the bill it was migrated into."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.db import transaction
-from django.db.models import Count, Max, Min, Sum
+from django.db.models import Count, Max, Min
 
 from audit import services as audit
 from audit.models import Action
@@ -22,7 +23,6 @@ VISIT_FIELDS = (
     "efficacy",
     "satisfaction",
     "suggestions",
-    "amount",
 )
 # Clinical notes: seen only with clients.health, written only with treatment.record.
 CLINICAL_FIELDS = ("efficacy", "suggestions")
@@ -32,8 +32,9 @@ AUDIT_SENSITIVE = CLINICAL_FIELDS
 
 
 def refresh_client_visit_stats(client_ids) -> None:
-    """Recompute visit_count, first/last visit and total spend for these clients from
-    their visits, in two queries whatever their number (importers pass thousands)."""
+    """Recompute visit_count and first/last visit for these clients from their visits, in
+    two queries whatever their number (importers pass thousands). Total spend is the
+    till's (``finance.summary.refresh``)."""
     ids = list({int(pk) for pk in client_ids})
     if not ids:
         return
@@ -41,19 +42,16 @@ def refresh_client_visit_stats(client_ids) -> None:
         row["client_id"]: row
         for row in Visit.objects.filter(client_id__in=ids)
         .values("client_id")
-        .annotate(
-            n=Count("id"), first=Min("visited_on"), last=Max("visited_on"), spent=Sum("amount")
-        )
+        .annotate(n=Count("id"), first=Min("visited_on"), last=Max("visited_on"))
     }
-    clients = list(Client.objects.filter(pk__in=ids).only("id", "opening_spend"))
+    clients = list(Client.objects.filter(pk__in=ids).only("id"))
     for client in clients:
         row = figures.get(client.pk)
         client.visit_count = row["n"] if row else 0
         client.first_visit_on = row["first"] if row else None
         client.last_visit_on = row["last"] if row else None
-        client.total_spend = client.opening_spend + ((row and row["spent"]) or Decimal(0))
     Client.objects.bulk_update(
-        clients, ["visit_count", "first_visit_on", "last_visit_on", "total_spend"], batch_size=2000
+        clients, ["visit_count", "first_visit_on", "last_visit_on"], batch_size=2000
     )
 
 

@@ -1,8 +1,8 @@
 """Visit history pages. Who may do what:
 
 - the Visits tab: anyone who may look up clients (date, items, practitioner, satisfaction,
-  amount); efficacy evaluation and the client's suggestions are clinical notes and are
-  shown only with ``clients.health``;
+  the amount taken on the visit's bills); efficacy evaluation and the client's
+  suggestions are clinical notes and are shown only with ``clients.health``;
 - add and edit: anyone who may edit client files (front desk records visits at the till);
   the clinical fields are in the form only for ``treatment.record``, and a save by anyone
   else leaves them as they were;
@@ -26,6 +26,7 @@ from django.views import View
 from accounts.roles import Capability
 from clients.selectors import client_for_page
 from core.forms import add_service_errors
+from finance.summary import visit_amounts
 from portal.mixins import CapabilityRequiredMixin
 from visits import selectors, services
 from visits.forms import VisitForm
@@ -46,6 +47,11 @@ def visits_tab_context(request, client) -> dict:
     page = Paginator(selectors.client_visits(client=client), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
+    # What each visit cost is on its bill (one query for the page).
+    page.object_list = list(page.object_list)
+    billed = visit_amounts(v.pk for v in page.object_list)
+    for visit in page.object_list:
+        visit.billed = billed.get(visit.pk)
     return {
         "visit_page": page,
         "currency": _currency(),
@@ -71,13 +77,14 @@ class _VisitFormView(CapabilityRequiredMixin, View):
 
     def _form(self, request, **kwargs) -> VisitForm:
         return VisitForm(
-            currency=_currency(),
             clinical=request.user.can(Capability.RECORD_TREATMENT),
             **kwargs,
         )
 
     def _render(self, request, form, client, visit=None, status=200):
-        context = {"form": form, "client": client, "visit": visit}
+        context = {"form": form, "client": client, "visit": visit, "currency": _currency()}
+        if visit is not None:
+            context["billed"] = visit_amounts([visit.pk]).get(visit.pk)
         return render(request, self.template_name, context, status=status)
 
 
@@ -140,7 +147,12 @@ class VisitDeleteView(CapabilityRequiredMixin, View):
 
     def get(self, request, pk: int):
         visit = self._visit(request, pk)
-        context = {"visit": visit, "client": visit.client, "currency": _currency()}
+        context = {
+            "visit": visit,
+            "client": visit.client,
+            "currency": _currency(),
+            "billed": visit_amounts([visit.pk]).get(visit.pk),
+        }
         return render(request, "visits/confirm_delete.html", context)
 
     def post(self, request, pk: int):

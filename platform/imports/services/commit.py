@@ -21,6 +21,7 @@ from clients import fields as client_fields
 from clients.fill import client_fill, health_fill
 from clients.models import Client, ClientHealth
 from clients.services import client_derive, file_numbers_allocate
+from finance import summary as finance_summary
 from imports.mapping import vertical_target_key
 from imports.models import ImportJob, ImportRow, JobStatus, RowAction
 from imports.services import cleanup
@@ -365,6 +366,7 @@ def _commit_rows(job: ImportJob, actor) -> dict:
     if batch:
         write(batch)
     refresh_client_visit_stats(merged_ids)
+    finance_summary.refresh(merged_ids)  # their opening spend grew
     set_progress(job, done)
     return counts
 
