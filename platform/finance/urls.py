@@ -6,3 +6,16 @@ from django.urls import path  # noqa: F401
 app_name = "finance"
 
 urlpatterns: list = []
+
+# Receipts, and the client file's invoice details.
+from finance import client_file_views, receipt_views  # noqa: E402
+
+urlpatterns += [
+    path("bills/<int:pk>/receipt.pdf", receipt_views.ReceiptPDFView.as_view(), name="receipt_pdf"),
+    path("bills/<int:pk>/print/", receipt_views.ReceiptPrintView.as_view(), name="receipt_print"),
+    path(
+        "clients/<int:pk>/invoice-details/",
+        client_file_views.BillingProfileView.as_view(),
+        name="billing_profile",
+    ),
+]

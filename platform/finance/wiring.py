@@ -25,3 +25,42 @@ def connect() -> None:
         ("billing_profile", _("invoice details"), m.BillingProfile),
     ):
         display.register(display.ObjectType(key, label, model))
+    _connect_client_file()
+    _connect_receipts()
+
+
+def _connect_client_file() -> None:
+    """The client file's Finance tab (front desk sees the money, never the medical
+    history), the timeline's bills and card movements, and the client's export, erasure
+    and merge."""
+    from accounts.roles import Capability
+    from clients import profile, related
+    from finance import client_file as cf
+
+    profile.register_tab(
+        profile.ProfileTab(
+            "finance",
+            _("Finance"),
+            35,
+            Capability.TAKE_PAYMENTS,
+            "finance/client_file/tab.html",
+            cf.finance_tab_context,
+        )
+    )
+    profile.register_timeline(
+        profile.TimelineSource("finance", Capability.TAKE_PAYMENTS, cf.timeline_entries)
+    )
+    related.register(
+        related.ClientData(
+            "finance",
+            _("Bills, payments and cards"),
+            cf.finance_export,
+            cf.finance_erase,
+            cf.finance_merge,
+        )
+    )
+
+
+def _connect_receipts() -> None:
+    """Receipts are pages of their bills (finance.receipt_views): nothing to register
+    beyond their URLs; the capability they are guarded by counts as in use there."""
