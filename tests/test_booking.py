@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -412,7 +411,7 @@ def test_completing_writes_the_visit_and_sets_the_recall(cast, doctor):
             starts_at=at("11:00", dt.date(2026, 11, 20)),
         )
         appointment_transition(appointment=booking, to=Status.ARRIVED)
-        visit = appointment_complete(appointment=booking, actor=doctor, amount=Decimal("880"))
+        visit = appointment_complete(appointment=booking, actor=doctor)
         booking.refresh_from_db()
         client.refresh_from_db()
         recall = Recall.objects.get(client=client)
@@ -426,7 +425,7 @@ def test_completing_writes_the_visit_and_sets_the_recall(cast, doctor):
         dt.date(2026, 11, 20),
         ["水光针"],
         doctor.pk,
-        Decimal("880"),
+        None,  # what it cost is on its bill, in the till
     )
     assert client.visit_count == 1
     assert recall.due_on == dt.date(2026, 12, 18)

@@ -16,8 +16,8 @@ from privacy.models import ConsentRecord
 from privacy.services import consent_record
 from tests.conftest import signed_in
 from tests.factories import ClientFactory
+from tests.money_source_helpers import billed_visit
 from visits.models import Visit
-from visits.services import visit_create
 
 VALID_ID = "11010519491231002X"
 
@@ -165,13 +165,9 @@ def test_a_merge_moves_every_related_record_to_the_kept_file(cast, owner_a):
         friend = client_create(
             data=ClientData({"name": "朋友", "referred_by": merged}), created_by=None
         )
-        visit_create(client=kept, values={"visited_on": date(2024, 1, 5), "amount": Decimal("200")})
-        visit_create(
-            client=merged, values={"visited_on": date(2024, 3, 9), "amount": Decimal("300")}
-        )
-        visit_create(
-            client=merged, values={"visited_on": date(2023, 7, 1), "amount": Decimal("50")}
-        )
+        billed_visit(client=kept, amount=Decimal("200"), visited_on=date(2024, 1, 5))
+        billed_visit(client=merged, amount=Decimal("300"), visited_on=date(2024, 3, 9))
+        billed_visit(client=merged, amount=Decimal("50"), visited_on=date(2023, 7, 1))
         client_health_update(client=kept, values={"drug_allergies": "青霉素"}, updated_by=None)
         client_health_update(
             client=merged, values={"drug_allergies": "磺胺", "notes": "孕期"}, updated_by=None
@@ -198,6 +194,8 @@ def test_a_merge_moves_every_related_record_to_the_kept_file(cast, owner_a):
         assert kept.custom == {"skin": "oily"}
         assert Visit.objects.filter(client=kept).count() == 3
         assert kept.visit_count == 3 and kept.total_spend == Decimal("650")
+        # the merged file's bills moved with it; the spend is the till's
+        assert kept.bills.count() == 3
         assert (kept.first_visit_on, kept.last_visit_on) == (date(2023, 7, 1), date(2024, 3, 9))
         friend.refresh_from_db()
         assert friend.referred_by_id == kept.pk

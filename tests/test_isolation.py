@@ -191,9 +191,7 @@ def test_each_tenant_writes_to_its_own_client_through_an_id_both_hold(cast, twin
 @pytest.mark.parametrize("viewer", ["a", "b"])
 def test_each_tenant_reaches_its_own_visit_and_follow_up_through_ids_both_hold(cast, twins, viewer):
     # given: a visit and a follow-up of the same ids in both tenants
-    visit_a, _visit_b = twins(
-        Visit, lambda tenant: VisitFactory(client__name=_namer(cast)(tenant), amount=100)
-    )
+    visit_a, _visit_b = twins(Visit, lambda tenant: VisitFactory(client__name=_namer(cast)(tenant)))
     entry_a, _entry_b = twins(
         ContactEntry,
         lambda tenant: ContactEntryFactory(

@@ -23,6 +23,7 @@ from privacy.selectors import current_consents
 from privacy.services import client_erase, consent_record
 from tests.conftest import signed_in
 from tests.factories import ClientFactory
+from tests.money_source_helpers import billed_visit
 from visits.models import Visit
 from visits.services import visit_create
 
@@ -151,9 +152,7 @@ def _client_with_everything(cast) -> Client:
     )
     with tenant_context(cast.tenant_a):
         client_health_update(client=client, values={"drug_allergies": "青霉素"}, updated_by=None)
-        visit_create(
-            client=client, values={"visited_on": date(2024, 5, 1), "amount": Decimal("880")}
-        )
+        billed_visit(client=client, amount=Decimal("880"), visited_on=date(2024, 5, 1))
         consent_record(client=client, purpose="data_processing", granted=True, method="written")
     return client
 
@@ -265,13 +264,10 @@ def test_erasure_leaves_no_personal_data_in_any_table_and_keeps_the_totals(
         client.photo.save("face.png", ContentFile(_tiny_png()))
         photo_path = tmp_path / client.photo.name
         assert photo_path.exists()
-        visit_create(
+        billed_visit(
             client=client,
-            values={
-                "visited_on": date(2024, 6, 1),
-                "amount": Decimal("120"),
-                "suggestions": "张三丰说好",
-            },
+            amount=Decimal("120"),
+            values={"visited_on": date(2024, 6, 1), "suggestions": "张三丰说好"},
         )
         consent_record(
             client=client,
