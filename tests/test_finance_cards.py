@@ -433,3 +433,140 @@ def test_the_databases_refusal_of_an_overdraft_reads_as_the_same_error(cast, a):
     assert refused.value.code == "insufficient_balance"
     card.refresh_from_db()
     assert card.paid_balance == D("10")
+
+
+# --- pages ---------------------------------------------------------------------------------
+
+
+def test_the_owner_sets_up_a_package_and_takes_it_off_sale(cast, owner_a):
+    with tenant_context(cast.tenant_a):
+        facial = schedule.service("Page facial")
+    page = owner_a.get("/till/cards/products/new/")
+    assert page.status_code == 200
+    refused = owner_a.post(
+        "/till/cards/products/new/",
+        {"kind": "package", "name": "Ten facials", "price": "2800", "valid_days": "365"},
+    )
+    assert refused.status_code == 400
+    assert "A package needs its number of sessions." in refused.content.decode()
+    saved = owner_a.post(
+        "/till/cards/products/new/",
+        {
+            "kind": "package",
+            "name": "Ten facials",
+            "price": "2800",
+            "sessions": "10",
+            "services": [facial.pk],
+            "valid_days": "365",
+        },
+    )
+    assert saved.status_code == 302
+    with tenant_context(cast.tenant_a):
+        made = CardProduct.objects.get(name="Ten facials")
+        assert (made.sessions, list(made.services.all())) == (10, [facial])
+        assert made.bonus == 0 and made.member_discount_percent == 0
+        assert AuditEntry.objects.filter(object_type="card_product", object_id=str(made.pk))
+        assert list(cards.products_on_sale(CardKind.PACKAGE)) == [made]
+    listing = owner_a.get("/till/cards/products/").content.decode()
+    assert "Ten facials" in listing and "10 sessions" in listing
+    assert owner_a.post(f"/till/cards/products/{made.pk}/retire/").status_code == 302
+    with tenant_context(cast.tenant_a):
+        assert not cards.products_on_sale(CardKind.PACKAGE).exists()
+
+
+def test_the_front_desk_sees_cards_but_cannot_set_up_products(cast, front_desk_a):
+    assert front_desk_a.get("/till/cards/products/").status_code == 403
+    with tenant_context(cast.tenant_a):
+        card = sold(ClientFactory(tenant=cast.tenant_a), product(), actor=None)
+    assert front_desk_a.get(f"/till/cards/{card.pk}/").status_code == 200
+
+
+def test_the_card_page_shows_its_ledger_and_balances_with_constant_queries(
+    cast, owner_a, django_assert_max_num_queries
+):
+    owner = staff_member(cast.tenant_a, cast.owner_a)
+    with tenant_context(cast.tenant_a):
+        client = ClientFactory(tenant=cast.tenant_a, name="Lin Card")
+        card = sold(client, product(price=D("1000"), bonus=D("100")), actor=owner)
+        bill = bill_for(client, status="issued")
+        cards.spend(card=card, amount=D("110"), payment=payment(bill, card, 110), actor=owner)
+    with django_assert_max_num_queries(25):
+        page = owner_a.get(f"/till/cards/{card.pk}/")
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "Lin Card" in text and card.code in text
+    assert "CNY\u00a0990.00" in text and "CNY\u00a0900.00" in text and "-CNY\u00a010.00" in text
+    # 12:00 UTC is 20:00 in Shanghai.
+    assert "20:00" in text
+    with tenant_context(cast.tenant_a):
+        for n in range(12):
+            cards.spend(card=card, amount=D("1"), payment=payment(bill, card, 1), actor=owner)
+    with django_assert_max_num_queries(25):
+        assert owner_a.get(f"/till/cards/{card.pk}/").status_code == 200
+
+
+def test_the_card_pages_read_in_chinese(cast, db):
+    from accounts.services import staff_create
+    from tests.conftest import signed_in
+
+    with tenant_context(cast.tenant_a):
+        staff_create(
+            full_name="经理",
+            email="cards-zh@alpha.test",
+            password="x-Pass-2026-abc",
+            roles=["manager"],
+            language="zh-hans",
+        )
+        card = sold(ClientFactory(tenant=cast.tenant_a), product(bonus=D("50")), actor=None)
+    manager = signed_in(cast.tenant_a, cast.host_a, "cards-zh@alpha.test")
+    text = manager.get(f"/till/cards/{card.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "储值卡" in text and "赠送金额" in text and "流水" in text
+    text = manager.get("/till/cards/products/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "在售的储值卡与次卡" in text
+
+
+def test_a_transfer_on_the_card_page_only_when_switched_on(cast, owner_a):
+    with tenant_context(cast.tenant_a):
+        prod = product(price=D("300"))
+        source = sold(ClientFactory(tenant=cast.tenant_a), prod, actor=None)
+        target = sold(ClientFactory(tenant=cast.tenant_a), prod, actor=None)
+    page = owner_a.get(f"/till/cards/{source.pk}/").content.decode()
+    assert "transfer/" not in page
+    form = {"target": target.code.lower(), "amount": "100", "note": "to her daughter"}
+    assert owner_a.post(f"/till/cards/{source.pk}/transfer/", form).status_code == 404
+    with tenant_context(cast.tenant_a):
+        FinanceSettings.objects.update_or_create(
+            singleton=True, defaults={"allow_card_transfers": True}
+        )
+    assert "transfer/" in owner_a.get(f"/till/cards/{source.pk}/").content.decode()
+    too_much = owner_a.post(f"/till/cards/{source.pk}/transfer/", {**form, "amount": "301"})
+    assert too_much.status_code == 400
+    assert "The card does not hold enough for this payment." in too_much.content.decode()
+    done = owner_a.post(f"/till/cards/{source.pk}/transfer/", form)
+    assert done.status_code == 302
+    with tenant_context(cast.tenant_a):
+        source.refresh_from_db()
+        target.refresh_from_db()
+        assert (source.paid_balance, target.paid_balance) == (D("200"), D("400"))
+
+
+def test_tenant_b_cannot_open_tenant_as_cards_or_products(cast, owner_b):
+    with tenant_context(cast.tenant_a):
+        card = sold(ClientFactory(tenant=cast.tenant_a), product(), actor=None)
+        prod = card.product
+    assert owner_b.get(f"/till/cards/{card.pk}/").status_code == 404
+    assert owner_b.get(f"/till/cards/products/{prod.pk}/").status_code == 404
+    assert owner_b.post(f"/till/cards/products/{prod.pk}/retire/").status_code == 404
+    assert card.code not in owner_b.get("/till/cards/products/").content.decode()
+
+
+def test_every_movement_is_listed_for_the_clients_timeline(cast, a):
+    client = ClientFactory(tenant=cast.tenant_a)
+    card = sold(client, product(), actor=a)
+    bill = bill_for(client, status="issued")
+    cards.spend(card=card, amount=D("5"), payment=payment(bill, card, 5), actor=a)
+    other = ClientFactory(tenant=cast.tenant_a)
+    sold(other, product(), actor=a)
+    kinds = [e.kind for e in cards.entries_for_client(client, 10)]
+    assert kinds == [EntryKind.SPEND, EntryKind.ISSUE]
+    assert len(cards.entries_for_client(client, 1)) == 1

@@ -19,3 +19,23 @@ urlpatterns += [
         name="billing_profile",
     ),
 ]
+
+# Cards, packages and memberships: the products on sale, one card's ledger, transfers.
+from finance import card_views  # noqa: E402
+
+urlpatterns += [
+    path("cards/products/", card_views.ProductListView.as_view(), name="card_products"),
+    path("cards/products/new/", card_views.ProductFormView.as_view(), name="card_product_create"),
+    path(
+        "cards/products/<int:pk>/",
+        card_views.ProductFormView.as_view(),
+        name="card_product_edit",
+    ),
+    path(
+        "cards/products/<int:pk>/<str:action>/",
+        card_views.ProductStateView.as_view(),
+        name="card_product_state",
+    ),
+    path("cards/<int:pk>/", card_views.CardDetailView.as_view(), name="card"),
+    path("cards/<int:pk>/transfer/", card_views.CardTransferView.as_view(), name="card_transfer"),
+]

@@ -27,6 +27,7 @@ def connect() -> None:
         display.register(display.ObjectType(key, label, model))
     _connect_client_file()
     _connect_receipts()
+    _connect_cards()
 
 
 def _connect_client_file() -> None:
@@ -64,3 +65,21 @@ def _connect_client_file() -> None:
 def _connect_receipts() -> None:
     """Receipts are pages of their bills (finance.receipt_views): nothing to register
     beyond their URLs; the capability they are guarded by counts as in use there."""
+
+
+def _connect_cards() -> None:
+    """The cards, packages and memberships on sale: set up in the admin section."""
+    from accounts.roles import Capability
+    from portal import navigation
+
+    navigation.register(
+        navigation.NavItem(
+            "card_products",
+            _("Cards and packages"),
+            "finance:card_products",
+            Capability.MANAGE_SETTINGS,
+            "list",
+            915,
+            section="admin",
+        )
+    )
