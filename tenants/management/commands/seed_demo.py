@@ -185,7 +185,6 @@ class Command(BaseCommand):
         visit or contact, so a second run adds nothing."""
         import datetime as dt
         import zoneinfo
-        from decimal import Decimal
 
         from django.utils import timezone
 
@@ -215,7 +214,6 @@ class Command(BaseCommand):
                         "treatment_items": list(visit.items),
                         "practitioner": practitioner,
                         "satisfaction": visit.satisfaction,
-                        "amount": Decimal(visit.amount),
                         "efficacy": visit.efficacy,
                     },
                     created_by=practitioner,
