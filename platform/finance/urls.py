@@ -39,3 +39,19 @@ urlpatterns += [
     path("cards/<int:pk>/", card_views.CardDetailView.as_view(), name="card"),
     path("cards/<int:pk>/transfer/", card_views.CardTransferView.as_view(), name="card_transfer"),
 ]
+
+# Bills at the counter (finance.bill_views): the list, a new bill, one bill, and the
+# appointment page's "Bill" button.
+from finance import bill_views  # noqa: E402
+
+urlpatterns += [
+    path("", bill_views.BillListView.as_view(), name="bills"),
+    path("bills/new/", bill_views.BillCreateView.as_view(), name="bill_create"),
+    path("bills/clients/", bill_views.ClientSearchView.as_view(), name="bill_clients"),
+    path("bills/<int:pk>/", bill_views.BillView.as_view(), name="bill"),
+    path(
+        "appointments/<int:pk>/bill/",
+        bill_views.BillFromAppointmentView.as_view(),
+        name="bill_from_appointment",
+    ),
+]

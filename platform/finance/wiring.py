@@ -28,6 +28,7 @@ def connect() -> None:
     _connect_client_file()
     _connect_receipts()
     _connect_cards()
+    _connect_bills()
 
 
 def _connect_client_file() -> None:
@@ -81,5 +82,22 @@ def _connect_cards() -> None:
             "list",
             915,
             section="admin",
+        )
+    )
+
+
+def _connect_bills() -> None:
+    """The till's bills in the sidebar, right after the calendar (15)."""
+    from accounts.roles import Capability
+    from portal import navigation
+
+    navigation.register(
+        navigation.NavItem(
+            "till",
+            _("Till"),
+            "finance:bills",
+            Capability.TAKE_PAYMENTS,
+            "receipt",
+            16,
         )
     )
