@@ -10,6 +10,7 @@ urlpatterns = [
     path("visits/", include("visits.urls")),
     path("appointments/", include("scheduling.urls")),
     path("book/", include("scheduling.booking_urls")),
+    path("till/", include("finance.urls")),
     path("", include("contactlog.urls")),
     path("clients/", include("privacy.urls")),
     path("files/", include("filestore.urls")),

@@ -54,6 +54,7 @@ TENANT_APPS = [
     "clients",
     "visits",
     "scheduling",
+    "finance",
     "contactlog",
     "audit",
     "imports",
