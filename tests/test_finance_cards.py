@@ -506,6 +506,7 @@ def test_the_card_page_shows_its_ledger_and_balances_with_constant_queries(
 
 
 def test_the_card_pages_read_in_chinese(cast, db):
+    from accounts.models import User
     from accounts.services import staff_create
     from tests.conftest import signed_in
 
@@ -521,8 +522,12 @@ def test_the_card_pages_read_in_chinese(cast, db):
     manager = signed_in(cast.tenant_a, cast.host_a, "cards-zh@alpha.test")
     text = manager.get(f"/till/cards/{card.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "储值卡" in text and "赠送金额" in text and "流水" in text
-    text = manager.get("/till/cards/products/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
-    assert "在售的储值卡与次卡" in text
+    assert manager.get("/till/cards/products/").status_code == 403  # the owner sets up
+    owner = signed_in(cast.tenant_a, cast.host_a, cast.owner_a)
+    with tenant_context(cast.tenant_a):
+        User.objects.filter(email=cast.owner_a).update(language="zh-hans")
+    text = owner.get("/till/cards/products/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "在售的储值卡与次卡" in text and "添加储值卡或次卡" in text
 
 
 def test_a_transfer_on_the_card_page_only_when_switched_on(cast, owner_a):
