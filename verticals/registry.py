@@ -162,6 +162,19 @@ class ImportColumn:
 
 
 @dataclass(frozen=True)
+class Billable:
+    """An item of a trade the till may bill (a dental treatment-plan item): offered as a
+    line when a bill is made from the client's appointment. ``source_ref`` names it,
+    "<vertical key>.<kind>:<id>", so it is billed once; ``unit_price`` is a Decimal in the
+    business's currency."""
+
+    source_ref: str
+    description: str
+    unit_price: object  # Decimal
+    category: str = ""
+
+
+@dataclass(frozen=True)
 class CapabilityDecl:
     code: str
     label: str | Promise
@@ -211,6 +224,11 @@ class Vertical:
     # (tenant, clients, staff_by_email, today) -> None: the trade's records for the demo
     # business, called by seed_demo inside the tenant's schema after its clients exist.
     seed_demo_records: Callable | None = field(default=None, repr=False)
+    # The till (finance.bills): (client) -> [Billable]: the client's items of this trade
+    # not billed yet; and (source_ref, *, reference, actor) -> None, called when a bill
+    # holding one is issued (reference: the bill's number), so it leaves that list.
+    billables: Callable | None = field(default=None, repr=False)
+    billed: Callable | None = field(default=None, repr=False)
 
 
 _verticals: dict[str, Vertical] = {}
@@ -311,6 +329,23 @@ def completion_checks(tenant=None) -> list[Callable]:
     records but its pages answer 404: its check (a consent still tied to a service) would
     leave the appointment impossible to complete."""
     return [check for v in enabled_verticals(tenant) for check in v.completion_checks]
+
+
+def billables(client, tenant=None) -> list[Billable]:
+    """The open items of the business's trades that are on for ``client``, to bill."""
+    items: list[Billable] = []
+    for vertical in enabled_verticals(tenant):
+        if vertical.billables is not None:
+            items.extend(vertical.billables(client))
+    return items
+
+
+def mark_billed(source_ref: str, *, reference: str, actor) -> None:
+    """Tell the trade that owns ``source_ref`` ("dental.plan_item:12") it is on a bill
+    (whether or not the trade is on today: the bill was made while it was)."""
+    vertical = _verticals.get(source_ref.split(".", 1)[0])
+    if vertical is not None and vertical.billed is not None:
+        vertical.billed(source_ref, reference=reference, actor=actor)
 
 
 def business_type_choices() -> list[tuple[str, str | Promise]]:

@@ -255,12 +255,10 @@ def _limit_check(actor, *, discount: Decimal, base: Decimal, field: str) -> None
     if money.discount_percent(discount, base) > limit and not _can(
         actor, Capability.APPROVE_FINANCE
     ):
+        shown = f"{limit:.2f}".rstrip("0").rstrip(".")
+        message = _("A discount above %(limit)s%% needs a manager's or the owner's approval.")
         raise ValidationError(
-            {
-                field: _("A discount above %(limit)s%% needs a manager's or the owner's approval.")
-                % {"limit": limit.normalize() if limit == limit.to_integral() else limit}
-            },
-            code="needs_approval",
+            {field: ValidationError(message % {"limit": shown}, code="needs_approval")}
         )
 
 

@@ -71,8 +71,37 @@ def _seed(tenant, clients, staff_by_email, today):
     seed_demo_records(tenant, clients, staff_by_email, today)
 
 
+def _billables(client):
+    """The client's accepted plan items not billed yet, for the till."""
+    from verticals.dental.services import open_plan_items
+    from verticals.registry import Billable
+
+    return [
+        Billable(
+            source_ref=f"dental.plan_item:{item.pk}",
+            description=f"{item.procedure} ({item.tooth})" if item.tooth else item.procedure,
+            unit_price=item.estimated_cost,
+            category=str(_("Treatment plan")),
+        )
+        for item in open_plan_items(client)
+    ]
+
+
+def _billed(source_ref: str, *, reference: str, actor) -> None:
+    from verticals.dental.models import PlanItem
+    from verticals.dental.services import plan_item_billed
+
+    kind, _sep, pk = source_ref.partition(":")
+    if kind == "dental.plan_item" and pk.isdigit():
+        item = PlanItem.objects.filter(pk=int(pk)).first()
+        if item is not None:
+            plan_item_billed(item=item, reference=reference, actor=actor)
+
+
 VERTICAL = Vertical(
     key="dental",
+    billables=_billables,
+    billed=_billed,
     urls="verticals.dental.urls",
     file_purposes=("dental.xray",),
     label=_("Dental"),
