@@ -367,7 +367,7 @@ def test_the_printable_receipt_is_in_the_clients_language(cast, front_desk_a):
 # ---------- roles and isolation ----------
 
 
-def test_a_practitioner_cannot_open_a_receipt(cast):
+def test_a_practitioner_cannot_open_a_receipt(cast, db):
     # given: practitioners do not take payments
     bill = _paid_bill(cast)
     doctor = signed_in(cast.tenant_a, cast.host_a, cast.practitioner_a)
@@ -384,7 +384,7 @@ def test_another_business_cannot_open_a_receipt(cast, owner_b):
     assert owner_b.get(f"/till/bills/{bill.pk}/print/").status_code == 404
 
 
-def test_signed_out_the_receipt_asks_to_sign_in(cast):
+def test_signed_out_the_receipt_asks_to_sign_in(cast, db):
     from django.test import Client
 
     bill = _paid_bill(cast)

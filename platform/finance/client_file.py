@@ -20,7 +20,7 @@ from django.db import connection
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import pgettext_lazy
 
 from accounts.roles import Capability
 from clients.profile import TimelineEntry
@@ -38,8 +38,8 @@ from finance.receipts import money_text
 
 BILLS_PAGE_SIZE = 20
 CARDS_LIMIT = 50
-BILL_KIND_LABEL = gettext_lazy("Bill")
-CARD_KIND_LABEL = gettext_lazy("Card")
+BILL_KIND_LABEL = pgettext_lazy("receipt", "Bill")
+CARD_KIND_LABEL = pgettext_lazy("card", "Card")
 
 
 def _zone() -> zoneinfo.ZoneInfo:

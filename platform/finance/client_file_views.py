@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import pgettext_lazy
 from django.views import View
 
 from accounts.roles import Capability
@@ -22,9 +22,11 @@ FORM_ATTRIBUTE = "finance_billing_form"
 
 class BillingProfileForm(forms.Form):
     invoice_title = forms.CharField(
-        label=gettext_lazy("Invoice title"), max_length=120, required=False
+        label=pgettext_lazy("receipt", "Invoice title"), max_length=120, required=False
     )
-    tax_id = forms.CharField(label=gettext_lazy("Tax ID"), max_length=40, required=False)
+    tax_id = forms.CharField(
+        label=pgettext_lazy("receipt", "Tax ID"), max_length=40, required=False
+    )
 
 
 class BillingProfileView(CapabilityRequiredMixin, View):

@@ -24,6 +24,7 @@ from django.core.files.storage import default_storage
 from django.db import connection
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from finance.models import Bill, BillStatus, FinanceSettings, PaymentMethod, TaxMode
 
@@ -122,15 +123,15 @@ class Receipt:
 
 def _headings() -> dict[str, str]:
     return {
-        "item": _("Item"),
-        "quantity": _("Qty"),
-        "unit_price": _("Unit price"),
-        "discount": _("Discount"),
-        "amount": _("Amount"),
-        "payments": _("Payments"),
-        "refunds": _("Refunds"),
-        "seller_tax_id": _("Tax ID"),
-        "phone": _("Phone"),
+        "item": pgettext("receipt", "Item"),
+        "quantity": pgettext("receipt", "Qty"),
+        "unit_price": pgettext("receipt", "Unit price"),
+        "discount": pgettext("receipt", "Discount"),
+        "amount": pgettext("receipt", "Amount"),
+        "payments": pgettext("receipt", "Payments"),
+        "refunds": pgettext("receipt", "Refunds"),
+        "seller_tax_id": pgettext("receipt", "Tax ID"),
+        "phone": pgettext("receipt", "Phone"),
     }
 
 
@@ -180,7 +181,7 @@ def _build(bill: Bill, language: str, with_logo: bool) -> Receipt:
 
     # Settled in full: a receipt; still owed (or void): the bill itself.
     settled = bill.status in (BillStatus.PAID, BillStatus.REFUNDED)
-    title = _("Receipt") if settled else _("Bill")
+    title = pgettext("receipt", "Receipt") if settled else pgettext("receipt", "Bill")
     receipt = Receipt(
         language=language,
         title=title,
@@ -194,21 +195,21 @@ def _build(bill: Bill, language: str, with_logo: bool) -> Receipt:
     )
     facts = receipt.facts
     if bill.number:
-        facts.append((_("Bill number"), str(bill.number)))
+        facts.append((pgettext("receipt", "Bill number"), str(bill.number)))
     if bill.issued_at:
-        facts.append((_("Issued"), _when(bill.issued_at)))
+        facts.append((pgettext("receipt", "Issued on"), _when(bill.issued_at)))
     if bill.paid_at:
-        facts.append((_("Paid"), _when(bill.paid_at)))
+        facts.append((pgettext("receipt", "Paid on"), _when(bill.paid_at)))
     if bill.client_id:
-        facts.append((_("Client"), bill.client.name))
+        facts.append((pgettext("receipt", "Client"), bill.client.name))
     if bill.invoice_title:
-        facts.append((_("Invoice title"), bill.invoice_title))
+        facts.append((pgettext("receipt", "Invoice title"), bill.invoice_title))
     if bill.tax_id:
-        facts.append((_("Tax ID"), bill.tax_id))
+        facts.append((pgettext("receipt", "Tax ID"), bill.tax_id))
     if bill.status == BillStatus.VOID:
         receipt.void_note = _("Void: %(reason)s") % {"reason": bill.void_reason or "—"}
         if bill.voided_at:
-            facts.append((_("Voided"), _when(bill.voided_at)))
+            facts.append((pgettext("receipt", "Voided on"), _when(bill.voided_at)))
 
     for line in bill.lines.all():
         off = line.line_discount + line.bill_discount
@@ -223,14 +224,14 @@ def _build(bill: Bill, language: str, with_logo: bool) -> Receipt:
         )
 
     totals = receipt.totals
-    totals.append((_("Subtotal"), m(bill.subtotal)))
+    totals.append((pgettext("receipt", "Subtotal"), m(bill.subtotal)))
     if bill.discount_total:
-        label = _("Discounts")
+        label = pgettext("receipt", "Discounts")
         if bill.discount_reason:
             label = f"{label} ({bill.discount_reason})"
         totals.append((label, m(-bill.discount_total)))
     if bill.tax_rate or bill.tax_total:
-        tax_name = bill.tax_label or _("Tax")
+        tax_name = bill.tax_label or pgettext("receipt", "Tax")
         rate = bill.tax_rate
         # 6.00 reads "6", 6.50 "6.5" (normalize() alone would write 10 as "1E+1").
         rate = rate.quantize(Decimal(1)) if rate == rate.to_integral_value() else rate.normalize()
@@ -240,7 +241,7 @@ def _build(bill: Bill, language: str, with_logo: bool) -> Receipt:
         else:
             label = _("%(tax)s (%(rate)s%%)") % {"tax": tax_name, "rate": rate}
         totals.append((label, m(bill.tax_total)))
-    totals.append((_("Total"), m(bill.total)))
+    totals.append((pgettext("receipt", "Total"), m(bill.total)))
 
     for payment in bill.payments.all():
         details = []
@@ -272,11 +273,13 @@ def _build(bill: Bill, language: str, with_logo: bool) -> Receipt:
             )
         )
 
-    receipt.closing.append((_("Paid"), m(bill.paid_total)))
+    receipt.closing.append((pgettext("receipt", "Paid"), m(bill.paid_total)))
     if bill.refunded_total:
-        receipt.closing.append((_("Refunded"), m(-bill.refunded_total)))
+        receipt.closing.append((pgettext("receipt", "Refunded"), m(-bill.refunded_total)))
     if bill.status != BillStatus.VOID:
-        receipt.closing.append((_("Balance due"), m(max(bill.balance_due, Decimal(0)))))
+        receipt.closing.append(
+            (pgettext("receipt", "Balance due"), m(max(bill.balance_due, Decimal(0))))
+        )
     return receipt
 
 
