@@ -711,3 +711,86 @@ def test_money_quantize_matches_what_the_bill_stores(cast, owner):
     bill = counter_bill(owner, ("33.33", 3), discount=("percent", "7.5"))
     assert bill.total == money.quantize(bill.total, "CNY")
     assert bill.discount_total == money.quantize(D("99.99") * D("0.075"), "CNY")
+
+
+def test_line_update_takes_what_the_line_form_sends(cast, owner):
+    bill = counter_bill(owner, ("100.00", 1))
+    line = bill.lines.get()
+    bills.line_update(
+        line=line,
+        actor=owner,
+        kind=LineKind.SERVICE,
+        description="Peel",
+        unit_price=D("250.00"),
+        quantity=2,
+        service=None,
+        staff=owner,
+        card_product=None,
+        card=None,
+        discount_kind="",
+        discount_value=None,
+        discount_reason="",
+    )
+    line.refresh_from_db()
+    bill.refresh_from_db()
+    assert (line.kind, line.net, line.staff_id) == (LineKind.SERVICE, D("500.00"), owner.pk)
+    assert bill.total == D("500.00")
+    with pytest.raises(TypeError):
+        bills.line_update(line=line, actor=owner, source_ref="dental.plan_item:1")
+
+
+def test_a_package_session_pays_for_the_service_it_covers(cast, owner):
+    client = ClientFactory(tenant=cast.tenant_a)
+    facial = schedule.service("Package facial", price="300")
+    package = CardProduct.objects.create(
+        kind=CardKind.PACKAGE, name="5 facials", price=D("1200"), sessions=5
+    )
+    package.services.set([facial])
+    sale = bills.bill_create(client=client, actor=owner)
+    bills.line_add(
+        bill=sale,
+        actor=owner,
+        kind=LineKind.CARD,
+        description="5 facials",
+        unit_price=D("1200"),
+        card_product=package,
+    )
+    bills.payment_take(bill=sale, actor=owner, method="bank_card", amount=D("1200"))
+    card = Card.objects.get(client=client)
+    assert card.sessions_left == 5
+    visit = bills.bill_create(client=client, actor=owner)
+    bills.line_add(
+        bill=visit,
+        actor=owner,
+        kind=LineKind.SERVICE,
+        description="Facial",
+        unit_price=D("300"),
+        service=facial,
+    )
+    paid = bills.payment_take(
+        bill=visit, actor=owner, method=PaymentMethod.PACKAGE, amount=D("300"), card=card
+    )
+    card.refresh_from_db()
+    visit.refresh_from_db()
+    assert card.sessions_left == 4 and visit.status == BillStatus.PAID
+    with pytest.raises(ValidationError) as refused:
+        bills.refund_create(payment=paid, actor=owner, amount=D("300"), reason="x", to_card=card)
+    assert "to_card" in refused.value.message_dict
+    bills.refund_create(payment=paid, actor=owner, amount=D("300"), reason="missed")
+    card.refresh_from_db()
+    assert card.sessions_left == 5
+    # A bill without a covered service cannot be paid by the package.
+    other = counter_bill(owner, ("50.00", 1), client=client)
+    with pytest.raises(ValidationError) as refused:
+        bills.payment_take(
+            bill=other, actor=owner, method=PaymentMethod.PACKAGE, amount=D("50"), card=card
+        )
+    assert "card" in refused.value.message_dict
+    assert not Payment.objects.filter(bill=other).exists()
+
+
+def test_a_bill_of_nothing_to_pay_is_paid_when_issued(cast, owner):
+    bill = counter_bill(owner, ("80.00", 1), discount=("percent", "100"))
+    bills.bill_issue(bill=bill, actor=owner)
+    bill.refresh_from_db()
+    assert (bill.total, bill.status, bill.paid_at) == (D("0.00"), BillStatus.PAID, NOON)

@@ -582,10 +582,13 @@ def line_add(
 
 
 LINE_EDITABLE = (
+    "kind",
     "description",
     "unit_price",
     "quantity",
+    "service",
     "staff",
+    "category",
     "discount_kind",
     "discount_value",
     "discount_reason",
@@ -595,8 +598,9 @@ LINE_EDITABLE = (
 
 
 def line_update(*, line, actor, **changes) -> BillLine:
-    """Change a draft bill's line: any of ``LINE_EDITABLE``; the kind, service and the
-    trade item it bills stay (remove the line and add another instead)."""
+    """Change a draft bill's line: any of ``LINE_EDITABLE`` (the trade item a line bills,
+    ``source_ref``, stays: remove the line instead). As in ``line_add``, a member's service
+    line left without a discount gets the member price."""
     unknown = set(changes) - set(LINE_EDITABLE)
     if unknown:
         raise TypeError(f"line_update cannot change {sorted(unknown)}")
@@ -620,7 +624,17 @@ def line_update(*, line, actor, **changes) -> BillLine:
             "source_ref": line.source_ref,
             "category": line.category,
         }
+        if "service" in changes and "category" not in changes:
+            data["category"] = ""  # the new service's category
         data.update(changes)
+        if not data["discount_kind"] and data["kind"] == LineKind.SERVICE:
+            percent = _member_percent(bill.client)
+            if percent:
+                data.update(
+                    discount_kind=DiscountKind.PERCENT,
+                    discount_value=percent,
+                    discount_reason=MEMBER_PRICE,
+                )
         clean = _clean_line(bill, data, actor, line=line)
         before = _bill_snapshot(bill)
         for field, value in clean.items():
