@@ -16,7 +16,9 @@ What counts where (so every figure is the sum of its parts):
 - **Revenue** (sales) = the sum of the lines' ``net`` (after line and bill discounts; a tax
   added on top of the prices is not revenue and is shown apart) on bills *issued* in the
   period and not void. Refunds are not taken off the service they were for: they are their
-  own row, on the day they were made, and *net revenue* = sales − refunds. Card sales and
+  own row, on the day they were made, and *net revenue* = sales − refunds (refunds of a
+  bill voided later leave with its lines: the daily closing still shows them as money
+  out that day). Card sales and
   top-ups are lines too (money taken in advance); they are shown by kind so the owner can
   tell them from services.
 """
@@ -172,7 +174,11 @@ def daily_closing(day: dt.date) -> DailyClosing:
         cards=Sum("net", filter=Q(kind=LineKind.CARD)),
         top_ups=Sum("net", filter=Q(kind=LineKind.TOP_UP)),
     )
-    counts = list(CashCount.objects.filter(day=day).select_related("counted_by"))
+    counts = list(
+        CashCount.objects.filter(day=day)
+        .select_related("counted_by")
+        .order_by("-counted_at", "-id")
+    )
     money_methods = [m for m in PaymentMethod if m not in CARD_METHODS]
     takings = _method_rows(paid, money_methods)
     card_spend = _method_rows(paid, CARD_METHODS)
@@ -223,6 +229,7 @@ class RevenueRow:
     lines: int = 0
     bills: int = 0
     refunds: Decimal = ZERO
+    share: Decimal | None = None  # of the period's revenue, in %
 
     @property
     def net_revenue(self) -> Decimal:
@@ -270,10 +277,12 @@ FROM finance_bill
 WHERE issued_at >= %(start)s AND issued_at < %(end)s AND status = ANY(%(live)s)
 GROUP BY 1
 """
+# A bill voided after every payment went back left revenue with its lines; its refunds
+# leave with them (the money it took and gave back cancel out).
 _REFUNDS_SQL = """
-SELECT date_trunc(%(unit)s, created_at AT TIME ZONE %(zone)s)::date, SUM(amount)
-FROM finance_refund
-WHERE created_at >= %(start)s AND created_at < %(end)s
+SELECT date_trunc(%(unit)s, r.created_at AT TIME ZONE %(zone)s)::date, SUM(r.amount)
+FROM finance_refund r JOIN finance_bill b ON b.id = r.bill_id
+WHERE r.created_at >= %(start)s AND r.created_at < %(end)s AND b.status <> 'void'
 GROUP BY 1
 """
 # GROUPING() bits, leftmost argument highest: 0 in a bit means "grouped by this column".
@@ -337,9 +346,14 @@ def revenue(start: dt.date, end: dt.date, unit: str = "day") -> Revenue:
     services = dict(Service.objects.filter(pk__in=service_ids).values_list("pk", "name"))
     staff = dict(User.objects.filter(pk__in=staff_ids).values_list("pk", "full_name"))
 
-    def rows(g: int, label, order=None) -> list[RevenueRow]:
+    all_net = sum((net for net, _tax, _n in sets[_G_KIND].values()), ZERO)
+
+    def rows(g: int, label) -> list[RevenueRow]:
         out = [RevenueRow(k, label(k), net, tax, n) for k, (net, tax, n) in sets[g].items()]
-        return sorted(out, key=order or (lambda r: (-r.net, r.label)))
+        for r in out:
+            if all_net:
+                r.share = (r.net * 100 / all_net).quantize(Decimal("0.1"))
+        return sorted(out, key=lambda r: (-r.net, r.label))
 
     from django.utils.translation import gettext as _
 

@@ -20,6 +20,33 @@ urlpatterns += [
     ),
 ]
 
+# The money reports, expenses, budgets and the cash count (finance.report_views).
+from finance import report_views  # noqa: E402
+
+urlpatterns += [
+    path("reports/", report_views.ClosingView.as_view(), name="report_closing"),
+    path("reports/cash-count/", report_views.CashCountView.as_view(), name="cash_count"),
+    path("reports/revenue/", report_views.RevenueView.as_view(), name="report_revenue"),
+    path(
+        "reports/outstanding/",
+        report_views.OutstandingView.as_view(),
+        name="report_outstanding",
+    ),
+    path("reports/cards/", report_views.CardsView.as_view(), name="report_cards"),
+    path("reports/expenses/", report_views.ExpensesView.as_view(), name="expenses"),
+    path(
+        "reports/expenses/<int:pk>/",
+        report_views.ExpenseEditView.as_view(),
+        name="expense_edit",
+    ),
+    path(
+        "reports/expenses/<int:pk>/delete/",
+        report_views.ExpenseDeleteView.as_view(),
+        name="expense_delete",
+    ),
+    path("reports/budgets/", report_views.BudgetsView.as_view(), name="budgets"),
+]
+
 # Cards, packages and memberships: the products on sale, one card's ledger, transfers.
 from finance import card_views  # noqa: E402
 

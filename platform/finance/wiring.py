@@ -27,6 +27,7 @@ def connect() -> None:
         display.register(display.ObjectType(key, label, model))
     _connect_client_file()
     _connect_receipts()
+    _connect_reports()
     _connect_cards()
     _connect_bills()
 
@@ -66,6 +67,34 @@ def _connect_client_file() -> None:
 def _connect_receipts() -> None:
     """Receipts are pages of their bills (finance.receipt_views): nothing to register
     beyond their URLs; the capability they are guarded by counts as in use there."""
+
+
+def _connect_reports() -> None:
+    """The money reports in the sidebar (owner and manager) and today's takings on their
+    dashboard."""
+    from accounts.roles import Capability
+    from finance import report_views
+    from portal import dashboard, navigation
+
+    navigation.register(
+        navigation.NavItem(
+            "finance_reports",
+            _("Reports"),
+            "finance:report_closing",
+            Capability.VIEW_FINANCE,
+            "chart",
+            60,
+        )
+    )
+    dashboard.register(
+        dashboard.DashboardWidget(
+            "takings_today",
+            3,
+            Capability.VIEW_FINANCE,
+            "finance/reports/dashboard_takings.html",
+            report_views.takings_widget_context,
+        )
+    )
 
 
 def _connect_cards() -> None:
