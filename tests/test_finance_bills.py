@@ -794,3 +794,29 @@ def test_a_bill_of_nothing_to_pay_is_paid_when_issued(cast, owner):
     bills.bill_issue(bill=bill, actor=owner)
     bill.refresh_from_db()
     assert (bill.total, bill.status, bill.paid_at) == (D("0.00"), BillStatus.PAID, NOON)
+
+
+def test_the_bill_page_read_is_a_fixed_number_of_queries(cast, owner, django_assert_num_queries):
+    from finance import selectors
+
+    client = ClientFactory(tenant=cast.tenant_a)
+    bill = counter_bill(owner, ("100.00", 1), ("20.00", 2), ("5.00", 3), client=client)
+    cash = bills.payment_take(bill=bill, actor=owner, method="cash", amount=D("100"))
+    bills.payment_take(bill=bill, actor=owner, method="alipay", amount=D("55"))
+    bills.refund_create(payment=cash, actor=owner, amount=D("30"), reason="x")
+    with django_assert_num_queries(4):
+        read = selectors.bill_for_page(bill.pk)
+        lines = list(read.lines.all())
+        payments = list(read.payments.all())
+        refunds = list(read.refunds.all())
+        assert [line.service for line in lines] == [None, None, None]
+        assert [p.refunded for p in payments] == [D("30.00"), D("0.00")]
+        assert refunds[0].payment.pk == cash.pk
+    assert selectors.refundable_by_payment(bill) == {
+        payments[0].pk: D("70.00"),
+        payments[1].pk: D("0.00") + D("55.00"),
+    }
+    assert selectors.bill_for_page(10**9) is None
+    settings_with(methods=["cash", "wechat"])
+    assert [v for v, _label in selectors.methods_taken()] == ["cash", "wechat"]
+    assert list(selectors.bills_of_client(client)) == [read]

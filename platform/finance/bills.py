@@ -76,6 +76,7 @@ from finance.models import (
     PaymentMethod,
     Refund,
 )
+from finance.selectors import live_bill_for
 
 ZERO = Decimal("0")
 MEMBER_PRICE = gettext_noop("Member price")
@@ -363,10 +364,6 @@ def bill_create(*, client=None, actor, appointment=None, note: str = "") -> Bill
     )
     _audit(Action.CREATE, actor, "bill", bill, {}, _bill_snapshot(bill), bill.client_id, SENSITIVE)
     return bill
-
-
-def live_bill_for(appointment) -> Bill | None:
-    return Bill.objects.filter(appointment=appointment).exclude(status=BillStatus.VOID).first()
 
 
 def bill_from_appointment(*, appointment, actor) -> Bill:
