@@ -150,10 +150,13 @@ class LineForm(forms.Form):
         label=_("Reason for the discount"), max_length=200, required=False
     )
 
-    def __init__(self, *args, services=(), products=(), cards=(), staff=(), **kwargs):
+    def __init__(self, *args, services=(), products=(), cards=(), staff=(), line=None, **kwargs):
         """``services``, ``products``, ``cards`` and ``staff`` are lists read once for all
-        the line forms of a page: the choices are drawn from them without a query."""
+        the line forms of a page: the choices are drawn from them without a query. With
+        ``line`` the form edits it: its kind and service stay (remove the line and add
+        another to change them)."""
         super().__init__(*args, **kwargs)
+        self.line = line
         from accounts.models import User
         from scheduling.models import Service
 
@@ -166,12 +169,20 @@ class LineForm(forms.Form):
             field = self.fields[name]
             field.queryset = model.objects.filter(pk__in=[row.pk for row in rows])
             field.choices = [("", field.empty_label)] + [(row.pk, label(row)) for row in rows]
-        for name in ("service", "card_product", "card", "description", "unit_price"):
-            self.fields[name].widget.attrs["data-line-field"] = name
         self.fields["kind"].widget.attrs["data-line-kind"] = ""
+        if line is not None:
+            del self.fields["kind"], self.fields["service"]
+            if line.kind != LineKind.CARD:
+                del self.fields["card_product"]
+            if line.kind != LineKind.TOP_UP:
+                del self.fields["card"]
 
     def clean(self):
         data = super().clean()
+        if self.line is not None:
+            data["kind"], data["service"] = self.line.kind, self.line.service
+            data.setdefault("card_product", self.line.card_product)
+            data.setdefault("card", self.line.card)
         kind = data.get("kind")
         service, product, card = data.get("service"), data.get("card_product"), data.get("card")
         if kind == LineKind.SERVICE and service is None:
@@ -215,7 +226,7 @@ class LineForm(forms.Form):
         """The keyword arguments of ``bills.line_add``/``line_update`` (but the bill, line
         and actor)."""
         data = self.cleaned_data
-        return {
+        values = {
             "kind": data["kind"],
             "description": data["description"],
             "unit_price": data["unit_price"],
@@ -228,6 +239,9 @@ class LineForm(forms.Form):
             "discount_value": data["discount_value"],
             "discount_reason": data["discount_reason"],
         }
+        if self.line is not None:
+            del values["kind"], values["service"]
+        return values
 
 
 class BillDiscountForm(forms.Form):

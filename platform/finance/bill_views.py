@@ -306,7 +306,10 @@ class BillView(TillView):
                     line.form = edit_line[1]
                 else:
                     line.form = f.LineForm(
-                        **line_choices, prefix=f"line{line.pk}", initial=_line_initial(line)
+                        **line_choices,
+                        line=line,
+                        prefix=f"line{line.pk}",
+                        initial=_line_initial(line),
                     )
             context["discount_form"] = bound.pop("discount_form", None) or f.BillDiscountForm(
                 initial={
@@ -392,6 +395,7 @@ class BillView(TillView):
         line = self._line(request, bill)
         form = f.LineForm(
             request.POST,
+            line=line,
             prefix=f"line{line.pk}",
             **_line_choices(_client_cards(bill.client)["top_up"]),
         )
