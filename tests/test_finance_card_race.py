@@ -1,13 +1,15 @@
-"""Sixteen payers on one stored-value card at once, each over its own real connection: the
-card holds enough for only some of them. The winners' spends add up to exactly what left
-the card, the card never goes below zero, its balances equal its ledger, and the losers
-are told, in words, that the card does not hold enough (not a server error)."""
+"""Sixteen payers on one stored-value card (or one package) at once, each over its own real
+connection: the card holds enough for only some of them. The winners' spends add up to
+exactly what left the card, the card never goes below zero, its balances equal its ledger,
+and the losers are told, in words, that the card does not hold enough (not a server
+error)."""
 
 from __future__ import annotations
 
 import threading
 from decimal import Decimal
 
+import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, connections, transaction
 from django_tenants.utils import tenant_context
@@ -16,7 +18,8 @@ RACERS = 16
 AMOUNT = Decimal("70.00")
 
 
-def test_sixteen_concurrent_spends_never_overdraw_one_card(cast, django_db_blocker):
+@pytest.mark.parametrize("kind", ["stored_value", "package"])
+def test_sixteen_concurrent_payers_never_overdraw_one_card(cast, django_db_blocker, kind):
     from accounts.models import User
     from clients.models import Client
     from finance import cards
@@ -31,6 +34,7 @@ def test_sixteen_concurrent_spends_never_overdraw_one_card(cast, django_db_block
         Payment,
         PaymentMethod,
     )
+    from tests import schedule
     from tests.factories import ClientFactory
 
     tenant = cast.tenant_a
@@ -38,12 +42,17 @@ def test_sixteen_concurrent_spends_never_overdraw_one_card(cast, django_db_block
         with tenant_context(tenant):
             actor = User.objects.get(email=cast.front_desk_a)
             client = ClientFactory(tenant=tenant)
+            package = kind == CardKind.PACKAGE
+            service = schedule.service("Race card facial") if package else None
             product = CardProduct.objects.create(
-                kind=CardKind.STORED_VALUE,
+                kind=kind,
                 name="Race card",
                 price=Decimal("400"),
-                bonus=Decimal("100"),
+                bonus=Decimal("0") if package else Decimal("100"),
+                sessions=5 if package else None,
             )
+            if package:
+                product.services.set([service])
             sale_bill = Bill.objects.create(
                 client=client, currency="CNY", tax_mode="inclusive", status="draft"
             )
@@ -57,7 +66,8 @@ def test_sixteen_concurrent_spends_never_overdraw_one_card(cast, django_db_block
                 card_product=product,
             )
             card = cards.issue_from_line(line=sale, actor=actor)
-            start = card.balance  # 400 paid + 100 bonus
+            start = card.sessions_left if package else card.balance  # 5, or 400 + 100 bonus
+            step = 1 if package else AMOUNT
             bill = Bill.objects.create(
                 client=client, currency="CNY", tax_mode="inclusive", status="draft"
             )
@@ -74,16 +84,27 @@ def test_sixteen_concurrent_spends_never_overdraw_one_card(cast, django_db_block
                     with transaction.atomic():
                         payment = Payment.objects.create(
                             bill=bill,
-                            method=PaymentMethod.STORED_VALUE,
+                            method=PaymentMethod.PACKAGE if package else PaymentMethod.STORED_VALUE,
                             amount=AMOUNT,
                             card=card,
                         )
-                        cards.spend(card=card, amount=AMOUNT, payment=payment, actor=actor)
+                        if package:
+                            cards.redeem(
+                                card=card, service=service, sessions=1, payment=payment, actor=actor
+                            )
+                        else:
+                            cards.spend(card=card, amount=AMOUNT, payment=payment, actor=actor)
                     result = "paid"
                 except ValidationError as refused:
-                    ok = refused.code == "insufficient_balance" and refused.messages == [
-                        "The card does not hold enough for this payment."
-                    ]
+                    expected = (
+                        ("insufficient_sessions", "The package has not enough sessions left.")
+                        if package
+                        else (
+                            "insufficient_balance",
+                            "The card does not hold enough for this payment.",
+                        )
+                    )
+                    ok = (refused.code, refused.messages) == (expected[0], [expected[1]])
                     result = "refused" if ok else f"refused oddly: {refused.messages}"
                 except Exception as error:  # noqa: BLE001 - reported by the assertion
                     result = f"{type(error).__name__}: {error}"
@@ -105,10 +126,12 @@ def test_sixteen_concurrent_spends_never_overdraw_one_card(cast, django_db_block
             wins = outcomes.count("paid")
             assert len(outcomes) == RACERS
             assert sorted(set(outcomes)) == ["paid", "refused"], outcomes
-            assert wins == int(start // AMOUNT) == 7
+            assert wins == int(start // step) == (5 if package else 7)
             assert payments == wins  # a refused payer's payment row went with its transaction
-            assert start - card.balance == wins * AMOUNT
-            assert card.paid_balance >= 0 and card.bonus_balance >= 0
+            left = card.sessions_left if package else card.balance
+            assert start - left == wins * step
+            assert card.paid_balance >= 0 and card.bonus_balance >= 0 and card.sessions_left >= 0
+            assert sum(e.sessions_delta for e in entries) == card.sessions_left
             assert sum(e.paid_delta for e in entries) == card.paid_balance
             assert sum(e.bonus_delta for e in entries) == card.bonus_balance
             assert len(entries) == 1 + wins
@@ -123,5 +146,7 @@ def test_sixteen_concurrent_spends_never_overdraw_one_card(cast, django_db_block
                 BillLine.objects.filter(bill__in=[bill, sale_bill]).delete()
                 Bill.objects.filter(pk__in=[bill.pk, sale_bill.pk]).delete()
                 product.delete()
+                if service is not None:
+                    service.delete()
                 Client.objects.filter(pk=client.pk).delete()
             connection.set_schema_to_public()
