@@ -575,3 +575,32 @@ def test_every_movement_is_listed_for_the_clients_timeline(cast, a):
     kinds = [e.kind for e in cards.entries_for_client(client, 10)]
     assert kinds == [EntryKind.SPEND, EntryKind.ISSUE]
     assert len(cards.entries_for_client(client, 1)) == 1
+
+
+def test_every_movement_is_in_the_audit_trail(cast, a):
+    FinanceSettings.objects.update_or_create(
+        singleton=True, defaults={"allow_card_transfers": True}
+    )
+    client = ClientFactory(tenant=cast.tenant_a)
+    prod = product(bonus=D("10"))
+    card = sold(client, prod, actor=a)
+    other = sold(ClientFactory(tenant=cast.tenant_a), prod, actor=a)
+    bill = bill_for(client, status="issued")
+    cards.spend(card=card, amount=D("5"), payment=payment(bill, card, 5), actor=a)
+    cards.transfer(source=card, target=other, amount=D("5"), actor=a, note="family")
+    ids = {
+        str(pk)
+        for pk in CardEntry.objects.filter(card__in=[card, other]).values_list("pk", flat=True)
+    }
+    audited = set(
+        AuditEntry.objects.filter(object_type="card_entry", object_id__in=ids).values_list(
+            "object_id", flat=True
+        )
+    )
+    assert len(ids) == 5 and audited == ids
+    assert (
+        AuditEntry.objects.filter(
+            object_type="card_entry", object_id__in=ids, client_id=client.pk
+        ).count()
+        == 3
+    )
