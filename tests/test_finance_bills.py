@@ -693,6 +693,12 @@ def test_tenant_b_cannot_see_tenant_a_bills(cast, db):
         bills.bill_issue(bill=bill, actor=actor)
         bill_id, number = bill.pk, bill.number
     with tenant_context(cast.tenant_b):
+        from finance import selectors
+
+        # Every bill B's schema holds is B's own (in pounds); A's id finds none of A's.
+        assert not Bill.objects.filter(currency="CNY").exists()
+        found = selectors.bill_for_page(bill_id)
+        assert found is None or found.currency == "GBP"
         assert not Bill.objects.filter(pk=bill_id, number=number).exists()
         assert not BillLine.objects.filter(bill_id=bill_id, description="item 10.00").exists()
         with pytest.raises(Bill.DoesNotExist):
@@ -820,3 +826,70 @@ def test_the_bill_page_read_is_a_fixed_number_of_queries(cast, owner, django_ass
     settings_with(methods=["cash", "wechat"])
     assert [v for v, _label in selectors.methods_taken()] == ["cash", "wechat"]
     assert list(selectors.bills_of_client(client)) == [read]
+
+
+def test_two_connections_paying_the_whole_balance_at_once_take_it_once(cast, django_db_blocker):
+    tenant = cast.tenant_a
+    with django_db_blocker.unblock():
+        with tenant_context(tenant):
+            actor = staff_member(tenant, cast.owner_a)
+            bill = counter_bill(actor, ("300.00", 1))
+            bills.bill_issue(bill=bill, actor=actor)
+            bill.refresh_from_db()
+            number = bill.number
+        connection.set_schema_to_public()
+        barrier = threading.Barrier(2)
+        outcomes: list[str] = []
+
+        def pay(method) -> None:
+            try:
+                connection.set_tenant(tenant)
+                barrier.wait(timeout=60)
+                bills.payment_take(bill=bill, actor=actor, method=method, amount=D("300.00"))
+                outcomes.append("paid")
+            except ValidationError as error:
+                # Over the balance, or (second in) the bill is paid already.
+                refused = "amount" in getattr(error, "error_dict", {})
+                outcomes.append(
+                    "refused"
+                    if refused or getattr(error, "code", None) == "not_payable"
+                    else str(error)
+                )
+            except Exception as error:  # noqa: BLE001 - reported by the assertion
+                outcomes.append(f"{type(error).__name__}: {error}")
+            finally:
+                connections.close_all()
+
+        threads = [threading.Thread(target=pay, args=(m,)) for m in ("cash", "wechat")]
+        try:
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(timeout=120)
+            with tenant_context(tenant):
+                bill.refresh_from_db()
+                assert sorted(outcomes) == ["paid", "refused"], outcomes
+                assert Payment.objects.filter(bill=bill).count() == 1
+                assert bill.paid_total == D("300.00") and bill.status == BillStatus.PAID
+        finally:
+            with tenant_context(tenant):
+                Payment.objects.filter(bill=bill).delete()
+                BillLine.objects.filter(bill=bill).delete()
+                Bill.objects.filter(pk=bill.pk).delete()
+                # Give the number back only if no other bill took one after it.
+                FinanceSettings.objects.filter(next_bill_number=number + 1).update(
+                    next_bill_number=number
+                )
+            connection.set_schema_to_public()
+
+
+def test_refusals_read_in_chinese(cast, owner, desk):
+    from django.utils import translation
+
+    bill = counter_bill(owner, ("100.00", 1))
+    with translation.override("zh-hans"), pytest.raises(ValidationError) as refused:
+        bills.bill_discount_set(bill=bill, actor=desk, kind="percent", value=D("50"), reason="x")
+    assert refused.value.message_dict["discount_value"] == ["超过 10% 的折扣需要经理或店主批准。"]
+    with translation.override("zh-hans"), pytest.raises(ValidationError) as refused:
+        bills.bill_void(bill=bill, actor=desk, reason="x")
+    assert refused.value.messages == ["只有经理或店主可以作废账单。"]
