@@ -392,6 +392,24 @@ def tenant_export(*, tenant: Tenant, operator) -> tempfile.SpooledTemporaryFile:
     return archive
 
 
+def _refuse_currency_change(tenant: Tenant) -> None:
+    """Money is written in the business's currency: once the till holds any (a bill, a
+    card, an expense…), changing it would relabel those amounts, so it is refused."""
+    from finance.summary import money_recorded
+
+    with schema_context(tenant.schema_name):
+        recorded = money_recorded()
+    if recorded:
+        refusal = ValidationError(
+            _(
+                "The currency cannot be changed once money has been recorded in it "
+                "(bills, payments, cards or expenses)."
+            ),
+            code="currency_in_use",
+        )
+        raise ValidationError({"currency": refusal})
+
+
 def tenant_settings_update(*, tenant: Tenant, **fields) -> Tenant:
     allowed = {
         "name",
@@ -409,6 +427,8 @@ def tenant_settings_update(*, tenant: Tenant, **fields) -> Tenant:
     # The tenants table is in the public schema, which every tenant's search path includes.
     with transaction.atomic():
         tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
+        if "currency" in fields and fields["currency"] != tenant.currency:
+            _refuse_currency_change(tenant)
         for name, value in fields.items():
             setattr(tenant, name, value)
         tenant.full_clean(exclude=["schema_name"])

@@ -208,3 +208,15 @@ def for_client(client: Client) -> FinanceSummary:
         outstanding_bills=open_bills["n"] or 0,
         cards=cards,
     )
+
+
+def money_recorded() -> bool:
+    """Whether this business's schema holds any money: a bill (payments and refunds hang
+    on bills), a card, an expense, a budget or a cash count. Once it does, its currency
+    may no longer change (``tenants.services.tenant_settings_update``): the amounts were
+    written in it."""
+    from finance.models import Budget, CashCount, Expense
+
+    return any(
+        model.objects.exists() for model in (Bill, Payment, Card, Expense, Budget, CashCount)
+    )
