@@ -321,6 +321,8 @@ def test_a_merge_moves_bills_and_cards_and_fills_the_invoice_details(cast, db):
         profile = BillingProfile.objects.get(client=kept_client)
         assert (profile.invoice_title, profile.tax_id) == ("王芳", "91310115MA1H")
         assert BillingProfile.objects.count() == 1
+        # the money of both files adds up on the kept one: 880 + 1,230
+        assert Client.objects.get(pk=kept_client.pk).total_spend == D("2110.00")
 
 
 def test_a_client_with_bills_cannot_be_deleted(cast, db):
