@@ -147,7 +147,15 @@ def revenue(report: reports.Revenue) -> bytes:
 def outstanding(report: reports.Outstanding) -> bytes:
     book = Workbook()
     s = Sheet(book, _("Outstanding bills"), report.currency, first=True)
-    s.header(_("Bill"), _("Issued"), _("Client"), _("Total"), _("Paid"), _("Due"), _("Days"))
+    s.header(
+        _("Bill"),
+        _("Issued"),
+        _("Client"),
+        _("Total"),
+        _("Paid so far"),
+        _("Amount due"),
+        _("Days open"),
+    )
     for b in report.bills:
         s.add(
             [
