@@ -630,6 +630,7 @@ def test_a_dental_appointment_bills_the_accepted_plan_items_once(cast, db):
             ("Crown (16)", D("2400.00")),
         ]
         assert lines[1].source_ref == f"dental.plan_item:{crown.pk}"
+        assert bills.open_items(client) == []  # on a live draft already
         assert bill.currency == "GBP"
         with pytest.raises(ValidationError):  # billed once
             bills.line_add(
@@ -643,6 +644,7 @@ def test_a_dental_appointment_bills_the_accepted_plan_items_once(cast, db):
         bill = bills.bill_issue(bill=bill, actor=dentist)
         crown.refresh_from_db()
         assert crown.billed_at == NOON and crown.bill_reference == str(bill.number)
+        assert bills.open_items(client) == []
 
 
 # --- invoice details, audit, isolation ------------------------------------------------------

@@ -389,7 +389,7 @@ def bill_from_appointment(*, appointment, actor) -> Bill:
                 service=service,
                 staff=appointment.staff,
             )
-            for item in _billables(appointment.client):
+            for item in open_items(appointment.client):
                 line_add(
                     bill=bill,
                     actor=actor,
@@ -408,8 +408,10 @@ def bill_from_appointment(*, appointment, actor) -> Bill:
     return Bill.objects.get(pk=bill.pk)
 
 
-def _billables(client) -> list:
-    """The trades' open items for ``client`` that no live bill has yet."""
+def open_items(client) -> list:
+    """The trades' open items for ``client`` that no live bill has yet
+    (``verticals.registry.Billable``: ``source_ref``, ``description``, ``unit_price``,
+    ``category``); put one on a draft with ``line_add(..., source_ref=item.source_ref)``."""
     try:
         from verticals import registry
     except ImportError:  # pragma: no cover
