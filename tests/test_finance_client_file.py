@@ -345,3 +345,37 @@ def test_another_business_sees_nothing_of_the_clients_money(cast, owner_b):
     assert response.status_code == 404
     with tenant_context(cast.tenant_a):
         assert BillingProfile.objects.get(client=client).invoice_title == "星光美容有限公司"
+
+
+def test_a_package_session_used_reads_as_sessions_on_the_timeline(cast, front_desk_a):
+    # given: a 5-session facial package sold, one session used to pay a facial
+    from tests import schedule
+
+    owner = staff_member(cast.tenant_a, cast.owner_a)
+    with tenant_context(cast.tenant_a):
+        facial = schedule.service("Facial 面部护理", price="300")
+        client = ClientFactory(tenant=cast.tenant_a)
+        product = CardProduct.objects.create(
+            kind=CardKind.PACKAGE, name="Five facials", price=D("1200"), sessions=5
+        )
+        product.services.set([facial])
+        card = _sell_card(client, owner, product)
+        visit = bills.bill_create(client=client, actor=owner)
+        bills.line_add(
+            bill=visit,
+            actor=owner,
+            kind=LineKind.SERVICE,
+            description="Facial",
+            unit_price=D("300"),
+            service=facial,
+        )
+        bills.payment_take(
+            bill=visit, actor=owner, method=PaymentMethod.PACKAGE, amount=D("300"), card=card
+        )
+    # when
+    page = front_desk_a.get(f"/clients/{client.pk}/timeline/").content.decode()
+    tab = front_desk_a.get(f"/clients/{client.pk}/finance/").content.decode()
+    # then
+    assert f"Sold Five facials {card.code}: 5 sessions" in page
+    assert f"Session used on Five facials {card.code}: 1" in page
+    assert "4 sessions left" in tab

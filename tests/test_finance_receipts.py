@@ -350,3 +350,44 @@ def test_signed_out_the_receipt_asks_to_sign_in(cast, db):
     bill = _paid_bill(cast)
     response = Client(HTTP_HOST=cast.host_a).get(f"/till/bills/{bill.pk}/receipt.pdf")
     assert response.status_code == 302 and "/login" in response["Location"]
+
+
+def test_the_receipt_costs_the_same_queries_however_many_lines_and_payments(cast, owner_a):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    owner = staff_member(cast.tenant_a, cast.owner_a)
+
+    def queries_for(lines: int, payments: int) -> int:
+        with tenant_context(cast.tenant_a):
+            client = ClientFactory(tenant=cast.tenant_a)
+            bill = make_bill(
+                client,
+                [(f"item {n}", 1, "10.00", "", "0") for n in range(lines)],
+                actor=owner,
+                payments=[("cash", "10.00", None)] * payments,
+            )
+        with CaptureQueriesContext(connection) as captured:
+            assert owner_a.get(f"/till/bills/{bill.pk}/receipt.pdf").status_code == 200
+        return len(captured)
+
+    assert queries_for(1, 1) == queries_for(6, 6)
+
+
+def test_another_business_prints_its_own_receipt_in_its_currency_and_zone(cast, owner_b):
+    # given: Beta Dental, GBP, Europe/London (10:00 in Shanghai is 02:00 in London)
+    owner = staff_member(cast.tenant_b, cast.owner_b)
+    with tenant_context(cast.tenant_b):
+        client = ClientFactory(tenant=cast.tenant_b, name="Ann Smith")
+        bill = make_bill(
+            client,
+            [("Check-up", 1, "45.50", "", "0")],
+            actor=owner,
+            payments=[("bank_card", "45.50", None)],
+        )
+    # when
+    text = pdf_text(owner_b.get(f"/till/bills/{bill.pk}/receipt.pdf").content)
+    # then
+    assert "Beta Dental" in text and "Ann Smith" in text
+    assert "GBP 45.50" in text and "CNY" not in text
+    assert "02:00" in text or "2 a.m." in text
