@@ -7,7 +7,8 @@ decimals; a JPY amount is a whole number within them.
 
 The rounding rule of a bill (``compute_bill``), in this order:
 
-1. **Per line**: ``gross = quantity × unit_price`` (exact). The line's own discount is an
+1. **Per line**: ``gross = quantity × unit_price`` (exact: the services take unit prices
+   only in whole minor units). The line's own discount is an
    amount, or a percentage of ``gross`` rounded half-up to the minor unit; either way
    never more than ``gross``. ``line subtotal = gross − line discount``.
 2. **Bill discount**: an amount, or a percentage of the sum of the line subtotals rounded
