@@ -82,3 +82,10 @@ urlpatterns += [
         name="bill_from_appointment",
     ),
 ]
+
+# The till's settings (finance.settings_views).
+from finance import settings_views  # noqa: E402
+
+urlpatterns += [
+    path("settings/", settings_views.FinanceSettingsView.as_view(), name="settings"),
+]

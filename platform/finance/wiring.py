@@ -30,6 +30,7 @@ def connect() -> None:
     _connect_reports()
     _connect_cards()
     _connect_bills()
+    _connect_settings()
 
 
 def _connect_client_file() -> None:
@@ -128,5 +129,23 @@ def _connect_bills() -> None:
             Capability.TAKE_PAYMENTS,
             "receipt",
             16,
+        )
+    )
+
+
+def _connect_settings() -> None:
+    """The till's settings page in the admin section, beside the business settings."""
+    from accounts.roles import Capability
+    from portal import navigation
+
+    navigation.register(
+        navigation.NavItem(
+            "till_settings",
+            _("Till settings"),
+            "finance:settings",
+            Capability.MANAGE_SETTINGS,
+            "cog",
+            925,
+            section="admin",
         )
     )
