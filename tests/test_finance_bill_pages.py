@@ -163,6 +163,47 @@ def test_a_methods_the_till_does_not_take_are_not_offered(till, front_desk_a):
     assert refused.status_code == 400
 
 
+def test_a_stored_value_card_sold_at_the_till_pays_part_of_the_next_bill(till, front_desk_a):
+    from finance.models import Card, CardKind, CardProduct
+
+    with tenant_context(till.cast.tenant_a):
+        product = CardProduct.objects.create(
+            kind=CardKind.STORED_VALUE, name="Gold card", price=Decimal("1000"), bonus=100
+        )
+    # the card is sold on a bill, paid by WeChat
+    sale = till.bill()
+    page = front_desk_a.get(url(sale)).content.decode()
+    assert "Gold card" in page
+    front_desk_a.post(
+        url(sale), {"action": "add_line", "add-kind": "card", "add-card_product": product.pk}
+    )
+    assert till.reread(sale).total == Decimal("1000.00")
+    front_desk_a.post(url(sale), {"action": "pay", "method": "wechat", "amount": "1000"})
+    with tenant_context(till.cast.tenant_a):
+        card = Card.objects.get(client=till.client)
+    assert card.balance == Decimal("1100.00")
+    # the next bill: 200 from the card, the rest in cash
+    bill = till.bill(("Facial serum", "300"))
+    page = front_desk_a.get(url(bill)).content.decode()
+    assert f'<option value="{card.pk}">Gold card · {card.code}' in page
+    split = front_desk_a.post(
+        url(bill), {"action": "pay", "method": "stored_value", "amount": "200", "card": card.pk}
+    )
+    assert split.status_code == 302
+    # without a card picked, a card payment is refused beside the card
+    missing = front_desk_a.post(
+        url(bill), {"action": "pay", "method": "stored_value", "amount": "1"}
+    )
+    assert missing.status_code == 400 and "Choose the client" in missing.content.decode()
+    front_desk_a.post(url(bill), {"action": "pay", "method": "cash", "amount": "100"})
+    assert till.reread(bill).status == BillStatus.PAID
+    with tenant_context(till.cast.tenant_a):
+        card.refresh_from_db()
+    assert card.balance == Decimal("900.00")
+    page = front_desk_a.get(url(bill)).content.decode()
+    assert "Stored-value card" in page and card.code in page
+
+
 # ---------- lines ----------
 
 
@@ -425,10 +466,10 @@ def test_the_pages_in_chinese(till, cast):
     listing = desk.get("/till/").content.decode()
     assert "收银" in listing and "新建账单" in listing and "已付清" in listing
     page = desk.get(url(bill)).content.decode()
-    assert "账单" in page and "收款" in page and "现金" in page and "应付余额" in page
+    assert "账单" in page and "收款记录" in page and "现金" in page and "已付" in page
     draft = till.bill(("Serum", "10"))
     page = desk.get(url(draft)).content.decode()
-    assert "添加项目" in page and "开具账单" in page
+    assert "添加项目" in page and "开具账单" in page and "应付余额" in page
 
 
 def test_bill_pages_are_never_stored(till, front_desk_a):
