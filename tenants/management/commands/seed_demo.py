@@ -91,6 +91,7 @@ class Command(BaseCommand):
                     self._demo_tags_and_fields(demo)
                     self._demo_history(tenant, demo)
                     self._demo_appointments(tenant)
+                    self._demo_money(tenant, demo)
                 self._demo_vertical_records(tenant, vertical)
                 url = tenant_portal_url(domain_name, "/")
                 for staff in demo.staff:
@@ -178,6 +179,19 @@ class Command(BaseCommand):
             practitioners = [u for u in people if "practitioner" in u.roles]
             front_desk = next((u for u in people if "front_desk" in u.roles), None)
             seed_week(practitioners=practitioners, front_desk=front_desk)
+
+    def _demo_money(self, tenant, demo) -> None:
+        """Bills, payments, cards, expenses and budgets (finance.demo), so the till's
+        reports have something to show; skipped once the business has any."""
+        import zoneinfo
+
+        from django.utils import timezone
+        from django_tenants.utils import tenant_context
+
+        from finance.demo import seed_money
+
+        with tenant_context(tenant), timezone.override(zoneinfo.ZoneInfo(tenant.time_zone)):
+            seed_money(tenant, demo)
 
     def _demo_history(self, tenant, demo) -> None:
         """Visits and contact-log entries for the first demo clients, some follow-ups due
