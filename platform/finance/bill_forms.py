@@ -255,7 +255,7 @@ class BillDiscountForm(forms.Form):
 
 
 class PaymentForm(forms.Form):
-    method = forms.ChoiceField(label=_("Method"))
+    method = forms.ChoiceField(label=_("Payment method"))
     amount = _money(_("Amount"), minimum=Decimal("0.01"))
     tendered = _money(
         _("Cash handed over"),
