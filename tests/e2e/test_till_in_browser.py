@@ -44,8 +44,11 @@ def _shop(django_db_blocker):
         from finance import bills
         from finance.models import Card, CardKind, CardProduct, LineKind
         from scheduling.models import Service, Status
-        from scheduling.services import appointment_book, appointment_complete
-        from scheduling.services import appointment_transition
+        from scheduling.services import (
+            appointment_book,
+            appointment_complete,
+            appointment_transition,
+        )
         from tenants.models import Domain
         from tenants.services import tenant_signup
         from tests import schedule
