@@ -37,5 +37,10 @@
       },
     });
   }
-  document.querySelectorAll("canvas[data-chart]").forEach(draw);
+  // Canvas text uses the page's own faces (the vendored Noto Sans SC for Chinese labels;
+  // the browser's default canvas font has no CJK glyphs), once those fonts are loaded.
+  window.Chart.defaults.font.family = window.getComputedStyle(document.body).fontFamily;
+  function drawAll() { document.querySelectorAll("canvas[data-chart]").forEach(draw); }
+  if (document.fonts && document.fonts.ready) document.fonts.ready.then(drawAll);
+  else drawAll();
 })();
