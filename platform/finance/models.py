@@ -198,6 +198,11 @@ class Bill(models.Model):
         indexes = [
             models.Index(fields=["client", "-created_at"], name="bill_client_created"),
             models.Index(fields=["status"], name="bill_status"),
+            # The daily closing: bills paid that day (card sales, top-ups) and voided.
+            models.Index(fields=["paid_at"], name="bill_paid_at"),
+            models.Index(
+                fields=["voided_at"], condition=Q(voided_at__isnull=False), name="bill_voided_at"
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(total__gte=0), name="bill_total_not_negative"),
