@@ -202,6 +202,17 @@ def test_a_stored_value_card_sold_at_the_till_pays_part_of_the_next_bill(till, f
     assert card.balance == Decimal("900.00")
     page = front_desk_a.get(url(bill)).content.decode()
     assert "Stored-value card" in page and card.code in page
+    # a top-up of that card: 500 more on it once its bill is paid
+    top_up = till.bill()
+    front_desk_a.post(
+        url(top_up),
+        {"action": "add_line", "add-kind": "top_up", "add-card": card.pk, "add-unit_price": "500"},
+    )
+    front_desk_a.post(url(top_up), {"action": "pay", "method": "alipay", "amount": "500"})
+    with tenant_context(till.cast.tenant_a):
+        card.refresh_from_db()
+        assert top_up.lines.get().description == f"Top-up of {card}"
+    assert card.balance == Decimal("1400.00")
 
 
 # ---------- lines ----------

@@ -123,6 +123,7 @@ class LineForm(forms.Form):
         queryset=None,
         required=False,
         empty_label=_("Choose what to sell…"),
+        help_text=_("For a top-up: the stored-value offer whose bonus it earns, if any."),
     )
     card = forms.ModelChoiceField(
         label=_("Card to top up"),
