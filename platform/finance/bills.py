@@ -491,7 +491,7 @@ def _clean_line(bill: Bill, data: dict, actor, *, line: BillLine | None = None) 
         category = getattr(getattr(service, "category", None), "name", "") or ""
     source_ref = (data.get("source_ref") or "").strip()[:60]
     if source_ref and (line is None or line.source_ref != source_ref) and _ref_taken(source_ref):
-        raise ValidationError(_("This item is already on a bill."), code="already_billed")
+        raise ValidationError(_("This item is on a bill already."), code="already_billed")
     return {
         "kind": kind,
         "description": description,
