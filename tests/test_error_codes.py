@@ -142,7 +142,7 @@ def test_the_visit_and_contact_forms_raise_their_codes(cast, db):
 
         owner = User.objects.get(email=cast.owner_a)
         later = timezone.localdate() + dt.timedelta(days=2)
-        visit = VisitForm({"visited_on": later.isoformat()}, currency="CNY", clinical=False)
+        visit = VisitForm({"visited_on": later.isoformat()}, clinical=False)
         assert not visit.is_valid()
         assert visit.errors.as_data()["visited_on"][0].code == VisitErrorCode.FUTURE
         contacted = timezone.localtime() - dt.timedelta(days=2)
