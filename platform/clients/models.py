@@ -141,6 +141,21 @@ def client_photo_path(client, filename: str) -> str:
     return tenant_file_path(connection.tenant, "clients", "photos", f"{secrets.token_hex(12)}.jpg")
 
 
+class Household(models.Model):
+    """Clients who share one household (family members): stored-value balances may move
+    between their cards where the owner allows it (finance.cards.transfer)."""
+
+    name = models.CharField(_("household name"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("household")
+        verbose_name_plural = _("households")
+
+    def __str__(self) -> str:
+        return self.name or f"#{self.pk}"
+
+
 class Client(models.Model):
     file_number = models.CharField(_("file number"), max_length=20, unique=True)
     name = models.CharField(_("name"), max_length=100)
@@ -181,6 +196,21 @@ class Client(models.Model):
     )
     preferred_channel = models.CharField(
         _("preferred contact channel"), max_length=10, choices=ContactChannel.choices, blank=True
+    )
+    # The language messages and receipts reach the client in ("" = the business's own).
+    language = models.CharField(
+        _("language for messages and receipts"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        blank=True,
+    )
+    household = models.ForeignKey(
+        Household,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="members",
+        verbose_name=_("household"),
     )
     service_preferences = models.TextField(_("service preferences"), blank=True)
     special_notes = models.TextField(_("special notes"), blank=True)
