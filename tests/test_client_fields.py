@@ -7,7 +7,7 @@ from clients import conflicts, fields
 from clients.models import Client
 
 # Columns nobody types into a client file: numbering, search and index columns, visit
-# figures, bookkeeping, the photo (its own upload) and erasure's mark.
+# figures, bookkeeping, the photo (its own upload), erasure's mark and the household.
 NOT_TYPED = {
     "id",
     "file_number",
@@ -29,6 +29,8 @@ NOT_TYPED = {
     "updated_at",
     "created_by",
     "erased_at",
+    # Linked on the client's Finance tab (clients.households), not typed into the form.
+    "household",
 }
 
 

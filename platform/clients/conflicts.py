@@ -32,7 +32,7 @@ def field_text(client: Client, name: str, tags=None) -> str:
     if name == "tags":
         names = tags if tags is not None else [t.name for t in client.tags.all()]
         return "、".join(sorted(names))
-    if name in ("gender", "source", "preferred_channel"):
+    if name in ("gender", "source", "preferred_channel", "language"):
         return str(getattr(client, f"get_{name}_display")()) if getattr(client, name) else ""
     if name == "flags":
         return "、".join(str(label) for label, _style in client.flag_badges)

@@ -55,6 +55,8 @@ FIELDS = (
     ClientField("referred_by", form_name="referred_by_file_number", erased=False),
     ClientField("preferred_staff", erased=False),
     ClientField("preferred_channel"),
+    # The language of the messages and receipts the client gets (blank: the business's).
+    ClientField("language", erased=False),
     ClientField("service_preferences"),
     ClientField("special_notes"),
     ClientField("flags", erased=False),

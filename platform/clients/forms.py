@@ -79,6 +79,7 @@ class ClientForm(forms.ModelForm):
             "source",
             "preferred_staff",
             "preferred_channel",
+            "language",
             "service_preferences",
             "special_notes",
         ]

@@ -11,6 +11,11 @@ urlpatterns = [
     path("appointments/", include("scheduling.urls")),
     path("book/", include("scheduling.booking_urls")),
     path("till/", include("finance.urls")),
+    path("messages/", include("notifications.urls")),
+    # Short links in texts: confirm, cancel, survey, opt out (no login).
+    path("m/", include("notifications.link_urls")),
+    # Gateways' delivery reports and replies.
+    path("hooks/messages/", include("notifications.callback_urls")),
     path("", include("contactlog.urls")),
     path("clients/", include("privacy.urls")),
     path("files/", include("filestore.urls")),
