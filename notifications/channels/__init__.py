@@ -45,7 +45,7 @@ class Backend:
         raise NotImplementedError
 
 
-EMAIL_BACKEND = "notifications.channels.email.EmailBackend"
+EMAIL_BACKEND = "notifications.channels.mail.EmailBackend"
 CONSOLE_SMS_BACKEND = "notifications.channels.console.ConsoleSmsBackend"
 
 
@@ -76,5 +76,5 @@ SMS_BACKENDS = (
     CONSOLE_SMS_BACKEND,
     "notifications.channels.twilio.TwilioBackend",
     "notifications.channels.aliyun.AliyunBackend",
-    "notifications.channels.http.HttpGatewayBackend",
+    "notifications.channels.generic.HttpGatewayBackend",
 )

@@ -330,3 +330,53 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# --- messages: SMS gateways (notifications.channels) -------------------------------------
+# The SMS backend (dotted path): the console (prints to the worker's log) unless set, e.g.
+# notifications.channels.twilio.TwilioBackend, .aliyun.AliyunBackend, .generic.HttpGatewayBackend.
+# Email goes through EMAIL_BACKEND above. Base URLs are settings so tests use loopback fakes.
+NOTIFICATIONS_SMS_BACKEND = env_str(
+    "NOTIFICATIONS_SMS_BACKEND", "notifications.channels.console.ConsoleSmsBackend"
+)
+NOTIFICATIONS_SMS = {
+    "twilio": {
+        "api_base": env_str("TWILIO_API_BASE", "https://api.twilio.com"),
+        "account_sid": env_str("TWILIO_ACCOUNT_SID", ""),
+        "auth_token": env_secret("TWILIO_AUTH_TOKEN", ""),
+        "from": env_str("TWILIO_FROM", ""),
+        "messaging_service_sid": env_str("TWILIO_MESSAGING_SERVICE_SID", ""),
+    },
+    "aliyun": {
+        "endpoint": env_str("ALIYUN_SMS_ENDPOINT", "https://dysmsapi.aliyuncs.com/"),
+        "region": env_str("ALIYUN_SMS_REGION", "cn-hangzhou"),
+        "access_key_id": env_str("ALIYUN_SMS_ACCESS_KEY_ID", ""),
+        "access_key_secret": env_secret("ALIYUN_SMS_ACCESS_KEY_SECRET", ""),
+        # The approved template whose one variable carries the text ("${content}"), and
+        # per-kind templates ("reminder=SMS_1,phone_code=SMS_2").
+        "template_code": env_str("ALIYUN_SMS_TEMPLATE_CODE", ""),
+        "templates": dict(
+            item.split("=", 1) for item in env_list("ALIYUN_SMS_TEMPLATES", []) if "=" in item
+        ),
+        "template_param": env_str("ALIYUN_SMS_TEMPLATE_PARAM", "content"),
+        # Replies (SmsUp) find their business by the extension code sent with each text.
+        "up_extend_code": env_bool("ALIYUN_SMS_UP_EXTEND_CODE", True),
+        # Aliyun's HTTP push carries no signature: its URL holds this shared secret.
+        "push_token": env_secret("ALIYUN_SMS_PUSH_TOKEN", ""),
+    },
+    "generic": {
+        "url": env_str("SMS_GATEWAY_URL", ""),
+        "format": env_str("SMS_GATEWAY_FORMAT", "json"),  # json or form
+        "body": env_str(
+            "SMS_GATEWAY_BODY",
+            '{"to": "{to}", "text": "{text}", "reference": "{key}", "callback": "{callback}"}',
+        ),
+        "auth_header": env_str("SMS_GATEWAY_AUTH_HEADER", "Authorization"),
+        "auth_value": env_secret("SMS_GATEWAY_AUTH_VALUE", ""),
+        # Sent with the message's idempotency key when set; the gateway must honour it.
+        "key_header": env_str("SMS_GATEWAY_KEY_HEADER", "Idempotency-Key"),
+        "id_field": env_str("SMS_GATEWAY_ID_FIELD", "id"),
+        # HMAC-SHA256 of callbacks' bodies, hex, in this header.
+        "callback_secret": env_secret("SMS_GATEWAY_CALLBACK_SECRET", ""),
+        "signature_header": env_str("SMS_GATEWAY_SIGNATURE_HEADER", "X-Signature"),
+    },
+}
