@@ -18,7 +18,31 @@ def _connect_outbox() -> None:
 
 
 def _connect_channels() -> None:
-    """The gateways' delivery reports and replies."""
+    """The gateways' delivery reports and replies: the configured SMS backend must load
+    (a typo fails at start-up, not at the first text), and the replies a client sent are
+    part of their export and erasure (a merge moves them with their foreign key)."""
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
+    from django.utils.module_loading import import_string
+    from django.utils.translation import gettext_lazy as _
+
+    from clients import related
+    from notifications import replies
+
+    try:
+        import_string(settings.NOTIFICATIONS_SMS_BACKEND)
+    except ImportError as exc:
+        raise ImproperlyConfigured(
+            f"NOTIFICATIONS_SMS_BACKEND {settings.NOTIFICATIONS_SMS_BACKEND!r}: {exc}"
+        ) from exc
+    related.register(
+        related.ClientData(
+            "message_replies",
+            _("Text replies"),
+            replies.replies_export,
+            replies.replies_erase,
+        )
+    )
 
 
 def _connect_portal() -> None:

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.views import LanguageView
 from billing import views as billing_views
 from billing.console import ConsoleBillingView
+from notifications import callback_views as message_hooks
 from tenants import operator_auth, views
 
 admin.site.site_header = _("ClinicDesk platform administration")
@@ -18,6 +19,17 @@ urlpatterns = [
         "billing/stripe/webhook/",
         billing_views.StripeWebhookView.as_view(),
         name="stripe_webhook",
+    ),
+    # Aliyun SMS pushes every business's delivery reports and replies to one URL.
+    path(
+        "hooks/aliyun/<str:token>/report/",
+        message_hooks.AliyunReportView.as_view(),
+        name="aliyun_sms_report",
+    ),
+    path(
+        "hooks/aliyun/<str:token>/reply/",
+        message_hooks.AliyunReplyView.as_view(),
+        name="aliyun_sms_reply",
     ),
     path("console/", views.ConsoleView.as_view(), name="console"),
     path("console/login/", operator_auth.OperatorLoginView.as_view(), name="console_login"),
