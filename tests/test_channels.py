@@ -755,3 +755,13 @@ def test_a_generic_reply_without_an_id_is_permanent(cast, db, settings):
             message = make_message()
             with pytest.raises(PermanentError):
                 HttpGatewayBackend().send(message, idempotency_key="k")
+
+
+def test_a_gateways_refusal_reads_in_chinese_for_a_chinese_business(cast, db, settings):
+    from django.utils import translation
+
+    gateway_options(settings, twilio={"account_sid": ""})
+    with tenant_context(cast.tenant_a), translation.override("zh-hans"):
+        message = make_message()
+        with pytest.raises(PermanentError, match="尚未配置 Twilio"):
+            TwilioBackend().send(message, idempotency_key="k")
