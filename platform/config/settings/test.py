@@ -22,3 +22,6 @@ WHITENOISE_AUTOREFRESH = True
 # Live-server threads must not keep connections open past their request, or the test
 # database cannot be dropped at the end of the run.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+# The outbox's commit hook sends in the test's own process (notifications.outbox): a test
+# that books something sees the message in mail.outbox / the console backend at once.
+NOTIFICATIONS_SEND_INLINE = True
