@@ -480,3 +480,17 @@ def release_held(*, message: Message, actor, send: bool) -> Message:
         message.save(update_fields=["status", "finished_at"])
         _event(message, Status.CANCELLED, _("Not sent again, by decision"), actor)
     return message
+
+
+def messages_erase(client) -> None:
+    """Erasure: what was sent to the client goes (address, subject, text); the rows stay
+    so the month's counts and the plan's SMS parts still add up. Rows that have not left
+    are cancelled."""
+    rows = Message.objects.filter(client=client)
+    now = timezone.now()
+    for message in rows.filter(status__in=(Status.QUEUED, Status.HELD)):
+        message.status = Status.CANCELLED
+        message.finished_at = now
+        message.save(update_fields=["status", "finished_at"])
+        _event(message, Status.CANCELLED, _("The client's personal data has been erased."))
+    rows.update(recipient="", subject="", body="", meta={})

@@ -64,3 +64,23 @@ def message_log(*, client=None, status: str = "", kind: str = "", channel: str =
     if channel:
         rows = rows.filter(channel=channel)
     return rows.order_by("-created_at", "-pk")
+
+
+def messages_export(client, *, user) -> list[dict]:
+    """The messages sent (or meant) to the client, for their export (times ISO 8601, UTC)."""
+    rows = Message.objects.filter(client=client).order_by("created_at", "pk")
+    return [
+        {
+            "created_at": m.created_at.isoformat(),
+            "kind": m.kind,
+            "channel": m.channel,
+            "status": m.status,
+            "to": m.recipient,
+            "subject": m.subject,
+            "text": m.body,
+            "sent_at": m.sent_at.isoformat() if m.sent_at else None,
+            "delivered_at": m.delivered_at.isoformat() if m.delivered_at else None,
+            "error": m.error,
+        }
+        for m in rows
+    ]

@@ -14,7 +14,18 @@ def connect() -> None:
 
 
 def _connect_outbox() -> None:
-    """Merge, export and erasure of a client's messages."""
+    """Merge, export and erasure of a client's messages (a merge moves them with their
+    foreign key; erasure blanks what was sent and keeps the rows for the counts)."""
+    from django.utils.translation import gettext_lazy as _
+
+    from clients import related
+    from notifications import outbox, selectors
+
+    related.register(
+        related.ClientData(
+            "messages", _("Messages sent"), selectors.messages_export, outbox.messages_erase
+        )
+    )
 
 
 def _connect_channels() -> None:

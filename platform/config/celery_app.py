@@ -38,3 +38,9 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute=29),
     },
 }
+# The outbox: each active tenant, every minute, recovers, writes and sends what is due.
+app.conf.beat_schedule["notifications-dispatch-due"] = {
+    "task": "tenants.fan_out",
+    "schedule": 60.0,
+    "args": ("notifications.dispatch_due", 10),
+}
