@@ -35,6 +35,13 @@ RECALL_STALE_DAYS = 30
 REMINDED_STATUSES = ("booked", "confirmed")
 
 
+def _context():
+    # The portal's context builders, loaded when something is due.
+    from notifications import context
+
+    return context
+
+
 def reminder_key(appointment, hours: int) -> str:
     starts = appointment.starts_at.astimezone(dt.UTC)
     return f"reminder:{appointment.pk}:{starts:%Y%m%dT%H%MZ}:{hours}h"
@@ -43,7 +50,6 @@ def reminder_key(appointment, hours: int) -> str:
 def enqueue_reminders(*, now: dt.datetime | None = None) -> int:
     """Write the N-hour reminders whose moment has passed; returns how many were new."""
     from notifications import outbox
-    from notifications.context import appointment_context
     from notifications.models import Kind, Message, NotificationSettings
     from scheduling.models import Appointment
 
@@ -70,7 +76,7 @@ def enqueue_reminders(*, now: dt.datetime | None = None) -> int:
                 message = outbox.enqueue(
                     kind=Kind.REMINDER,
                     key=key,
-                    context=appointment_context(appointment),
+                    context=_context().appointment_context(appointment),
                     client=appointment.client,
                     appointment=appointment,
                     meta={"hours_before": hours},
@@ -89,7 +95,6 @@ def enqueue_birthdays(*, now: dt.datetime | None = None) -> int:
     """Birthday greetings for today's birthdays, at/after the morning time (local)."""
     from clients.models import Client
     from notifications import outbox
-    from notifications.context import client_context
     from notifications.models import Kind, Message, NotificationSettings
 
     rules = NotificationSettings.load()
@@ -112,7 +117,10 @@ def enqueue_birthdays(*, now: dt.datetime | None = None) -> int:
                 continue
             with transaction.atomic():
                 message = outbox.enqueue(
-                    kind=Kind.BIRTHDAY, key=key, context=client_context(client), client=client
+                    kind=Kind.BIRTHDAY,
+                    key=key,
+                    context=_context().client_context(client),
+                    client=client,
                 )
             written += message is not None
     return written
@@ -121,7 +129,6 @@ def enqueue_birthdays(*, now: dt.datetime | None = None) -> int:
 def enqueue_recalls(*, now: dt.datetime | None = None) -> int:
     """Recall notices (复诊提醒) a week before a recall is due, at/after the morning time."""
     from notifications import outbox
-    from notifications.context import recall_context
     from notifications.models import Kind, Message, NotificationSettings
     from scheduling.models import Recall, RecallStatus
 
@@ -143,7 +150,10 @@ def enqueue_recalls(*, now: dt.datetime | None = None) -> int:
             continue
         with transaction.atomic():
             message = outbox.enqueue(
-                kind=Kind.RECALL, key=key, context=recall_context(recall), client=recall.client
+                kind=Kind.RECALL,
+                key=key,
+                context=_context().recall_context(recall),
+                client=recall.client,
             )
         written += message is not None
     return written
