@@ -268,10 +268,11 @@ def _locked() -> bool:
     return is_billing_locked(tenant)
 
 
-def send_now(pk: int) -> Message | None:
+def send_now(pk: int, *, unlocked: bool = False) -> Message | None:
     """Claim the row and send it; None when there was nothing to claim (already claimed,
-    sent, cancelled or not yet due) or the business may not send now."""
-    if _locked():
+    sent, cancelled or not yet due) or the business may not send now. ``unlocked``: the
+    caller (send_due's batch) has just checked the billing lock."""
+    if not unlocked and _locked():
         return None
     now = timezone.now()
     token = uuid.uuid4().hex
@@ -391,7 +392,7 @@ def send_due(*, limit: int = 500) -> int:
     )
     done = 0
     for pk in ids:
-        if send_now(pk) is not None:
+        if send_now(pk, unlocked=True) is not None:
             done += 1
     return done
 
