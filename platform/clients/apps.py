@@ -23,11 +23,12 @@ class ClientsConfig(AppConfig):
 
         from audit import display
         from clients import profile, views
-        from clients.models import Client, ClientHealth, CustomField
+        from clients.models import Client, ClientHealth, CustomField, Household
 
         display.register(display.ObjectType("client", _("client file"), Client))
         display.register(display.ObjectType("health", _("health section"), ClientHealth))
         display.register(display.ObjectType("custom_field", _("custom field"), CustomField))
+        display.register(display.ObjectType("household", _("household"), Household))
 
         profile.register_tab(
             profile.ProfileTab(

@@ -27,3 +27,6 @@ class ClientErrorCode(StrEnum):
     SELF_REFERRAL = "self_referral"
     NOTHING_SELECTED = "nothing_selected"
     DUPLICATE_TAG = "duplicate"
+    FORBIDDEN = "forbidden"
+    IN_HOUSEHOLD = "in_household"
+    NO_HOUSEHOLD = "no_household"

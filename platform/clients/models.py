@@ -143,7 +143,7 @@ def client_photo_path(client, filename: str) -> str:
 
 class Household(models.Model):
     """Clients who share one household (family members): stored-value balances may move
-    between their cards where the owner allows it (finance.cards.transfer)."""
+    between their cards where the owner allows it (finance.transfers)."""
 
     name = models.CharField(_("household name"), max_length=100, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from clients import merge_views, settings_views, views
+from clients import household_views, merge_views, settings_views, views
 
 app_name = "clients"
 urlpatterns = [
@@ -29,6 +29,7 @@ urlpatterns = [
     path("<int:pk>/", views.ClientDetailView.as_view(), name="detail"),
     path("<int:pk>/edit/", views.ClientEditView.as_view(), name="edit"),
     path("<int:pk>/health/edit/", views.ClientHealthEditView.as_view(), name="health_edit"),
+    path("<int:pk>/household/", household_views.HouseholdView.as_view(), name="household"),
     path("<int:pk>/merge/", merge_views.MergeChooseView.as_view(), name="merge"),
     path(
         "<int:pk>/merge/<int:kept_pk>/",

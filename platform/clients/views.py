@@ -321,6 +321,17 @@ class ClientDetailView(CapabilityRequiredMixin, View):
         return render(request, "clients/detail.html", context)
 
 
+def tab_with_form(request, *, pk: int, tab: str, attribute: str, form):
+    """The profile's ``tab`` again after a post its form refused: the tab's context reads
+    the bound ``form`` from ``request.<attribute>``, so the errors sit beside the fields."""
+    setattr(request, attribute, form)
+    view = ClientDetailView()
+    view.setup(request, pk=pk, tab=tab)
+    response = view.get(request, pk=pk, tab=tab)
+    response.status_code = 400
+    return response
+
+
 def _documents(user, client) -> list[tuple[str, str]]:
     """The printable documents of the business's trades (a spectacle prescription, a
     treatment plan) the user may see, as (label, address) for this client."""
@@ -344,6 +355,8 @@ def details_tab_context(request, client) -> dict:
     region = services.phone_region()
     if client.national_id and request.user.can(Capability.VIEW_FULL_ID):
         _audit_view(request, client, Action.VIEW_FULL_ID)
+    from clients.household_views import household_context
+
     return {
         "full_id": (
             client.national_id
@@ -352,6 +365,7 @@ def details_tab_context(request, client) -> dict:
         ),
         "other_phones": [format_phone(p, region=region) for p in client.other_phones],
         "emergency_phone": format_phone(client.emergency_contact_phone, region=region),
+        **household_context(request, client),
     }
 
 

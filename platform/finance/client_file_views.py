@@ -33,7 +33,7 @@ class BillingProfileView(CapabilityRequiredMixin, View):
     capability = Capability.TAKE_PAYMENTS
 
     def post(self, request, pk: int):
-        from clients.views import ClientDetailView
+        from clients.views import tab_with_form
         from finance import bills
 
         client = client_selectors.client_for_page(request.user, pk)
@@ -52,9 +52,4 @@ class BillingProfileView(CapabilityRequiredMixin, View):
                 messages.success(request, _("Invoice details saved."))
                 return redirect("clients:detail_tab", pk=client.pk, tab="finance")
         # The profile's Finance tab again, the errors beside their fields.
-        setattr(request, FORM_ATTRIBUTE, form)
-        view = ClientDetailView()
-        view.setup(request, pk=pk, tab="finance")
-        response = view.get(request, pk=pk, tab="finance")
-        response.status_code = 400
-        return response
+        return tab_with_form(request, pk=pk, tab="finance", attribute=FORM_ATTRIBUTE, form=form)

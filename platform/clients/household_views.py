@@ -1,0 +1,95 @@
+"""The household card on the client's Details tab: add a family member (found by file
+number or mobile phone) to this client's household, or take this client out of it. The
+rules are ``clients.households``; errors come back beside the form on the tab."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+
+from accounts.roles import Capability
+from clients import households, selectors, services
+from clients.models import Client
+from clients.validators import normalise_phone
+from core.forms import add_service_errors
+from portal.mixins import CapabilityRequiredMixin
+
+# A bound form with errors, handed to the Details tab when the profile is shown again.
+FORM_ATTRIBUTE = "clients_household_form"
+
+
+class HouseholdMemberForm(forms.Form):
+    relative = forms.CharField(
+        label=gettext_lazy("Family member's file number or mobile phone"), max_length=40
+    )
+
+    def clean_relative(self) -> Client:
+        value = self.cleaned_data["relative"].strip()
+        found = Client.objects.filter(file_number__iexact=value, erased_at__isnull=True).first()
+        if found is not None:
+            return found
+        try:
+            mobile = normalise_phone(value, region=services.phone_region())
+        except ValidationError:
+            mobile = ""
+        matches = (
+            list(Client.objects.filter(mobile=mobile, erased_at__isnull=True)[:2]) if mobile else []
+        )
+        if len(matches) > 1:
+            raise forms.ValidationError(
+                _("Several clients have this mobile phone; enter the file number.")
+            )
+        if not matches:
+            raise forms.ValidationError(_("No client has this file number or mobile phone."))
+        return matches[0]
+
+
+def household_context(request, client: Client) -> dict:
+    """The Details tab's household card."""
+    can_edit = request.user.can(Capability.EDIT_CLIENTS) and not client.erased_at
+    form = getattr(request, FORM_ATTRIBUTE, None)
+    return {
+        "household_members": households.members_of(client),
+        "can_edit_household": can_edit,
+        "household_form": (form or HouseholdMemberForm()) if can_edit else None,
+    }
+
+
+class HouseholdView(CapabilityRequiredMixin, View):
+    capability = Capability.EDIT_CLIENTS
+
+    def post(self, request, pk: int):
+        client = selectors.client_for_page(request.user, pk)
+        if request.POST.get("action") == "leave":
+            # A button without fields: a refusal (a page left open while someone else
+            # changed the household) comes back as a message above the tab.
+            try:
+                households.household_remove_member(actor=request.user, client=client)
+            except ValidationError as error:
+                for text in error.messages:
+                    messages.error(request, text)
+            else:
+                messages.success(request, _("Taken out of the household."))
+            return redirect("clients:detail", pk=client.pk)
+        form = HouseholdMemberForm(request.POST)
+        if form.is_valid():
+            relative = form.cleaned_data["relative"]
+            try:
+                households.household_add_member(
+                    actor=request.user, client=client, relative=relative
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(
+                    request, _("%(name)s is in the household.") % {"name": relative.name}
+                )
+                return redirect("clients:detail", pk=client.pk)
+        from clients.views import tab_with_form
+
+        return tab_with_form(request, pk=pk, tab="details", attribute=FORM_ATTRIBUTE, form=form)
