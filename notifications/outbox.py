@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -159,7 +160,7 @@ def enqueue(
     *,
     kind: str,
     key: str,
-    context: dict,
+    context: dict | Callable[[], dict],
     client=None,
     recipient: str = "",
     channel: str | None = None,
@@ -195,12 +196,13 @@ def enqueue(
         starts_at = getattr(appointment, "starts_at", None)
         if kind == Kind.REMINDER and starts_at is not None and due >= starts_at:
             refusal = _("Quiet hours last until after the appointment.")
-    context = dict(context)
-    if client is not None and not refusal:
-        from notifications import links
-
-        context.setdefault("opt_out_link", links.opt_out_url(client, channel))
     with override(language):
+        # A callable context is built in the message's language (dates, lists).
+        context = dict(context() if callable(context) else context)
+        if client is not None and not refusal:
+            from notifications import links
+
+            context.setdefault("opt_out_link", links.opt_out_url(client, channel))
         rendered = templates.render(kind=kind, channel=channel, language=language, context=context)
     message = Message(
         kind=kind,

@@ -8,13 +8,10 @@ from __future__ import annotations
 import re
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
-from django.utils import translation
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
-from clients.models import Client, Flag
+from clients.models import Client
 from notifications.models import InboundReply
 
 # Compared after trimming spaces and punctuation, case-insensitively.
@@ -52,33 +49,9 @@ def clients_for(sender: str) -> list[Client]:
 
 
 def _opt_out(client: Client, *, provider: str) -> None:
-    from audit.services import note as audit_note
-    from clients.services import ClientData, client_update
-    from privacy.models import Method, Purpose
-    from privacy.selectors import current_consents
-    from privacy.services import consent_record
+    from notifications.optout import withdraw
 
-    latest = current_consents([client.pk])[client.pk].get(Purpose.MARKETING_SMS)
-    if latest is None or latest.granted:
-        # The consent's note is plain text read by staff: in the business's language.
-        language = getattr(getattr(connection, "tenant", None), "language", "") or None
-        with translation.override(language):
-            text = _("Replied with a stop word by SMS (%(gateway)s).") % {"gateway": provider}
-        consent_record(
-            client=client,
-            purpose=Purpose.MARKETING_SMS,
-            granted=False,
-            method=Method.ONLINE,
-            note=text,
-        )
-    if Flag.DO_NOT_CONTACT not in client.flags:
-        client_update(
-            client=client,
-            data=ClientData({"flags": [*client.flags, Flag.DO_NOT_CONTACT.value]}),
-            note=audit_note(
-                gettext_noop("replied with a stop word by SMS (%(gateway)s)"), gateway=provider
-            ),
-        )
+    withdraw(client, channel="sms", how=provider, everything=True)
 
 
 @transaction.atomic

@@ -76,7 +76,7 @@ def enqueue_reminders(*, now: dt.datetime | None = None) -> int:
                 message = outbox.enqueue(
                     kind=Kind.REMINDER,
                     key=key,
-                    context=_context().appointment_context(appointment),
+                    context=lambda a=appointment: _context().appointment_context(a),
                     client=appointment.client,
                     appointment=appointment,
                     meta={"hours_before": hours},
@@ -119,7 +119,7 @@ def enqueue_birthdays(*, now: dt.datetime | None = None) -> int:
                 message = outbox.enqueue(
                     kind=Kind.BIRTHDAY,
                     key=key,
-                    context=_context().client_context(client),
+                    context=lambda c=client: _context().client_context(c),
                     client=client,
                 )
             written += message is not None
@@ -152,7 +152,7 @@ def enqueue_recalls(*, now: dt.datetime | None = None) -> int:
             message = outbox.enqueue(
                 kind=Kind.RECALL,
                 key=key,
-                context=_context().recall_context(recall),
+                context=lambda r=recall: _context().recall_context(r),
                 client=recall.client,
             )
         written += message is not None

@@ -62,3 +62,9 @@ def _connect_portal() -> None:
 
 def _connect_links() -> None:
     """The causes that write messages: bookings, visits, glasses ready, staff mail."""
+    from notifications import causes
+    from scheduling.signals import appointment_changed
+    from verticals.optical.signals import lab_order_ready
+
+    appointment_changed.connect(causes.appointment_changed, dispatch_uid="notifications")
+    lab_order_ready.connect(causes.lab_order_ready, dispatch_uid="notifications")

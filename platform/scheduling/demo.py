@@ -68,7 +68,9 @@ def seed_week(*, practitioners, front_desk) -> int:
     the business already has appointments, so a second run adds nothing."""
     if Appointment.objects.exists() or not practitioners:
         return 0
-    with translation.override(connection.tenant.language):
+    from scheduling.signals import muted
+
+    with translation.override(connection.tenant.language), muted():
         return _seed(practitioners, front_desk)
 
 

@@ -116,6 +116,12 @@ def _event(
     )
 
 
+def _changed(appointment: Appointment, change: str, *, previous=None, actor=None) -> None:
+    from scheduling.signals import send_changed
+
+    send_changed(appointment, change, previous=previous, actor=actor)
+
+
 def _is_overlap(error: IntegrityError) -> bool:
     return getattr(error.__cause__, "sqlstate", None) == EXCLUSION_VIOLATION
 
@@ -237,6 +243,8 @@ def appointment_book(
         _event(appointment, old="", actor=actor, actor_label=actor_label)
         _audit(Action.CREATE, appointment, {}, actor)
     _recalls_booked(made)
+    if status == S.BOOKED:
+        _changed(made[0], "booked", actor=actor)
     return made
 
 
@@ -278,6 +286,8 @@ def appointment_transition(
     _audit(Action.UPDATE, appointment, before, actor)
     if to == S.NO_SHOW:
         _recall_release(appointment)
+    if old == S.REQUESTED and to == S.BOOKED:
+        _changed(appointment, "approved", actor=actor)
     return appointment
 
 
@@ -321,6 +331,7 @@ def appointment_cancel(
     _event(appointment, old=old, actor=actor, actor_label=actor_label, reason=reason)
     _audit(Action.UPDATE, appointment, before, actor)
     _recall_release(appointment)
+    _changed(appointment, "cancelled", actor=actor)
     return appointment
 
 
@@ -419,7 +430,9 @@ def appointment_reschedule(
         _audit(Action.UPDATE, row, snapshot, actor)
         _audit(Action.CREATE, moved, {}, actor)
         _recall_release(row, to=moved)
-    return made[moving.index(appointment)]
+    moved = made[moving.index(appointment)]
+    _changed(moved, "rescheduled", previous=appointment, actor=actor)
+    return moved
 
 
 def _visit_legs(appointment: Appointment) -> list[Appointment]:
@@ -515,4 +528,5 @@ def appointment_complete(*, appointment: Appointment, actor=None):
     _event(appointment, old=old, actor=actor)
     _audit(Action.UPDATE, appointment, before, actor)
     _recall_after(appointment, day)
+    _changed(appointment, "completed", actor=actor)
     return visit

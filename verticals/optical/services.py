@@ -461,6 +461,10 @@ def dispensing_advance(*, dispensing: Dispensing, status: str, actor) -> Dispens
     audit_change(
         "update", actor, "optical_dispensing", dispensing.pk, dispensing.client_id, before, after
     )
+    if status == LabStatus.READY:
+        from verticals.optical.signals import lab_order_ready
+
+        lab_order_ready.send(sender=Dispensing, dispensing=dispensing, actor=actor)
     return dispensing
 
 
