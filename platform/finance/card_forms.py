@@ -10,7 +10,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from finance.models import Card, CardKind, CardProduct, CardStatus
+from finance.models import Card, CardKind, CardProduct
 from scheduling.models import Service
 
 MONEY_INPUT = {"step": "0.01", "min": "0", "inputmode": "decimal"}
@@ -64,10 +64,16 @@ class CardProductForm(forms.ModelForm):
         return dict(self.cleaned_data)
 
 
-class TransferForm(forms.Form):
-    """Move stored value from this card to another client's (a family member's) card."""
+class TargetChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, card: Card) -> str:
+        return f"{card.client.name} · {card.name} {card.code}"
 
-    target = forms.CharField(label=_("To card number"), max_length=20)
+
+class TransferForm(forms.Form):
+    """Move stored value, or package sessions, from this card to a family member's card
+    (``finance.transfers.targets_for``)."""
+
+    target = TargetChoiceField(label=_("To the card of"), queryset=Card.objects.none())
     amount = forms.DecimalField(
         label=_("Amount"),
         max_digits=14,
@@ -75,19 +81,17 @@ class TransferForm(forms.Form):
         min_value=Decimal("0.01"),
         widget=forms.NumberInput(attrs=MONEY_INPUT),
     )
+    sessions = forms.IntegerField(label=_("Sessions"), min_value=1)
     note = forms.CharField(label=_("Why"), max_length=200)
 
-    def __init__(self, *args, source: Card, **kwargs):
+    def __init__(self, *args, source: Card, targets: list[Card], **kwargs):
         super().__init__(*args, **kwargs)
         self.source = source
-
-    def clean_target(self):
-        code = self.cleaned_data["target"].strip().upper()
-        card = (
-            Card.objects.filter(code=code, kind=CardKind.STORED_VALUE, status=CardStatus.ACTIVE)
-            .exclude(pk=self.source.pk)
-            .first()
-        )
-        if card is None:
-            raise forms.ValidationError(_("No other open stored-value card has this number."))
-        return card
+        self.fields["target"].queryset = Card.objects.filter(
+            pk__in=[c.pk for c in targets]
+        ).select_related("client")
+        self.fields["target"].choices = [("", "---------")] + [
+            (c.pk, self.fields["target"].label_from_instance(c)) for c in targets
+        ]
+        # A package moves sessions, a stored-value card an amount.
+        del self.fields["amount" if source.kind == CardKind.PACKAGE else "sessions"]

@@ -17,9 +17,9 @@ from django.views import View
 
 from accounts.roles import Capability
 from core.forms import add_service_errors
-from finance import cards
+from finance import cards, transfers
 from finance.card_forms import CardProductForm, TransferForm
-from finance.models import Card, CardKind, CardProduct, FinanceSettings
+from finance.models import Card, CardKind, CardProduct
 from portal.mixins import CapabilityRequiredMixin
 
 T = "finance/cards/"
@@ -108,10 +108,14 @@ class CardView(CapabilityRequiredMixin, View):
         return get_object_or_404(Card.objects.select_related("client", "product"), pk=pk)
 
     def page(self, request, card: Card, form=None, status=200):
-        allowed = cards.transfers_allowed()
-        can_move = allowed and card.kind == CardKind.STORED_VALUE and card.balance > 0
-        if can_move and form is None:
-            form = TransferForm(source=card)
+        movable = (
+            transfers.transfers_allowed()
+            and card.kind in transfers.MOVABLE
+            and (card.sessions_left if card.kind == CardKind.PACKAGE else card.balance) > 0
+        )
+        targets = transfers.targets_for(card) if movable else []
+        if targets and form is None:
+            form = TransferForm(source=card, targets=targets)
         context = {
             "card": card,
             "entries": list(cards.ledger(card)),
@@ -119,7 +123,8 @@ class CardView(CapabilityRequiredMixin, View):
             if card.kind == CardKind.PACKAGE
             else [],
             "expired": card.expires_on is not None and card.expires_on < cards.today(),
-            "transfer_form": form if can_move else None,
+            "transfer_form": form if targets else None,
+            "no_transfer_target": movable and not targets,
             "bill_url_name": _bill_url_name(),
         }
         return render(request, T + "card.html", context, status=status)
@@ -133,15 +138,16 @@ class CardDetailView(CardView):
 class CardTransferView(CardView):
     def post(self, request, pk: int):
         card = self._card(pk)
-        if not FinanceSettings.load().allow_card_transfers:
+        if not transfers.transfers_allowed():
             raise Http404
-        form = TransferForm(data=request.POST, source=card)
+        form = TransferForm(data=request.POST, source=card, targets=transfers.targets_for(card))
         if form.is_valid():
             try:
-                cards.transfer(
+                transfers.transfer(
                     source=card,
                     target=form.cleaned_data["target"],
-                    amount=form.cleaned_data["amount"],
+                    amount=form.cleaned_data.get("amount"),
+                    sessions=form.cleaned_data.get("sessions"),
                     actor=request.user,
                     note=form.cleaned_data["note"],
                 )

@@ -27,9 +27,9 @@ Rules (what the counter and the reports rely on):
   leaves the card's paid balance, and the bonus given with that sale is forfeited in the
   same proportion (never more than the bonus still on the card, so no balance goes
   negative). Paid value already spent cannot be refunded (``refundable_for_line``).
-- **Transfers** between clients' stored-value cards only when the owner has switched on
-  ``FinanceSettings.allow_card_transfers``; they move paid and bonus value in the source's
-  mix, as two entries pointing at each other, both cards locked in id order.
+- **Transfers** to a family member's card, where the owner allows them, are
+  ``finance.transfers``; **expiry** of what is left on a card past its last day is
+  ``finance.expiry``.
 - Every movement is audited (``card_entry``) and listed by ``entries_for_client``."""
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ import secrets
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -53,7 +53,6 @@ from finance.models import (
     CardProduct,
     CardStatus,
     EntryKind,
-    FinanceSettings,
     LineKind,
     PaymentMethod,
 )
@@ -557,90 +556,6 @@ def credit(*, card, amount, refund, actor) -> CardEntry:
             refund=refund,
             bill_id=getattr(refund, "bill_id", None),
         )
-
-
-# --- transfers -------------------------------------------------------------------------------
-
-
-def transfers_allowed() -> bool:
-    return FinanceSettings.load().allow_card_transfers
-
-
-def transfer(*, source, target, amount, actor, note) -> tuple[CardEntry, CardEntry]:
-    """Move ``amount`` of stored value from ``source`` to ``target`` (another client's
-    card, e.g. a family member's), in the source's paid:bonus mix. Both cards are locked
-    in id order; the two entries name each other."""
-    if not transfers_allowed():
-        raise ValidationError(
-            _("Moving balances between cards is switched off."), code="transfers_off"
-        )
-    if source.pk == target.pk:
-        raise ValidationError({"target": _("Choose another card.")}, code="same_card")
-    note = (note or "").strip()
-    if not note:
-        raise ValidationError({"note": _("Say why the balance is moved.")})
-    with transaction.atomic():
-        first, second = sorted((source.pk, target.pk))
-        locked = {
-            c.pk: c
-            for c in Card.objects.select_for_update().filter(pk__in=[first, second]).order_by("pk")
-        }
-        source, target = locked[source.pk], locked[target.pk]
-        for card in (source, target):
-            if card.kind != CardKind.STORED_VALUE:
-                raise ValidationError(
-                    {"target": _("Only stored-value cards can move balances.")},
-                    code="not_stored_value",
-                )
-        if source.currency != target.currency:
-            raise ValidationError(
-                {"target": _("The cards hold different currencies.")}, code="currency"
-            )
-        value = _positive(amount, source.currency)
-        _refuse_unusable(source)
-        try:
-            _refuse_unusable(target)
-        except ValidationError as error:
-            raise ValidationError({"target": error.messages}) from None
-        if value > source.balance:
-            raise ValidationError({"amount": insufficient().messages})
-        paid_part, bonus_part = split(source, value)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence('finance_cardentry', 'id')), "
-                "nextval(pg_get_serial_sequence('finance_cardentry', 'id'))"
-            )
-            out_id, in_id = cursor.fetchone()
-        # The foreign keys are checked at commit, so each entry can name the other.
-        try:
-            with transaction.atomic():
-                out = CardEntry.objects.create(
-                    id=out_id,
-                    card=source,
-                    kind=EntryKind.TRANSFER_OUT,
-                    paid_delta=-paid_part,
-                    bonus_delta=-bonus_part,
-                    counterpart_id=in_id,
-                    note=note,
-                    created_by=actor,
-                )
-                into = CardEntry.objects.create(
-                    id=in_id,
-                    card=target,
-                    kind=EntryKind.TRANSFER_IN,
-                    paid_delta=paid_part,
-                    bonus_delta=bonus_part,
-                    counterpart_id=out_id,
-                    note=note,
-                    created_by=actor,
-                )
-        except IntegrityError as error:
-            if _sqlstate(error) == CHECK_VIOLATION:
-                raise ValidationError({"amount": insufficient().messages}) from error
-            raise
-        _audit_entry(out, source, actor)
-        _audit_entry(into, target, actor)
-    return out, into
 
 
 # --- reads -----------------------------------------------------------------------------------

@@ -223,6 +223,7 @@ def _entry_title(entry: CardEntry) -> str:
             EntryKind.REFUND: _("Sessions given back to %(card)s: %(sessions)s"),
             EntryKind.TRANSFER_IN: _("Sessions moved to %(card)s: %(sessions)s"),
             EntryKind.TRANSFER_OUT: _("Sessions moved from %(card)s: %(sessions)s"),
+            EntryKind.EXPIRE: _("Sessions expired on %(card)s: %(sessions)s"),
         }
     else:
         titles = {
@@ -232,6 +233,7 @@ def _entry_title(entry: CardEntry) -> str:
             EntryKind.REFUND: _("Refunded onto %(card)s: %(amount)s"),
             EntryKind.TRANSFER_IN: _("Transfer onto %(card)s: %(amount)s"),
             EntryKind.TRANSFER_OUT: _("Transfer from %(card)s: %(amount)s"),
+            EntryKind.EXPIRE: _("Expired on %(card)s: %(amount)s"),
         }
     text = titles.get(entry.kind)
     if text is None:
@@ -239,16 +241,27 @@ def _entry_title(entry: CardEntry) -> str:
     return text % values
 
 
+def _counterpart(entry: CardEntry) -> list[str]:
+    """Whose card a transfer came from or went to (a family member's)."""
+    other = entry.counterpart
+    if other is None:
+        return []
+    values = {"name": other.card.client.name, "card": f"{other.card.name} {other.card.code}"}
+    if entry.kind == EntryKind.TRANSFER_IN:
+        return [_("From %(name)s's %(card)s") % values]
+    return [_("To %(name)s's %(card)s") % values]
+
+
 def _card_entries(client, limit: int) -> list[TimelineEntry]:
     """Every movement on the client's cards: one query."""
     movements = (
         CardEntry.objects.filter(card__client=client)
-        .select_related("card", "created_by")
+        .select_related("card", "created_by", "counterpart__card__client")
         .order_by("-created_at", "-id")[:limit]
     )
     entries = []
     for entry in movements:
-        detail = []
+        detail = _counterpart(entry)
         if entry.bonus_delta and (entry.paid_delta or entry.kind == EntryKind.ISSUE):
             detail.append(
                 _("of which bonus %(amount)s")
