@@ -1,5 +1,5 @@
 """Receipts of the till: the PDF's extracted text holds the right labels and totals in
-English and in Chinese (the client's language, from the business's default), the seller's
+English and in Chinese (the client's own language, else the business's default), the seller's
 details, the logo, payments with cash change, refunds and the balance due; the printable
 page; roles and tenant isolation."""
 
@@ -117,7 +117,7 @@ LINES = [
 ]
 
 
-def _paid_bill(cast, client_name="Wang Fang") -> Bill:
+def _paid_bill(cast, client_name="Wang Fang", language="") -> Bill:
     """688.70 less 20 off = 668.70 incl. 6 % tax (37.85): 500 by WeChat, 168.70 in cash out
     of 200 handed over (change 31.30)."""
     owner = staff_member(cast.tenant_a, cast.owner_a)
@@ -128,7 +128,7 @@ def _paid_bill(cast, client_name="Wang Fang") -> Bill:
             tax_rate=D("6"),
             tax_mode="inclusive",
         )
-        client = ClientFactory(tenant=cast.tenant_a, name=client_name)
+        client = ClientFactory(tenant=cast.tenant_a, name=client_name, language=language)
         bills.billing_profile_update(
             client=client,
             actor=owner,
@@ -223,6 +223,41 @@ def test_the_receipt_pdf_is_in_chinese_when_the_business_reads_chinese(cast, fro
     ):
         assert expected in text, expected
     assert "Receipt" not in text and "Total" not in text
+
+
+def test_a_client_who_reads_chinese_gets_a_chinese_receipt_from_an_english_business(cast, owner_a):
+    # given: the business and the signed-in owner read English; the client reads Chinese
+    bill = _paid_bill(cast, client_name="王芳", language="zh-hans")
+    # when: printed from the bill page
+    bill_page = owner_a.get(f"/till/bills/{bill.pk}/").content.decode()
+    assert f"/till/bills/{bill.pk}/receipt.pdf" in bill_page
+    text = pdf_text(owner_a.get(f"/till/bills/{bill.pk}/receipt.pdf").content)
+    # then
+    for expected in (
+        f"收据 第{bill.number}号",
+        "客户: 王芳",
+        "合计",
+        "CNY 668.70",
+        "找零 CNY 31.30",
+    ):
+        assert expected in text, expected
+    assert "Receipt" not in text and "Total" not in text
+
+
+def test_a_client_who_reads_english_gets_an_english_receipt_from_a_chinese_business(
+    cast, front_desk_a
+):
+    # given: the business's language is Chinese, the client's own is English
+    _tenant_a(cast, language="zh-hans")
+    bill = _paid_bill(cast, language="en")
+    # when
+    text = pdf_text(front_desk_a.get(f"/till/bills/{bill.pk}/receipt.pdf").content)
+    page = front_desk_a.get(f"/till/bills/{bill.pk}/print/").content.decode()
+    # then
+    for expected in (f"Receipt No. {bill.number}", "Total", "CNY 668.70", "change CNY 31.30"):
+        assert expected in text, expected
+    assert "收据" not in text and "合计" not in text
+    assert 'lang="en"' in page and "Total" in page
 
 
 def test_a_bill_still_owed_prints_as_a_bill_with_its_balance_due(cast, owner_a):

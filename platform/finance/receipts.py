@@ -1,8 +1,8 @@
 """A bill's receipt (or, while money is still due, its bill) for the client: as PDF and as
 the data of the printable page.
 
-Everything the client reads is in the client's language (clients have no language of
-their own yet, so the business's default language), dates in the business's time zone,
+Everything the client reads is in the client's language (``Client.language``; blank: the
+business's default language), whoever prints it, dates in the business's time zone,
 money as ``Decimal`` rounded to the currency's minor unit and formatted as text here,
 never through a float. Chinese renders in the PDF the way the privacy export does it: the
 vendored Noto Sans SC chunks that cover the text are embedded (``privacy.pdf.fonts_for``).
@@ -36,7 +36,7 @@ COLUMNS_MM = (72, 16, 30, 30, 32)
 
 
 def receipt_language(bill: Bill) -> str:
-    """The language the client reads: their own if the file ever holds one, else the
+    """The language the client reads: their own (``Client.language``) if set, else the
     business's default language, else the site's."""
     known = {code for code, _label in settings.LANGUAGES}
     for candidate in (
