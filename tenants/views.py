@@ -158,7 +158,10 @@ class ConsoleView(OperatorRequiredMixin, View):
         if billing in SubscriptionStatus.values:
             tenants = tenants.filter(subscription__status=billing)
         page = Paginator(tenants, self.page_size).get_page(request.GET.get("page"))
-        counts = stats.counts_for([t.schema_name for t in page.object_list])
+        counts = stats.counts_for(
+            [t.schema_name for t in page.object_list],
+            zones={t.schema_name: t.time_zone for t in page.object_list},
+        )
         keys = [c.key for c in stats.counters()]
         rows = [
             (t, [counts.get(t.schema_name, {}).get(k, 0) for k in keys]) for t in page.object_list
@@ -195,6 +198,13 @@ class ConsoleView(OperatorRequiredMixin, View):
 
 
 BILLING_EVENTS_SHOWN = 50
+
+
+def _tenant_counts(tenant: Tenant) -> list[tuple[str, int]]:
+    """The console's counters for one business (clients, staff, this month's messages)."""
+    values = stats.counts_for([tenant.schema_name], zones={tenant.schema_name: tenant.time_zone})
+    mine = values.get(tenant.schema_name, {})
+    return [(c.label, mine.get(c.key, 0)) for c in stats.counters()]
 
 
 class ConsoleTenantView(OperatorRequiredMixin, View):
@@ -234,6 +244,7 @@ class ConsoleTenantView(OperatorRequiredMixin, View):
             "retention_days": settings.TENANT_CLOSURE_RETENTION_DAYS,
             "log": tenant.operator_actions.all()[:100],
             "site_port": settings.SITE_PORT,
+            "counts": _tenant_counts(tenant),
         }
         return render(request, self.template_name, context, status=status)
 
