@@ -44,3 +44,10 @@ app.conf.beat_schedule["notifications-dispatch-due"] = {
     "schedule": 60.0,
     "args": ("notifications.dispatch_due", 10),
 }
+# The till: what is left on cards past their last day expires, hourly per tenant (each
+# business's day starts in its own time zone; a run finds nothing once the day's are done).
+app.conf.beat_schedule["finance-expire-cards"] = {
+    "task": "tenants.fan_out",
+    "schedule": crontab(minute=7),
+    "args": ("finance.expire_cards",),
+}
