@@ -46,14 +46,19 @@ from notifications.models import (
     NotificationSettings,
     Status,
 )
+from notifications.redaction import holds_secret, redacted
 
 log = logging.getLogger(__name__)
 
 # Kinds that go whatever the business switched off and whoever the client is: a code
 # being typed in right now, a receipt asked for at the counter, staff mail.
 ALWAYS_SENT = frozenset({Kind.PHONE_CODE, Kind.RECEIPT}) | STAFF_KINDS
-# Kinds that ignore quiet hours: someone is waiting for them.
-URGENT = frozenset({Kind.PHONE_CODE, Kind.RECEIPT}) | STAFF_KINDS
+# Kinds that ignore quiet hours: someone is waiting for them, or they answer what was
+# just done (a booking, a move or a cancellation made now is confirmed now, as clients
+# expect; the quiet hours hold what the business sends on its own: reminders, recalls,
+# greetings, follow-ups, waiting-list offers).
+ANSWERS = frozenset({Kind.CONFIRMATION, Kind.RESCHEDULE, Kind.CANCELLATION})
+URGENT = frozenset({Kind.PHONE_CODE, Kind.RECEIPT}) | STAFF_KINDS | ANSWERS
 # Backoff after a transient failure, by attempt; after the last the message has failed.
 BACKOFF = (
     dt.timedelta(seconds=30),
@@ -293,6 +298,8 @@ def _finish(message: Message, token: str, status: str, note: str = "", **fields)
     values = {"status": status, **fields}
     if status in (Status.SENT, Status.DELIVERED):
         values.setdefault("sent_at", now)
+        if holds_secret(message.kind):
+            values["body"] = redacted(message.body)
     if status in (Status.DELIVERED, Status.FAILED, Status.CANCELLED):
         values.setdefault("finished_at", now)
     with transaction.atomic():
@@ -434,6 +441,8 @@ def resend(*, message: Message, actor) -> Message:
 
     _require(actor, Capability.MANAGE_SCHEDULE)
     message = Message.objects.select_for_update().get(pk=message.pk)
+    if holds_secret(message.kind):
+        raise ValidationError(_("A one-time code or link is not sent again; ask for a new one."))
     if message.status not in RESENDABLE:
         raise ValidationError(_("Only a message that has left, failed or was cancelled is resent."))
     count = message.resends.count() + 1

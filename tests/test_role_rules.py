@@ -7,6 +7,7 @@ import re
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.test import TestCase
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
@@ -336,7 +337,9 @@ def test_the_front_desk_cannot_complete_a_practitioners_follow_up(cast, front_de
 
 
 def _reset(client, email, **extra):
-    return client.post("/accounts/password/reset/", {"email": email}, **extra)
+    # The email leaves through the outbox when the request commits.
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post("/accounts/password/reset/", {"email": email}, **extra)
 
 
 def test_password_reset_is_limited_per_account(cast, db, settings):

@@ -3,6 +3,8 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.contrib.auth import password_validation
+from django.contrib.auth.forms import PasswordResetForm
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -19,6 +21,21 @@ class LoginForm(forms.Form):
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
+
+
+class OutboxPasswordResetForm(PasswordResetForm):
+    """Django's reset form, its email written to the outbox instead of sent at once (the
+    caller holds the transaction)."""
+
+    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
+        from accounts.services import password_reset_enqueue
+
+        path = reverse(
+            "accounts:password_reset_confirm",
+            kwargs={"uidb64": context["uid"], "token": context["token"]},
+        )
+        link = f"{context['protocol']}://{context['domain']}{path}"
+        password_reset_enqueue(user=context["user"], link=link)
 
 
 class TwoFactorCodeForm(forms.Form):

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import secrets as _secrets
+import uuid
 from datetime import timedelta
 
 import pyotp
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.http import HttpRequest
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.errors import AccountErrorCode
@@ -212,31 +211,59 @@ def staff_invite(
         invitation.full_clean()
         invitation.save()
         link = f"{portal_url.rstrip('/')}/accounts/invitation/{token}/"
-        transaction.on_commit(
-            lambda: _send_invitation(invitation=invitation, link=link, inviter=invited_by)
-        )
+        _invitation_enqueue(invitation=invitation, link=link, inviter=invited_by)
     return invitation
 
 
-def _send_invitation(*, invitation: Invitation, link: str, inviter: User) -> None:
+def _staff_email(*, kind: str, key: str, to: str, language: str, actor=None, **context) -> None:
+    """Write a staff email (invitation, password reset) to the outbox in the caller's
+    transaction, in ``language`` or else the business's; ``business`` is filled in."""
     from django.db import connection
 
+    from notifications.models import Channel
+    from notifications.outbox import enqueue
+
     tenant = getattr(connection, "tenant", None)
-    language = (tenant.language if tenant else "") or "en"
-    with translation.override(language):
-        context = {
-            "invitation": invitation,
-            "link": link,
-            "inviter": inviter,
-            "business": tenant.name if tenant else "",
-            "days": INVITATION_DAYS,
-        }
-        subject = _("%(inviter)s invited you to %(business)s") % {
-            "inviter": inviter.full_name,
-            "business": context["business"],
-        }
-        body = render_to_string("accounts/email/invitation.txt", context)
-    send_mail(subject, body, None, [invitation.email])
+    enqueue(
+        kind=kind,
+        key=key,
+        channel=Channel.EMAIL,
+        recipient=to,
+        language=language or getattr(tenant, "language", "") or None,
+        actor=actor,
+        context={"business": getattr(tenant, "name", ""), **context},
+    )
+
+
+def _invitation_enqueue(*, invitation: Invitation, link: str, inviter: User) -> None:
+    """The invitation's email (one row per invitation), in the business's language."""
+    from notifications.models import Kind
+
+    _staff_email(
+        kind=Kind.INVITATION,
+        key=f"invitation:{invitation.pk}",
+        to=invitation.email,
+        language="",
+        actor=inviter,
+        inviter=inviter.full_name or inviter.email,
+        link=link,
+        days=INVITATION_DAYS,
+    )
+
+
+def password_reset_enqueue(*, user: User, link: str) -> None:
+    """The reset link's email (one row per request, so a second request is a second
+    email), in the user's language or else the business's."""
+    from notifications.models import Kind
+
+    _staff_email(
+        kind=Kind.PASSWORD_RESET,
+        key=f"password_reset:{user.pk}:{uuid.uuid4().hex}",
+        to=user.email,
+        language=user.language,
+        user_name=user.full_name or user.email,
+        link=link,
+    )
 
 
 def _invitation_usable(invitation: Invitation | None) -> bool:

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import connection, transaction
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
@@ -23,6 +23,7 @@ from accounts.forms import (
     InviteForm,
     LanguageForm,
     LoginForm,
+    OutboxPasswordResetForm,
     PreferencesForm,
     StaffPolicyForm,
     StaffRolesForm,
@@ -184,8 +185,7 @@ class WelcomeView(View):
 
 class PasswordResetView(auth_views.PasswordResetView):
     template_name = "accounts/password_reset.html"
-    email_template_name = "accounts/email/password_reset.txt"
-    subject_template_name = "accounts/email/password_reset_subject.txt"
+    form_class = OutboxPasswordResetForm
     token_generator = password_reset_token
     success_url = reverse_lazy("accounts:password_reset_done")
 
@@ -199,8 +199,8 @@ class PasswordResetView(auth_views.PasswordResetView):
                 ),
             )
             return self.render_to_response(self.get_context_data(form=form), status=429)
-        self.extra_email_context = {"business": connection.tenant.name}
-        return super().form_valid(form)
+        with transaction.atomic():
+            return super().form_valid(form)
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
