@@ -647,6 +647,45 @@ def test_a_dental_appointment_bills_the_accepted_plan_items_once(cast, db):
         assert bills.open_items(client) == []
 
 
+def test_voiding_a_dental_bill_frees_its_plan_items_to_be_billed_again(cast, db):
+    from verticals.dental.models import ItemStatus, PlanItem, TreatmentPlan
+
+    with tenant_context(cast.tenant_b):
+        # given: an issued bill holding an accepted crown
+        dentist = staff_member(cast.tenant_b, cast.owner_b)
+        client = ClientFactory(tenant=cast.tenant_b)
+        plan = TreatmentPlan.objects.create(client=client, title="Plan")
+        crown = PlanItem.objects.create(
+            plan=plan,
+            tooth=26,
+            procedure="Crown",
+            status=ItemStatus.ACCEPTED,
+            estimated_cost=D("2400.00"),
+        )
+        appointment = appointment_for(client, staff=dentist, price="150.00")
+        bill = bills.bill_from_appointment(appointment=appointment, actor=dentist)
+        bill = bills.bill_issue(bill=bill, actor=dentist)
+        crown.refresh_from_db()
+        assert crown.bill_reference == str(bill.number)
+        # when
+        bills.bill_void(bill=bill, actor=dentist, reason="wrong patient")
+        # then: the crown is open again, audited, and the next bill takes it
+        crown.refresh_from_db()
+        assert (crown.billed_at, crown.bill_reference) == (None, "")
+        assert [i.source_ref for i in bills.open_items(client)] == [f"dental.plan_item:{crown.pk}"]
+        assert (
+            AuditEntry.objects.filter(
+                object_type="dental_plan_item", object_id=str(crown.pk), client_id=client.pk
+            ).count()
+            == 2
+        )
+        again = bills.bill_from_appointment(appointment=appointment, actor=dentist)
+        assert f"dental.plan_item:{crown.pk}" in again.lines.values_list("source_ref", flat=True)
+        again = bills.bill_issue(bill=again, actor=dentist)
+        crown.refresh_from_db()
+        assert crown.bill_reference == str(again.number)
+
+
 # --- invoice details, audit, isolation ------------------------------------------------------
 
 

@@ -226,9 +226,12 @@ class Vertical:
     seed_demo_records: Callable | None = field(default=None, repr=False)
     # The till (finance.bills): (client) -> [Billable]: the client's items of this trade
     # not billed yet; and (source_ref, *, reference, actor) -> None, called when a bill
-    # holding one is issued (reference: the bill's number), so it leaves that list.
+    # holding one is issued (reference: the bill's number), so it leaves that list; and
+    # (source_ref, *, reference, actor) -> None, called when that bill is voided, so the
+    # item is open to bill again.
     billables: Callable | None = field(default=None, repr=False)
     billed: Callable | None = field(default=None, repr=False)
+    unbilled: Callable | None = field(default=None, repr=False)
 
 
 _verticals: dict[str, Vertical] = {}
@@ -346,6 +349,14 @@ def mark_billed(source_ref: str, *, reference: str, actor) -> None:
     vertical = _verticals.get(source_ref.split(".", 1)[0])
     if vertical is not None and vertical.billed is not None:
         vertical.billed(source_ref, reference=reference, actor=actor)
+
+
+def mark_unbilled(source_ref: str, *, reference: str, actor) -> None:
+    """Tell the trade that owns ``source_ref`` that bill ``reference``, which held it, was
+    voided: the item is open to bill again."""
+    vertical = _verticals.get(source_ref.split(".", 1)[0])
+    if vertical is not None and vertical.unbilled is not None:
+        vertical.unbilled(source_ref, reference=reference, actor=actor)
 
 
 def business_type_choices() -> list[tuple[str, str | Promise]]:

@@ -43,7 +43,9 @@ Rules:
   bill each (a database constraint; a void one can be written again). The appointment's
   service at its booked price, its staff member and the service's category, and the
   items the business's trades offer for the client (``verticals.registry.billables``:
-  a dental practice's accepted treatment-plan items), each billed once (``source_ref``).
+  a dental practice's accepted treatment-plan items), each billed once (``source_ref``);
+  voiding an issued bill hands its items back to their trade, open to bill again
+  (``verticals.registry.mark_unbilled``).
 - After payments, refunds and voids the client's money summary is refreshed
   (``finance.summary.refresh``)."""
 
@@ -766,8 +768,9 @@ def _issue(bill: Bill, actor) -> None:
         _sell_cards(bill, actor)
 
 
-def _mark_billed(bill: Bill, actor) -> None:
-    """Tell the trades their items are on this bill (they leave their open lists)."""
+def _mark_billed(bill: Bill, actor, *, marker: str = "mark_billed") -> None:
+    """Tell the trades their items are on this bill (they leave their open lists), or,
+    with ``marker="mark_unbilled"``, that the bill was voided (they are open again)."""
     refs = list(
         BillLine.objects.filter(bill=bill)
         .exclude(source_ref="")
@@ -777,11 +780,11 @@ def _mark_billed(bill: Bill, actor) -> None:
         return
     from verticals import registry
 
-    marker = getattr(registry, "mark_billed", None)
-    if marker is None:
+    tell = getattr(registry, marker, None)
+    if tell is None:
         return
     for ref in refs:
-        marker(ref, reference=str(bill.number), actor=actor)
+        tell(ref, reference=str(bill.number), actor=actor)
 
 
 def bill_issue(*, bill, actor) -> Bill:
@@ -966,6 +969,8 @@ def bill_void(*, bill, actor, reason) -> Bill:
         bill.voided_by = _user(actor)
         bill.void_reason = reason
         bill.save(update_fields=["status", "voided_at", "voided_by", "void_reason"])
+        if bill.number is not None:  # an issued bill told the trades; a draft did not
+            _mark_billed(bill, actor, marker="mark_unbilled")
         _audit(
             Action.UPDATE,
             actor,

@@ -501,8 +501,14 @@ def plan_item_billed(*, item: PlanItem, reference: str, actor) -> PlanItem:
         raise ValidationError(_("This item is already on a bill."))
     if item.status not in BILLABLE:
         raise ValidationError(_("Only accepted items can be billed."))
-    item.billed_at = timezone.now()
-    item.bill_reference = (reference or "")[:60]
+    return _set_billed(item, (reference or "")[:60], actor, billed=True)
+
+
+def _set_billed(item: PlanItem, reference: str, actor, *, billed: bool) -> PlanItem:
+    """Mark ``item`` billed on bill ``reference``, or not billed; audited."""
+    before = item.bill_reference
+    item.billed_at = timezone.now() if billed else None
+    item.bill_reference = reference
     item.save(update_fields=["billed_at", "bill_reference"])
     audit_change(
         "update",
@@ -510,10 +516,20 @@ def plan_item_billed(*, item: PlanItem, reference: str, actor) -> PlanItem:
         "dental_plan_item",
         item.pk,
         item.plan.client_id,
-        {"bill_reference": ""},
-        {"bill_reference": item.bill_reference},
+        {"bill_reference": before},
+        {"bill_reference": reference},
     )
     return item
+
+
+@transaction.atomic
+def plan_item_unbilled(*, item: PlanItem, reference: str, actor) -> PlanItem:
+    """Finance: bill ``reference``, which held the item, was voided; the item is open to
+    bill again (``open_plan_items``). An item since put on another bill stays there."""
+    item = PlanItem.objects.select_for_update().select_related("plan").get(pk=item.pk)
+    if not item.billed_at or item.bill_reference != (reference or "")[:60]:
+        return item
+    return _set_billed(item, "", actor, billed=False)
 
 
 BILLABLE = (ItemStatus.ACCEPTED, ItemStatus.IN_PROGRESS, ItemStatus.DONE)

@@ -87,21 +87,34 @@ def _billables(client):
     ]
 
 
-def _billed(source_ref: str, *, reference: str, actor) -> None:
+def _plan_item(source_ref: str):
     from verticals.dental.models import PlanItem
-    from verticals.dental.services import plan_item_billed
 
     kind, _sep, pk = source_ref.partition(":")
     if kind == "dental.plan_item" and pk.isdigit():
-        item = PlanItem.objects.filter(pk=int(pk)).first()
-        if item is not None:
-            plan_item_billed(item=item, reference=reference, actor=actor)
+        return PlanItem.objects.filter(pk=int(pk)).first()
+    return None
+
+
+def _billed(source_ref: str, *, reference: str, actor) -> None:
+    from verticals.dental.services import plan_item_billed
+
+    if (item := _plan_item(source_ref)) is not None:
+        plan_item_billed(item=item, reference=reference, actor=actor)
+
+
+def _unbilled(source_ref: str, *, reference: str, actor) -> None:
+    from verticals.dental.services import plan_item_unbilled
+
+    if (item := _plan_item(source_ref)) is not None:
+        plan_item_unbilled(item=item, reference=reference, actor=actor)
 
 
 VERTICAL = Vertical(
     key="dental",
     billables=_billables,
     billed=_billed,
+    unbilled=_unbilled,
     urls="verticals.dental.urls",
     file_purposes=("dental.xray",),
     label=_("Dental"),
