@@ -39,7 +39,11 @@ MONDAY_10 = dt.datetime(2026, 11, 23, 10, 0, tzinfo=SHANGHAI)
 
 def _book(tenant, email, *, starts_at, language="", name="Anna Lee", mobile="13812345678"):
     staff = staff_member(tenant, email)
-    facial = schedule.service("Facial", staff=[staff])
+    from scheduling.models import Service
+
+    facial = Service.objects.filter(name="Facial").first() or schedule.service(
+        "Facial", staff=[staff]
+    )
     client = ClientFactory(tenant=tenant, name=name, mobile=mobile, language=language)
     (appointment,) = appointment_book(
         client=client, services=[facial], starts_at=starts_at, staff=staff, respect_hours=False
@@ -293,3 +297,24 @@ def test_tenant_b_sees_none_of_tenant_a_messages(cast, db):
         assert Message.objects.filter(kind=Kind.CONFIRMATION).exists()
     with tenant_context(cast.tenant_b):
         assert not Message.objects.filter(kind=Kind.CONFIRMATION).exists()
+
+
+@pytest.mark.clock(dt.datetime(2026, 11, 20, 18, 30, tzinfo=dt.UTC))  # 02:30 in Shanghai
+def test_a_confirmation_answers_at_once_even_in_the_quiet_hours_but_a_follow_up_waits(cast, db):
+    with tenant_context(cast.tenant_a):
+        appointment = _book(cast.tenant_a, cast.practitioner_a, starts_at=MONDAY_10)
+        (confirmation,) = _messages(appointment, Kind.CONFIRMATION)
+        assert confirmation.send_after == dt.datetime(2026, 11, 20, 18, 30, tzinfo=dt.UTC)
+        visit_appointment = _book(
+            cast.tenant_a,
+            cast.practitioner_a,
+            starts_at=dt.datetime(2026, 11, 20, 18, 35, tzinfo=dt.UTC),
+            name="Night owl",
+            mobile="13812345611",
+        )
+        appointment_transition(appointment=visit_appointment, to=AS.ARRIVED)
+        NotificationSettings.objects.update(follow_up_after_hours=1)
+        visit = appointment_complete(appointment=visit_appointment)
+        follow_up = Message.objects.get(visit=visit, kind=Kind.FOLLOW_UP)
+        # 03:30 local is quiet: held until 08:00 Shanghai.
+        assert follow_up.send_after == dt.datetime(2026, 11, 21, 8, 0, tzinfo=SHANGHAI)
