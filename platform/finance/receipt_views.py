@@ -1,16 +1,21 @@
-"""A bill's receipt: the PDF (shown in the browser, or downloaded) and the printable page.
-Both are in the client's language, whatever the signed-in user reads the portal in."""
+"""A bill's receipt: the PDF (shown in the browser, or downloaded), the printable page and
+the email to the client. All are in the client's language, whatever the signed-in user
+reads the portal in."""
 
 from __future__ import annotations
 
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views import View
 
 from accounts.roles import Capability
 from finance import receipts
 from finance.models import Bill
+from finance.receipt_mail import receipt_email
 from portal.mixins import CapabilityRequiredMixin
 
 
@@ -55,3 +60,23 @@ class ReceiptPrintView(CapabilityRequiredMixin, View):
             )
         response["Cache-Control"] = "no-store"
         return response
+
+
+class ReceiptEmailView(CapabilityRequiredMixin, View):
+    """The bill page's "Email receipt": the receipt goes to the client's address through
+    the outbox; the page says so, or why not."""
+
+    capability = Capability.TAKE_PAYMENTS
+
+    def post(self, request, pk: int):
+        bill = _bill(pk)
+        try:
+            receipt_email(bill=bill, actor=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request,
+                _("The receipt is on its way to %(email)s.") % {"email": bill.client.email},
+            )
+        return redirect("finance:bill", pk=bill.pk)

@@ -14,6 +14,11 @@ urlpatterns += [
     path("bills/<int:pk>/receipt.pdf", receipt_views.ReceiptPDFView.as_view(), name="receipt_pdf"),
     path("bills/<int:pk>/print/", receipt_views.ReceiptPrintView.as_view(), name="receipt_print"),
     path(
+        "bills/<int:pk>/receipt/email/",
+        receipt_views.ReceiptEmailView.as_view(),
+        name="receipt_email",
+    ),
+    path(
         "clients/<int:pk>/invoice-details/",
         client_file_views.BillingProfileView.as_view(),
         name="billing_profile",
