@@ -121,6 +121,22 @@ def test_the_finance_tab_shows_the_summary_bills_cards_and_invoice_details(cast,
         assert expected in page, expected
 
 
+def test_the_finance_tab_starts_a_new_bill_for_the_client(cast, front_desk_a):
+    # given
+    with tenant_context(cast.tenant_a):
+        client = ClientFactory(tenant=cast.tenant_a, name="王芳")
+    # when
+    page = front_desk_a.get(f"/clients/{client.pk}/finance/").content.decode()
+    # then: the link opens the new-bill page with the client chosen
+    link = f'href="/till/bills/new/?client={client.pk}"'
+    assert link in page and "New bill" in page
+    new = front_desk_a.get(f"/till/bills/new/?client={client.pk}")
+    assert new.status_code == 200 and new.context["client"].pk == client.pk
+    with tenant_context(cast.tenant_a):
+        client_erase(client=client, actor=staff_member(cast.tenant_a, cast.owner_a))
+    assert link not in front_desk_a.get(f"/clients/{client.pk}/finance/").content.decode()
+
+
 def test_the_finance_tab_reads_in_chinese(cast, front_desk_a):
     from accounts.models import User
 
