@@ -410,7 +410,7 @@ def sample_context(kind: str, language: str) -> dict:
     from notifications.context import business_context
 
     lang = _builtin_language(language)
-    link = "https://example.clinic/m/c/k3f:1tBxyz:AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcdef/"
+    link = "https://example.clinic/m/c/k3f.tbxyz1.AbCdEfGhIjKlMnOpQrStUvWx/"
     values = {
         **_SAMPLES[lang],
         **business_context(),
