@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from core.forms import SearchField
 from notifications.models import Channel, Kind, NotificationSettings, Status
 from notifications.outbox import ALWAYS_SENT
-from notifications.settings_services import FIELDS, unknown_variables_error
+from notifications.settings_services import FIELDS, settings_errors, unknown_variables_error
 
 
 def _date(label) -> forms.DateField:
@@ -130,6 +130,14 @@ class NotificationSettingsForm(forms.ModelForm):
                 k for k in self.instance.enabled_kinds if k not in ALWAYS_SENT
             ]
 
+    def clean(self):
+        data = super().clean()
+        # Every refusal at once, beside its field, even when another field failed.
+        for name, message in settings_errors(data).items():
+            if name not in self.errors:
+                self.add_error(name, message)
+        return data
+
 
 class TemplateForm(forms.Form):
     subject = forms.CharField(label=_("Subject"), required=False, max_length=300)
@@ -145,6 +153,8 @@ class TemplateForm(forms.Form):
         if channel == Channel.SMS:
             del self.fields["subject"]
             self.fields["body"].widget.attrs["rows"] = 4
+        else:
+            self.fields["body"].widget.attrs["rows"] = 14
 
     def _known(self, name: str) -> str:
         text = self.cleaned_data.get(name, "")

@@ -109,7 +109,9 @@ def message_url(pk: int) -> str:
 def messages_tab_context(request, client) -> dict:
     rows = visible(request.user).filter(client=client).order_by("-created_at", "-pk")
     page = Paginator(rows, TAB_PAGE_SIZE).get_page(request.GET.get("page"))
-    return {"messages_page": page}
+    from clients.services import phone_region
+
+    return {"messages_page": page, "phone_region": phone_region()}
 
 
 def _title(message: Message) -> str:

@@ -69,28 +69,31 @@ def _settings_snapshot(row: NotificationSettings) -> dict:
     return values
 
 
-def _clean_settings(row: NotificationSettings) -> None:
+def settings_errors(values: dict) -> dict[str, str]:
+    """The rules across fields, on whichever of them ``values`` holds (the form checks
+    what it could read; the service checks the row it is about to save)."""
     errors: dict[str, str] = {}
-    hours = row.reminder_hours
-    if len(hours) > MAX_REMINDERS:
+    hours = values.get("reminder_hours")
+    if hours is not None and len(hours) > MAX_REMINDERS:
         errors["reminder_hours"] = _("At most %(n)d reminders per appointment.") % {
             "n": MAX_REMINDERS
         }
-    elif any(h < 1 or h > MAX_REMINDER_HOURS for h in hours):
+    elif hours is not None and any(h < 1 or h > MAX_REMINDER_HOURS for h in hours):
         errors["reminder_hours"] = _("Each reminder is between 1 and %(max)d hours before.") % {
             "max": MAX_REMINDER_HOURS
         }
-    if _in_quiet_hours(row.morning_at, row.quiet_start, row.quiet_end):
+    times = [values.get(name) for name in ("morning_at", "quiet_start", "quiet_end")]
+    if None not in times and _in_quiet_hours(*times):
         errors["morning_at"] = _(
             "This time falls in the quiet hours; greetings and recalls would wait until "
             "they end. Choose a time outside them."
         )
-    if row.follow_up_after_hours > MAX_REMINDER_HOURS:
+    follow_up = values.get("follow_up_after_hours")
+    if follow_up is not None and follow_up > MAX_REMINDER_HOURS:
         errors["follow_up_after_hours"] = _("At most %(max)d hours after the visit.") % {
             "max": MAX_REMINDER_HOURS
         }
-    if errors:
-        raise ValidationError(errors)
+    return errors
 
 
 @transaction.atomic
@@ -114,7 +117,8 @@ def notification_settings_update(*, actor, values: dict) -> NotificationSettings
         elif name == "reply_email":
             value = (value or "").strip()
         setattr(row, name, value)
-    _clean_settings(row)
+    if errors := settings_errors({name: getattr(row, name) for name in FIELDS}):
+        raise ValidationError(errors)
     row.full_clean()
     row.save(update_fields=list(values))
     _audit(actor, Action.UPDATE, "notification_settings", row.pk, before, _settings_snapshot(row))

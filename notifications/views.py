@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from accounts.roles import Capability
+from clients.services import phone_region
 from core.forms import add_service_errors
 from notifications import log, outbox, selectors
 from notifications.forms import LogFilterForm, NotificationSettingsForm
@@ -63,6 +64,7 @@ class MessageLogView(MessagesView):
         context = {
             "form": form,
             "page": page,
+            "phone_region": phone_region(),
             "querystring": params.urlencode(),
             "filtered": bool(form.active_filters or data.get("q")),
         }
@@ -78,6 +80,7 @@ class MessageDetailView(MessagesView):
         can_act = request.user.can(Capability.MANAGE_SCHEDULE)
         context = {
             "message": message,
+            "phone_region": phone_region(),
             "events": list(message.events.all()),
             "resends": list(message.resends.all()),
             "shows_text": log.shows_text(message),
