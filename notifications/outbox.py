@@ -23,6 +23,7 @@ is sent by ``send_due()`` / the ``notifications.dispatch_due`` task once its
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import uuid
@@ -265,6 +266,48 @@ def _sms_segments_this_month() -> int:
     return sms_segments_this_month()
 
 
+# Far from the plan's SMS allowance, a batch counts the month's text parts once and keeps
+# the count itself; with fewer than this many parts left it counts again for every text.
+SMS_RECOUNT_MARGIN = 100
+
+
+class SmsAllowance:
+    """The month's SMS allowance as one batch of sends sees it (one per ``send_now`` when
+    none is given). The plan's cap is read once, at the first text, and nothing is counted
+    when there is none (billing off, an unlimited plan). The month's parts are counted from
+    the database at the first text, then kept by adding what the batch lets go — and
+    counted again for every text once fewer than SMS_RECOUNT_MARGIN are left, so texts
+    that other workers send at the same time count where the limit is near."""
+
+    def __init__(self, tenant):
+        self.tenant = tenant if tenant is not None and getattr(tenant, "pk", None) else None
+        self.cap: int | None = None
+        self.read = False
+        self.used: int | None = None
+
+    def refusal(self, message: Message) -> str:
+        """The plan's refusal of ``message`` (claimed, so counted as sending), translated;
+        or "" when it may go, and then its parts are added to the count."""
+        from billing.limits import check_sms, sms_allowance
+
+        if self.tenant is None:
+            return ""
+        if not self.read:
+            self.cap, self.read = sms_allowance(self.tenant), True
+        if self.cap is None:
+            return ""
+        parts = message.segments or 1
+        if self.used is None or self.cap - self.used < SMS_RECOUNT_MARGIN:
+            self.used = max(_sms_segments_this_month() - message.segments, 0)
+        if self.used + parts > self.cap:
+            try:
+                check_sms(self.tenant, self.used, parts)
+            except ValidationError as refused:
+                return " ".join(refused.messages)
+        self.used += parts
+        return ""
+
+
 def _locked() -> bool:
     tenant = getattr(connection, "tenant", None)
     if tenant is None or getattr(tenant, "schema_name", "") == settings.PUBLIC_SCHEMA_NAME:
@@ -274,22 +317,65 @@ def _locked() -> bool:
     return is_billing_locked(tenant)
 
 
-def send_now(pk: int, *, unlocked: bool = False) -> Message | None:
+def send_now(
+    pk: int, *, unlocked: bool = False, allowance: SmsAllowance | None = None
+) -> Message | None:
     """Claim the row and send it; None when there was nothing to claim (already claimed,
     sent, cancelled or not yet due) or the business may not send now. ``unlocked``: the
-    caller (send_due's batch) has just checked the billing lock."""
+    caller (send_due's batch) has just checked the billing lock; ``allowance``: the
+    batch's view of the month's SMS allowance."""
     if not unlocked and _locked():
         return None
-    now = timezone.now()
     token = uuid.uuid4().hex
-    claimed = Message.objects.filter(pk=pk, status=Status.QUEUED, send_after__lte=now).update(
-        status=Status.SENDING, claim_token=token, claimed_at=now, attempts=F("attempts") + 1
-    )
-    if not claimed:
+    message = _claim(pk, token)
+    if message is None:
         return None
-    message = Message.objects.get(pk=pk)
-    _event(message, Status.SENDING, _("Attempt %(n)d") % {"n": message.attempts})
-    return _deliver(message, token)
+    return _deliver(message, token, allowance)
+
+
+# The claim, its "sending" event ("Attempt n") and the claimed row read back, in one
+# statement and one commit: the send path's costliest part is its round trips and commits.
+_CLAIM_SQL = """
+WITH claimed AS (
+    UPDATE {message} SET status = %s, claim_token = %s, claimed_at = %s,
+        attempts = attempts + 1
+    WHERE id = %s AND status = %s AND send_after <= %s
+    RETURNING *
+), noted AS (
+    INSERT INTO {event} (message_id, at, status, note, actor_id)
+    SELECT id, %s, %s, replace(%s, %s, attempts::text), NULL FROM claimed
+)
+SELECT * FROM claimed
+"""
+
+
+def _claim(pk: int, token: str) -> Message | None:
+    """Claim a queued, due row: the claimed row, or None when there was nothing to claim
+    (a second delivery of the same task, a row not due or no longer queued)."""
+    now = timezone.now()
+    sql = _CLAIM_SQL.format(
+        message=connection.ops.quote_name(Message._meta.db_table),
+        event=connection.ops.quote_name(MessageEvent._meta.db_table),
+    )
+    note = _("Attempt %(n)d")
+    params = [Status.SENDING, token, now, pk, Status.QUEUED, now]
+    params += [now, Status.SENDING, note, "%(n)d"]
+    return next(iter(Message.objects.raw(sql, params)), None)
+
+
+@contextlib.contextmanager
+def _recording():
+    """The transaction that records what became of a claimed row. Outermost, it commits
+    without waiting for the disk (``synchronous_commit`` off for it alone): a commit that
+    PostgreSQL lost in a crash would leave the row ``sending`` under its claim, recovered
+    like a row whose worker died — sent again with the same key, or held — so nothing can
+    leave twice. The claim itself always waits for the disk."""
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        if outermost:
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        yield
 
 
 def _finish(message: Message, token: str, status: str, note: str = "", **fields) -> Message:
@@ -299,7 +385,7 @@ def _finish(message: Message, token: str, status: str, note: str = "", **fields)
         values.setdefault("sent_at", now)
     if status in (Status.DELIVERED, Status.FAILED, Status.CANCELLED):
         values.setdefault("finished_at", now)
-    with transaction.atomic():
+    with _recording():
         updated = Message.objects.filter(pk=message.pk, claim_token=token).update(**values)
         if updated:
             for name, value in values.items():
@@ -308,20 +394,14 @@ def _finish(message: Message, token: str, status: str, note: str = "", **fields)
     return message
 
 
-def _deliver(message: Message, token: str) -> Message:
+def _deliver(message: Message, token: str, allowance: SmsAllowance | None = None) -> Message:
     from notifications.channels import PermanentError, TransientError, backend_for
 
     if message.channel == Channel.SMS:
-        from billing.limits import check_sms
-
-        tenant = getattr(connection, "tenant", None)
-        try:
-            if tenant is not None and getattr(tenant, "pk", None):
-                already = _sms_segments_this_month() - message.segments
-                check_sms(tenant, max(already, 0), message.segments or 1)
-        except ValidationError as refused:
-            text = " ".join(refused.messages)
-            return _finish(message, token, Status.FAILED, text, error=text)
+        allowance = allowance or SmsAllowance(getattr(connection, "tenant", None))
+        refusal = allowance.refusal(message)
+        if refusal:
+            return _finish(message, token, Status.FAILED, refusal, error=refusal)
     backend = backend_for(message.channel)
     try:
         with override(message.language):
@@ -396,9 +476,10 @@ def send_due(*, limit: int = 500) -> int:
         .order_by("send_after", "pk")
         .values_list("pk", flat=True)[:limit]
     )
+    allowance = SmsAllowance(getattr(connection, "tenant", None))
     done = 0
     for pk in ids:
-        if send_now(pk, unlocked=True) is not None:
+        if send_now(pk, unlocked=True, allowance=allowance) is not None:
             done += 1
     return done
 
