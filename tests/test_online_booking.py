@@ -51,6 +51,15 @@ def rules(tenant, **values) -> None:
         BookingSettings.objects.filter(pk=BookingSettings.load().pk).update(**values)
 
 
+@pytest.fixture(autouse=True)
+def _no_phone_codes(cast, db):
+    """These tests are about the booking itself: the code texted to verify a phone (on
+    for a new business) is off here and has its own tests
+    (tests/test_online_booking_phone_code.py)."""
+    for tenant in (cast.tenant_a, cast.tenant_b):
+        rules(tenant, verify_phone=False)
+
+
 @pytest.fixture
 def visitor(cast, db) -> Client:
     """Someone on the internet opening alpha's booking page, signed in nowhere."""
@@ -411,15 +420,21 @@ def test_an_expired_link_and_a_link_after_the_start_are_refused(cast, visitor, f
 # ---------- time zones, tenants, privacy, language ----------
 
 
-@pytest.mark.clock(dt.datetime(2026, 10, 20, 12, 0, tzinfo=dt.UTC))
-def test_slots_on_the_clock_change_day_in_london_show_local_times(cast, db):
-    # given: beta (Europe/London) works 09:00-11:00 every day; clocks go back on 25 October
+def beta_cleaning(cast, hours: str) -> Service:
+    """Beta (Europe/London) offers only a 60-minute cleaning online, by its owner working
+    ``hours`` every day."""
     owner = staff_member(cast.tenant_b, cast.owner_b)
     with tenant_context(cast.tenant_b):
         Service.objects.update(online_bookable=False)
         schedule.open_business("08:00-20:00")
-        schedule.working(owner, "09:00-11:00")
-        cleaning = schedule.service("Cleaning", staff=[owner], minutes=60)
+        schedule.working(owner, hours)
+        return schedule.service("Cleaning", staff=[owner], minutes=60)
+
+
+@pytest.mark.clock(dt.datetime(2026, 10, 20, 12, 0, tzinfo=dt.UTC))
+def test_slots_on_the_clock_change_day_in_london_show_local_times(cast, db):
+    # given: beta (Europe/London) works 09:00-11:00 every day; clocks go back on 25 October
+    cleaning = beta_cleaning(cast, "09:00-11:00")
     rules(cast.tenant_b, slot_minutes=60)
     visitor = Client(HTTP_HOST=cast.host_b)
     # when

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clients.services import phone_region
 from clients.validators import normalise_phone
+from scheduling.phone_codes import CODE_DIGITS
 
 AT_FORMAT = "%Y-%m-%dT%H:%MZ"
 
@@ -76,6 +77,16 @@ class DetailsForm(forms.Form):
         help_text=_("Please do not write health details here; tell us at your visit."),
     )
 
+    # Shown once a code has been texted to the phone (BookingSettings.verify_phone).
+    code = forms.CharField(
+        label=_("Code from the text message"),
+        required=False,
+        max_length=12,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "pattern": "[0-9 ]*"}
+        ),
+    )
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         example = _example_mobile(phone_region())
@@ -90,6 +101,14 @@ class DetailsForm(forms.Form):
 
     def clean_phone(self) -> str:
         return normalise_phone(self.cleaned_data["phone"], region=phone_region())
+
+    def clean_code(self) -> str:
+        code = "".join(self.cleaned_data["code"].split())
+        if code and not (code.isascii() and code.isdigit() and len(code) == CODE_DIGITS):
+            raise ValidationError(
+                _("Type the %(n)s digits of the code.") % {"n": CODE_DIGITS}, code="invalid"
+            )
+        return code
 
 
 class CancelForm(forms.Form):

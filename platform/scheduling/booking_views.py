@@ -32,7 +32,7 @@ from billing import limits
 from core import ratelimit
 from core.forms import add_service_errors
 from core.http import client_ip
-from scheduling import online
+from scheduling import online, phone_codes
 from scheduling.booking_forms import CancelForm, DetailsForm, MoveForm, format_at, parse_at
 from scheduling.errors import SlotTaken
 from scheduling.models import BookingSettings, Status
@@ -125,21 +125,29 @@ class BookingView(View):
     def limited(self, request, phone: str = "") -> bool:
         """Count one attempt from this address (and for this phone); True once either has
         tried too often within the window."""
-        window = settings.ONLINE_BOOKING_RATE_WINDOW_SECONDS
-        address = f"book:addr:{client_ip(request)}"
-        keys = [(address, settings.ONLINE_BOOKING_RATE_PER_ADDRESS)]
+        keys = [(f"book:addr:{client_ip(request)}", settings.ONLINE_BOOKING_RATE_PER_ADDRESS)]
         if phone:
-            keys.append(
-                (
-                    f"book:phone:{phone}",
-                    settings.ONLINE_BOOKING_RATE_PER_PHONE,
-                )
-            )
-        if any(ratelimit.count(key) >= limit for key, limit in keys):
-            return True
-        for key, _limit_value in keys:
-            ratelimit.hit(key, window_seconds=window)
-        return False
+            keys.append((f"book:phone:{phone}", settings.ONLINE_BOOKING_RATE_PER_PHONE))
+        return _over_limit(keys)
+
+    def codes_limited(self, request, phone: str) -> bool:
+        """Count one code texted from this address to this phone; True once either has
+        had too many within the window."""
+        return _over_limit(
+            [
+                (f"book:code:addr:{client_ip(request)}", phone_codes.SENDS_PER_ADDRESS),
+                (f"book:code:phone:{phone}", phone_codes.SENDS_PER_PHONE),
+            ]
+        )
+
+
+def _over_limit(keys: list[tuple[str, int]]) -> bool:
+    """True when any key has reached its limit; otherwise count one more under each."""
+    if any(ratelimit.count(key) >= limit for key, limit in keys):
+        return True
+    for key, _limit_value in keys:
+        ratelimit.hit(key, window_seconds=settings.ONLINE_BOOKING_RATE_WINDOW_SECONDS)
+    return False
 
 
 def _staff_param(staff) -> str:
@@ -220,6 +228,8 @@ class DetailsView(BookingView):
                 staff,
                 at.astimezone(timezone.get_current_timezone()).date() if at else None,
             ),
+            # The code box stays once shown (its field is posted, even empty).
+            "verifying": self.rules.verify_phone and "code" in self.request.POST,
             **extra,
         }
 
@@ -252,6 +262,10 @@ class DetailsView(BookingView):
                 request, "details.html", self._context(service, staff, at, form), status=400
             )
         data = form.cleaned_data
+        if self.rules.verify_phone and not phone_codes.is_verified(request, data["phone"]):
+            unverified = self.verify_phone(request, service, staff, at, form)
+            if unverified is not None:
+                return unverified
         try:
             appointment = online.online_book(
                 service=service,
@@ -276,6 +290,32 @@ class DetailsView(BookingView):
                 request, "details.html", self._context(service, staff, at, form), status=400
             )
         return redirect("booking:done", token=online.manage_token(appointment))
+
+    def verify_phone(self, request, service, staff, at, form):
+        """The code step: check the code typed (None once it is right: booking goes on),
+        or text one (the first time, or when asked for a new one) and ask for it."""
+        phone = form.cleaned_data["phone"]
+        code = form.cleaned_data["code"]
+        context = self._context(service, staff, at, form, verifying=True)
+        if code and not request.POST.get("new_code"):
+            try:
+                phone_codes.phone_code_check(phone=phone, code=code)
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+                return self.page(request, "details.html", context, status=400)
+            phone_codes.remember_verified(request, phone)
+            return None
+        if self.codes_limited(request, phone):
+            form.add_error(
+                "code",
+                _("Too many codes were sent to this number. Please wait an hour, or call us."),
+            )
+            return self.page(request, "details.html", context, status=429)
+        phone_codes.phone_code_send(phone=phone, language=translation.get_language())
+        form.data = form.data.copy()
+        form.data["code"] = ""  # the new code goes in an empty box
+        context["code_sent_to"] = request.POST.get("phone", "")
+        return self.page(request, "details.html", context)
 
 
 @method_decorator(never_cache, name="dispatch")

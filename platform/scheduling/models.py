@@ -201,6 +201,14 @@ class BookingSettings(models.Model):
     client_can_reschedule = models.BooleanField(
         _("clients can move and cancel their booking online"), default=True
     )
+    verify_phone = models.BooleanField(
+        _("verify phone numbers by SMS code"),
+        default=True,
+        help_text=_(
+            "A client booking online types a code texted to their mobile before the "
+            "booking is made (once per visit to the booking pages)."
+        ),
+    )
 
     class Meta:
         verbose_name = _("booking settings")
@@ -211,6 +219,31 @@ class BookingSettings(models.Model):
     @classmethod
     def load(cls) -> BookingSettings:
         return cls.objects.get_or_create(singleton=True)[0]
+
+
+class PhoneCode(models.Model):
+    """A one-time code texted to a phone that books online (scheduling.phone_codes); only
+    its keyed hash is kept. It is spent by the right code, by too many wrong ones, by a
+    newer code for the same phone, or by time."""
+
+    phone = models.CharField(max_length=30)
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    spent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["phone", "-created_at"],
+                name="phone_code_open",
+                condition=Q(spent_at__isnull=True),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"code for {self.phone}"
 
 
 class BusinessHours(models.Model):

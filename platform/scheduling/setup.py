@@ -459,6 +459,7 @@ BOOKING_SETTINGS_FIELDS = (
     "slot_minutes",
     "late_cancel_hours",
     "client_can_reschedule",
+    "verify_phone",
 )
 
 

@@ -26,6 +26,7 @@ def _open_clinic(cast, django_db_blocker):
         from django_tenants.utils import tenant_context
 
         from scheduling.availability import tenant_zone
+        from scheduling.models import BookingSettings
         from tests import schedule
         from tests.conftest import staff_member
         from tests.factories import ClientFactory
@@ -37,6 +38,11 @@ def _open_clinic(cast, django_db_blocker):
             service = schedule.service(SERVICE, staff=[doctor], minutes=60)
             service.online_bookable = True
             service.save()
+            # The code texted to verify the phone has its own tests
+            # (tests/test_online_booking_phone_code.py).
+            BookingSettings.objects.update_or_create(
+                singleton=True, defaults={"verify_phone": False}
+            )
             ClientFactory(tenant=cast.tenant_a, name=CLIENT, mobile="+8613900001111")
             day = timezone.localtime(timezone.now(), tenant_zone()).date() + dt.timedelta(days=2)
         connection.set_schema_to_public()
@@ -50,6 +56,7 @@ def _clean(cast, django_db_blocker):
         from clients.models import Client
         from scheduling.models import (
             Appointment,
+            BookingSettings,
             BusinessHours,
             Recall,
             Service,
@@ -66,6 +73,7 @@ def _clean(cast, django_db_blocker):
             Service.objects.filter(name=SERVICE).delete()
             WorkingHours.objects.all().delete()
             BusinessHours.objects.all().delete()
+            BookingSettings.objects.all().delete()
         connection.set_schema_to_public()
 
 
