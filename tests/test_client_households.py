@@ -181,3 +181,48 @@ def test_another_business_cannot_link_or_unlink_tenant_as_clients(cast, owner_b,
         assert one.household_id is not None and households.same_household(one.pk, two.pk)
     with tenant_context(cast.tenant_b):
         assert not Household.objects.exists()
+
+
+# ---------- export, erasure and merge ----------
+
+
+def test_erasure_takes_the_client_out_and_ends_a_household_of_one(cast, desk):
+    from privacy.services import client_erase
+
+    mother, daughter = ClientFactory(tenant=cast.tenant_a), ClientFactory(tenant=cast.tenant_a)
+    household = households.household_add_member(actor=desk, client=mother, relative=daughter)
+    assert households.household_export(mother, user=desk) == {
+        "in_household": True,
+        "household_name": "",
+        "other_members": 1,
+    }
+    client_erase(client=daughter, actor=staff_member(cast.tenant_a, cast.owner_a))
+    mother.refresh_from_db()
+    daughter.refresh_from_db()
+    assert daughter.erased_at and daughter.household_id is None and mother.household_id is None
+    assert not Household.objects.filter(pk=household.pk).exists()
+
+
+def test_a_merge_keeps_the_merged_files_household(cast, desk):
+    from clients.merge import client_merge
+
+    kept, duplicate, sister = (ClientFactory(tenant=cast.tenant_a) for _ in range(3))
+    household = households.household_add_member(actor=desk, client=duplicate, relative=sister)
+    client_merge(kept=kept, merged=duplicate, actor=desk)
+    kept.refresh_from_db()
+    assert kept.household_id == household.pk
+    assert households.same_household(kept.pk, sister.pk)
+    assert list(household.members.values_list("pk", flat=True).order_by("pk")) == sorted(
+        [kept.pk, sister.pk]
+    )
+
+
+def test_merging_the_two_members_of_a_household_ends_it(cast, desk):
+    from clients.merge import client_merge
+
+    kept, duplicate = ClientFactory(tenant=cast.tenant_a), ClientFactory(tenant=cast.tenant_a)
+    household = households.household_add_member(actor=desk, client=kept, relative=duplicate)
+    client_merge(kept=kept, merged=duplicate, actor=desk)
+    kept.refresh_from_db()
+    assert kept.household_id is None
+    assert not Household.objects.filter(pk=household.pk).exists()

@@ -30,6 +30,18 @@ class ClientsConfig(AppConfig):
         display.register(display.ObjectType("custom_field", _("custom field"), CustomField))
         display.register(display.ObjectType("household", _("household"), Household))
 
+        from clients import households, related
+
+        related.register(
+            related.ClientData(
+                "household",
+                _("Household"),
+                households.household_export,
+                households.household_erase,
+                households.household_merge,
+            )
+        )
+
         profile.register_tab(
             profile.ProfileTab(
                 "details",

@@ -39,10 +39,13 @@ def _require_editor(actor) -> None:
 
 
 def _locked(*clients: Client) -> list[Client]:
-    """The files, re-read under their row locks in id order."""
+    """The files locked in id order and read again under the lock (the caller's objects
+    themselves, so they show the household they end up in)."""
     ids = sorted({c.pk for c in clients})
-    rows = {c.pk: c for c in Client.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
-    return [rows[c.pk] for c in clients]
+    list(Client.objects.select_for_update().filter(pk__in=ids).order_by("pk").values("pk"))
+    for client in clients:
+        client.refresh_from_db()
+    return list(clients)
 
 
 def _set(client: Client, household: Household | None, actor) -> None:
@@ -132,12 +135,16 @@ def household_remove_member(*, actor, client: Client) -> None:
     """Take ``client`` out of their household; a household left with one member ends."""
     _require_editor(actor)
     (client,) = _locked(client)
-    household = client.household
-    if household is None:
+    if client.household_id is None:
         raise ValidationError(
             _("This client is in no household."), code=ClientErrorCode.NO_HOUSEHOLD
         )
-    Household.objects.select_for_update().filter(pk=household.pk).first()
+    _leave(client, actor)
+
+
+def _leave(client: Client, actor) -> None:
+    """``client`` (locked) leaves their household, which ends if one member is left."""
+    household = Household.objects.select_for_update().get(pk=client.household_id)
     _set(client, None, actor)
     left = list(Client.objects.select_for_update().filter(household=household).order_by("pk"))
     if len(left) <= 1:
@@ -145,6 +152,35 @@ def household_remove_member(*, actor, client: Client) -> None:
             _set(member, None, actor)
         _audit_household(Action.DELETE, household, actor, {"name": household.name}, {})
         household.delete()
+
+
+# ---------- the client's export, erasure and merge (clients.related) ----------
+
+
+def household_export(client: Client, *, user) -> dict:
+    """Whether the client is in a household, and how many others are in it (who they are
+    is their own data, not this client's)."""
+    return {
+        "in_household": client.household_id is not None,
+        "household_name": client.household.name if client.household_id else "",
+        "other_members": len(members_of(client)),
+    }
+
+
+def household_erase(client: Client) -> None:
+    """Erasure takes the client out of their household (a family tie is personal data)."""
+    if client.household_id is not None:
+        _leave(client, None)
+
+
+def household_merge(kept: Client, merged: Client) -> None:
+    """The kept file takes the merged file's household if it has none; the merged file
+    then leaves its household (before it is deleted), which ends if one member is left."""
+    if merged.household_id is None:
+        return
+    if kept.household_id is None:
+        _set(kept, merged.household, None)
+    _leave(merged, None)
 
 
 def members_of(client: Client) -> list[Client]:
