@@ -231,3 +231,13 @@ def test_another_business_knows_nothing_of_alphas_codes_or_verified_phones(cast,
         assert not Appointment.objects.exists()
         assert not PhoneCode.objects.exists()
         assert not Message.objects.filter(kind=Kind.PHONE_CODE).exists()
+
+
+def test_codes_of_other_phones_are_forgotten_a_day_later(cast, visitor, facial):
+    book(visitor, facial, at("10:00"), phone="13812340000")
+    # when: another phone asks for a code the next day
+    with time_machine.travel(NOW + dt.timedelta(days=1, minutes=1), tick=False):
+        book(Client(HTTP_HOST=cast.host_a), facial, at("10:00"))
+    # then: only the new phone's code is kept
+    with tenant_context(cast.tenant_a):
+        assert list(PhoneCode.objects.values_list("phone", flat=True)) == [E164]

@@ -23,6 +23,7 @@ from scheduling.models import PhoneCode
 CODE_DIGITS = 6
 VALID_FOR = dt.timedelta(minutes=10)
 MAX_ATTEMPTS = 5
+KEPT_FOR = dt.timedelta(days=1)
 # Codes texted per phone and per client address within the booking pages' rate window.
 SENDS_PER_PHONE = 3
 SENDS_PER_ADDRESS = 10
@@ -56,6 +57,8 @@ def phone_code_send(*, phone: str, language: str) -> PhoneCode:
     from notifications.outbox import enqueue
 
     now = timezone.now()
+    # A phone number is kept no longer than a day after its code (most are not clients).
+    PhoneCode.objects.filter(created_at__lt=now - KEPT_FOR).delete()
     PhoneCode.objects.filter(phone=phone, spent_at=None).update(spent_at=now)
     code = _new_code()
     row = PhoneCode.objects.create(
