@@ -17,6 +17,7 @@ from notifications.models import Kind, Message, Status
 from scheduling import phone_codes
 from scheduling.models import Appointment, BookingSettings, PhoneCode
 from tests import test_online_booking as base
+from tests.factories import ClientFactory
 from tests.test_online_booking import (
     E164,
     LONDON,
@@ -241,3 +242,19 @@ def test_codes_of_other_phones_are_forgotten_a_day_later(cast, visitor, facial):
     # then: only the new phone's code is kept
     with tenant_context(cast.tenant_a):
         assert list(PhoneCode.objects.values_list("phone", flat=True)) == [E164]
+
+
+def test_no_code_is_texted_for_a_booking_that_would_be_refused(cast, visitor, facial):
+    # given: only existing clients book online
+    rules(cast.tenant_a, new_clients_online=False)
+    # when: a new phone, then a time too soon
+    new_phone = book(visitor, facial, at("10:00"))
+    ClientFactory(tenant=cast.tenant_a, name="Lin Mei", mobile=E164)
+    too_soon = book(visitor, facial, NOW + dt.timedelta(minutes=30))
+    # then
+    assert new_phone.status_code == too_soon.status_code == 400
+    assert "Online booking is for existing clients" in new_phone.content.decode()
+    assert "at least" in too_soon.content.decode()
+    with tenant_context(cast.tenant_a):
+        assert not PhoneCode.objects.exists()
+        assert not Message.objects.filter(kind=Kind.PHONE_CODE).exists()

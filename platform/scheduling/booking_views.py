@@ -296,6 +296,11 @@ class DetailsView(BookingView):
         or text one (the first time, or when asked for a new one) and ask for it."""
         phone = form.cleaned_data["phone"]
         code = form.cleaned_data["code"]
+        try:
+            online.check_bookable(service=service, starts_at=at, phone=phone, rules=self.rules)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+            return self.page(request, "details.html", self._context(service, staff, at, form), 400)
         context = self._context(service, staff, at, form, verifying=True)
         if code and not request.POST.get("new_code"):
             try:

@@ -173,6 +173,23 @@ def find_client(phone: str) -> Client | None:
     return found[0].client if found else None
 
 
+def check_bookable(
+    *, service: Service, starts_at: dt.datetime, phone: str, rules: BookingSettings | None = None
+) -> BookingSettings:
+    """The refusals that need no write (online booking off, a service not online, a time
+    outside the rules, a new phone where only existing clients book online), so that
+    nobody types a code for a booking that would be refused anyway. Returns the rules."""
+    rules = rules or BookingSettings.load()
+    if not rules.online_enabled:
+        raise refusal(BookingError.ONLINE_OFF)
+    if not (service.active and service.online_bookable):
+        raise refusal(BookingError.NOT_ONLINE, "service")
+    check_time(starts_at, rules, window(rules))
+    if not rules.new_clients_online and find_client(phone) is None:
+        raise refusal(BookingError.NEW_CLIENTS_OFF, "phone")
+    return rules
+
+
 @transaction.atomic
 def online_book(
     *,
@@ -188,17 +205,10 @@ def online_book(
     if unknown and the business takes new clients online), by ``staff`` (None: anyone).
     Raises ValidationError (or SlotTaken, with the nearest times) and then saves nothing,
     not even the new client file."""
-    rules = BookingSettings.load()
-    if not rules.online_enabled:
-        raise refusal(BookingError.ONLINE_OFF)
-    if not (service.active and service.online_bookable):
-        raise refusal(BookingError.NOT_ONLINE, "service")
+    rules = check_bookable(service=service, starts_at=starts_at, phone=phone)
     win = window(rules)
-    check_time(starts_at, rules, win)
     client = find_client(phone)
     if client is None:
-        if not rules.new_clients_online:
-            raise refusal(BookingError.NEW_CLIENTS_OFF, "phone")
         values = {"name": name, "mobile": phone, "source": Source.ONLINE}
         if email:
             values["email"] = email
