@@ -46,6 +46,10 @@ class FinanceSettingsForm(forms.ModelForm):
                 "Front desk may give discounts up to this; above it an owner or manager approves."
             ),
             "receipt_footer": gettext_lazy("Printed at the foot of every receipt."),
+            "allow_card_transfers": gettext_lazy(
+                "Stored value and package sessions, between clients linked in one household "
+                "on their Details tab; off until you switch it on."
+            ),
         }
         widgets = {
             "tax_rate": forms.NumberInput(attrs={"step": "0.01", "min": "0", "max": "100"}),
