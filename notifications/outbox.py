@@ -47,6 +47,7 @@ from notifications.models import (
     NotificationSettings,
     Status,
 )
+from notifications.redaction import holds_secret, redacted
 
 log = logging.getLogger(__name__)
 
@@ -383,6 +384,8 @@ def _finish(message: Message, token: str, status: str, note: str = "", **fields)
     values = {"status": status, **fields}
     if status in (Status.SENT, Status.DELIVERED):
         values.setdefault("sent_at", now)
+        if holds_secret(message.kind):
+            values["body"] = redacted(message.body)
     if status in (Status.DELIVERED, Status.FAILED, Status.CANCELLED):
         values.setdefault("finished_at", now)
     with _recording():
@@ -519,6 +522,8 @@ def resend(*, message: Message, actor) -> Message:
 
     _require(actor, Capability.MANAGE_SCHEDULE)
     message = Message.objects.select_for_update().get(pk=message.pk)
+    if holds_secret(message.kind):
+        raise ValidationError(_("A one-time code or link is not sent again; ask for a new one."))
     if message.status not in RESENDABLE:
         raise ValidationError(_("Only a message that has left, failed or was cancelled is resent."))
     count = message.resends.count() + 1
