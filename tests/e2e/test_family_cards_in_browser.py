@@ -15,7 +15,7 @@ import pytest
 from django.db import connection
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import ARTIFACTS, sign_in
+from tests.e2e.conftest import ARTIFACTS, chinese_salon, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -39,25 +39,10 @@ def _shop(django_db_blocker):
         from finance import bills
         from finance.models import Card, CardKind, CardProduct, FinanceSettings, LineKind
         from finance.settings_services import finance_settings_update
-        from tenants.models import Domain
-        from tenants.services import tenant_signup
         from tests.factories import ClientFactory
 
-        found = Domain.objects.filter(domain=HOST).select_related("tenant").first()
-        tenant = (
-            found.tenant
-            if found
-            else tenant_signup(
-                business_name="家和美容",
-                business_type="beauty_salon",
-                subdomain="familyshop",
-                owner_name="周老板",
-                owner_email=OWNER,
-                owner_password=PASSWORD,
-                language="zh-hans",
-                time_zone="Asia/Shanghai",
-                currency="CNY",
-            ).tenant
+        tenant = chinese_salon(
+            host=HOST, name="家和美容", owner_name="周老板", owner_email=OWNER, password=PASSWORD
         )
         with tenant_context(tenant):
             owner = User.objects.get(email=OWNER)

@@ -19,7 +19,7 @@ import pytest
 from django.db import connection
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import ARTIFACTS, sign_in
+from tests.e2e.conftest import ARTIFACTS, chinese_salon, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -49,26 +49,12 @@ def _shop(django_db_blocker):
             appointment_complete,
             appointment_transition,
         )
-        from tenants.models import Domain
-        from tenants.services import tenant_signup
         from tests import schedule
         from tests.factories import ClientFactory
 
-        found = Domain.objects.filter(domain=HOST).select_related("tenant").first()
-        if found:
-            tenant = found.tenant
-        else:
-            tenant = tenant_signup(
-                business_name="美颜坊",
-                business_type="beauty_salon",
-                subdomain="tillshop",
-                owner_name="王老板",
-                owner_email=OWNER,
-                owner_password=PASSWORD,
-                language="zh-hans",
-                time_zone="Asia/Shanghai",
-                currency="CNY",
-            ).tenant
+        tenant = chinese_salon(
+            host=HOST, name="美颜坊", owner_name="王老板", owner_email=OWNER, password=PASSWORD
+        )
         with tenant_context(tenant):
             owner = User.objects.get(email=OWNER)
             if not User.objects.filter(email=DESK).exists():
