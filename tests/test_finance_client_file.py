@@ -137,6 +137,29 @@ def test_the_finance_tab_starts_a_new_bill_for_the_client(cast, front_desk_a):
     assert link not in front_desk_a.get(f"/clients/{client.pk}/finance/").content.decode()
 
 
+def test_the_visits_tab_shows_what_the_appointments_bill_took(cast, front_desk_a):
+    from scheduling.models import Status
+    from scheduling.services import appointment_complete
+    from tests.test_finance_bills import appointment_for
+
+    # given: a completed appointment (its visit), billed at the till and paid in cash
+    owner = staff_member(cast.tenant_a, cast.owner_a)
+    with tenant_context(cast.tenant_a):
+        client = ClientFactory(tenant=cast.tenant_a)
+        appointment = appointment_for(client, status=Status.ARRIVED, price="388.00")
+        visit = appointment_complete(appointment=appointment, actor=owner)
+        bill = bills.bill_issue(
+            bill=bills.bill_from_appointment(appointment=appointment, actor=owner), actor=owner
+        )
+        bills.payment_take(bill=bill, actor=owner, method="cash", amount=D("388.00"))
+    # when
+    response = front_desk_a.get(f"/clients/{client.pk}/visits/")
+    # then
+    rows = response.context["visit_page"].object_list
+    assert [(v.pk, v.billed) for v in rows] == [(visit.pk, D("388.00"))]
+    assert "388.00</td>" in response.content.decode()
+
+
 def test_the_finance_tab_reads_in_chinese(cast, front_desk_a):
     from accounts.models import User
 
