@@ -67,11 +67,12 @@ def test_what_is_left_expires_from_the_businesss_midnight_once(cast, desk):
     expired = CardEntry.objects.filter(kind=EntryKind.EXPIRE)
     assert {(e.card_id, e.paid_delta, e.bonus_delta, e.sessions_delta) for e in expired} == {
         (package.pk, D("0"), D("0"), -6),
-        (stored.pk, D("-500.00"), D("-50.00"), 0),
+        (stored.pk, D("0"), D("-50.00"), 0),
     }
     for card in (package, stored, member, lasting):
         assert ledger_matches(card)
-    assert (package.sessions_left, stored.balance, lasting.balance) == (0, D("0"), D("200"))
+    # Only the bonus lapses: the 500 the client paid stays theirs.
+    assert (package.sessions_left, stored.balance, lasting.balance) == (0, D("500"), D("200"))
     assert not CardEntry.objects.filter(card__in=[member, lasting], kind=EntryKind.EXPIRE)
 
 
@@ -87,22 +88,22 @@ def test_an_expiry_is_audited_and_in_the_clients_timeline(cast, desk):
     assert audited.count() == 2 and set(audited.values_list("client_id", flat=True)) == {client.pk}
     titles = [e.title.replace("\xa0", " ") for e in timeline_entries(client, desk, 20)]
     assert f"Sessions expired on {package.name} {package.code}: 6" in titles
-    assert f"Expired on {stored.name} {stored.code}: CNY 550.00" in titles
+    assert f"Expired on {stored.name} {stored.code}: CNY 50.00" in titles
 
 
-def test_value_put_back_on_an_expired_card_expires_at_the_next_run(cast, desk):
+def test_paid_value_never_expires_and_money_put_back_stays(cast, desk):
     from finance import cards
 
     client = ClientFactory(tenant=cast.tenant_a)
-    card = sold(client, product(price=D("100"), valid_days=30), actor=desk)
+    card = sold(client, product(price=D("100"), bonus=D("10"), valid_days=30), actor=desk)
     with time_machine.travel(NEXT_MIDNIGHT, tick=False):
-        tasks.expire_cards.run()
+        assert tasks.expire_cards.run()["expired"] == 1
         # a refund of an earlier payment, paid onto the (expired) card
         cards.credit(card=card, amount=D("20"), refund=None, actor=desk)
-        assert tasks.expire_cards.run()["expired"] == 1
+        assert tasks.expire_cards.run()["expired"] == 0
     card.refresh_from_db()
-    assert card.balance == D("0") and ledger_matches(card)
-    assert CardEntry.objects.filter(card=card, kind=EntryKind.EXPIRE).count() == 2
+    assert card.balance == D("120") and ledger_matches(card)
+    assert CardEntry.objects.filter(card=card, kind=EntryKind.EXPIRE).count() == 1
 
 
 def test_one_businesss_run_leaves_anothers_cards_alone(cast, desk):
