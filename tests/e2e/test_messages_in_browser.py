@@ -48,11 +48,15 @@ def _clean(cast, django_db_blocker):
     with django_db_blocker.unblock():
         from django_tenants.utils import tenant_context
 
+        from accounts.models import User
         from clients.models import Client
         from notifications.models import Message
         from scheduling.models import Appointment, BusinessHours, Service, WorkingHours
 
         with tenant_context(cast.tenant_a):
+            # The front desk switched the portal to Chinese: back to the default for the
+            # tests that follow (the live server's data is committed).
+            User.objects.filter(email=cast.front_desk_a).update(language="")
             Message.objects.filter(client__name=CLIENT).delete()
             Appointment.objects.filter(client__name=CLIENT).delete()
             Client.objects.filter(name=CLIENT).delete()
