@@ -30,3 +30,5 @@ class ClientErrorCode(StrEnum):
     FORBIDDEN = "forbidden"
     IN_HOUSEHOLD = "in_household"
     NO_HOUSEHOLD = "no_household"
+    AMBIGUOUS_PHONE = "ambiguous_phone"
+    NOT_FOUND = "not_found"

@@ -14,6 +14,7 @@ from django.views import View
 
 from accounts.roles import Capability
 from clients import households, selectors, services
+from clients.errors import ClientErrorCode
 from clients.models import Client
 from clients.validators import normalise_phone
 from core.forms import add_service_errors
@@ -42,10 +43,14 @@ class HouseholdMemberForm(forms.Form):
         )
         if len(matches) > 1:
             raise forms.ValidationError(
-                _("Several clients have this mobile phone; enter the file number.")
+                _("Several clients have this mobile phone; enter the file number."),
+                code=ClientErrorCode.AMBIGUOUS_PHONE,
             )
         if not matches:
-            raise forms.ValidationError(_("No client has this file number or mobile phone."))
+            raise forms.ValidationError(
+                _("No client has this file number or mobile phone."),
+                code=ClientErrorCode.NOT_FOUND,
+            )
         return matches[0]
 
 

@@ -113,8 +113,11 @@ def household_add_member(*, actor, client: Client, relative: Client) -> Househol
     client, relative = _locked(client, relative)
     if client.pk == relative.pk:
         raise ValidationError(
-            {"relative": _("Choose another client than this one.")},
-            code=ClientErrorCode.SAME_FILE,
+            {
+                "relative": ValidationError(
+                    _("Choose another client than this one."), code=ClientErrorCode.SAME_FILE
+                )
+            }
         )
     refuse_erased(client)
     refuse_erased(relative)
