@@ -335,7 +335,7 @@ def send_now(
 
 
 # The claim, its "sending" event ("Attempt n") and the claimed row read back, in one
-# statement and one commit: the send path's costliest part is its round trips and commits.
+# statement: the send path's costliest parts are its round trips and its waits for the disk.
 _CLAIM_SQL = """
 WITH claimed AS (
     UPDATE {message} SET status = %s, claim_token = %s, claimed_at = %s,
@@ -352,7 +352,14 @@ SELECT * FROM claimed
 
 def _claim(pk: int, token: str) -> Message | None:
     """Claim a queued, due row: the claimed row, or None when there was nothing to claim
-    (a second delivery of the same task, a row not due or no longer queued)."""
+    (a second delivery of the same task, a row not due or no longer queued).
+
+    The claim of a row whose channel honours the idempotency key commits without waiting
+    for the disk (:func:`_without_waiting_for_disk`): were PostgreSQL to lose it in a
+    crash, the row would be queued again and sent again with the same key, which the
+    gateway recognises. Any other claim waits: it must be on disk before the send."""
+    from notifications.channels import backend_for
+
     now = timezone.now()
     sql = _CLAIM_SQL.format(
         message=connection.ops.quote_name(Message._meta.db_table),
@@ -361,21 +368,32 @@ def _claim(pk: int, token: str) -> Message | None:
     note = _("Attempt %(n)d")
     params = [Status.SENDING, token, now, pk, Status.QUEUED, now]
     params += [now, Status.SENDING, note, "%(n)d"]
-    return next(iter(Message.objects.raw(sql, params)), None)
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        message = next(iter(Message.objects.raw(sql, params)), None)
+        if message is not None and backend_for(message.channel).supports_idempotency:
+            _without_waiting_for_disk(outermost)
+    return message
+
+
+def _without_waiting_for_disk(outermost: bool) -> None:
+    """Let the current transaction, when it is the outermost one, commit without waiting
+    for its write to reach the disk (``synchronous_commit`` off for it alone; PostgreSQL
+    may lose the last fraction of a second of such commits in a crash, never part of one)."""
+    if outermost:
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
 @contextlib.contextmanager
 def _recording():
-    """The transaction that records what became of a claimed row. Outermost, it commits
-    without waiting for the disk (``synchronous_commit`` off for it alone): a commit that
-    PostgreSQL lost in a crash would leave the row ``sending`` under its claim, recovered
-    like a row whose worker died — sent again with the same key, or held — so nothing can
-    leave twice. The claim itself always waits for the disk."""
+    """The transaction that records what became of a claimed row. It commits without
+    waiting for the disk: a record lost in a crash would leave the row ``sending`` under
+    its claim, recovered like a row whose worker died — sent again with the same key, or
+    held — so nothing can leave twice."""
     outermost = not connection.in_atomic_block
     with transaction.atomic():
-        if outermost:
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        _without_waiting_for_disk(outermost)
         yield
 
 
