@@ -25,6 +25,7 @@ from core.forms import add_service_errors
 from notifications import log, outbox, selectors
 from notifications.forms import LogFilterForm, NotificationSettingsForm
 from notifications.models import NotificationSettings, Status
+from notifications.redaction import holds_secret
 from notifications.settings_services import FIELDS, notification_settings_update
 from portal.mixins import CapabilityRequiredMixin
 
@@ -84,7 +85,9 @@ class MessageDetailView(MessagesView):
             "events": list(message.events.all()),
             "resends": list(message.resends.all()),
             "shows_text": log.shows_text(message),
-            "can_resend": can_act and message.status in outbox.RESENDABLE,
+            "can_resend": can_act
+            and message.status in outbox.RESENDABLE
+            and not holds_secret(message.kind),
             "can_decide": can_act and message.status == Status.HELD,
         }
         return render(request, T + "message.html", context)

@@ -109,3 +109,14 @@ def test_a_message_with_a_link_is_not_resent_from_its_row(
         with pytest.raises(ValidationError, match="not sent again"):
             outbox.resend(message=row, actor=staff_member(cast.tenant_a, cast.owner_a))
         assert Message.objects.filter(kind=Kind.INVITATION).count() == 1
+
+
+def test_the_message_page_offers_no_resend_for_a_link_or_code(
+    cast, owner_a, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        _invite(owner_a)
+    with tenant_context(cast.tenant_a):
+        row = Message.objects.get(kind=Kind.INVITATION)
+    page = owner_a.get(f"/messages/{row.pk}/").content.decode()
+    assert f"/messages/{row.pk}/resend/" not in page
