@@ -122,8 +122,9 @@ class NotificationSettingsForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["quiet_start"].help_text = _(
-            "Nothing but codes and receipts leaves between these times; the rest waits "
-            "until the quiet hours end."
+            "Between these times only codes, receipts and the answer to a booking just "
+            "made, moved or cancelled leave; reminders, recalls, greetings and follow-ups "
+            "wait until the quiet hours end."
         )
         if not self.is_bound:
             self.initial["enabled_kinds"] = [
