@@ -16,11 +16,12 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Channel(models.TextChoices):
     SMS = "sms", _("SMS")
-    EMAIL = "email", _("Email")
+    EMAIL = "email", pgettext_lazy("message channel", "Email")
 
 
 class Kind(models.TextChoices):
