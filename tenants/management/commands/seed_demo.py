@@ -93,6 +93,7 @@ class Command(BaseCommand):
                     self._demo_appointments(tenant)
                     self._demo_money(tenant, demo)
                 self._demo_vertical_records(tenant, vertical)
+                self._demo_messages(tenant)
                 url = tenant_portal_url(domain_name, "/")
                 for staff in demo.staff:
                     rows.append((demo.name, url, email(staff), ", ".join(staff.roles)))
@@ -192,6 +193,19 @@ class Command(BaseCommand):
 
         with tenant_context(tenant), timezone.override(zoneinfo.ZoneInfo(tenant.time_zone)):
             seed_money(tenant, demo)
+
+    def _demo_messages(self, tenant) -> None:
+        """A message history for the week's appointments (notifications.demo), written
+        as rows and never sent; skipped once the business has any."""
+        import zoneinfo
+
+        from django.utils import timezone
+        from django_tenants.utils import tenant_context
+
+        from notifications.demo import seed_messages
+
+        with tenant_context(tenant), timezone.override(zoneinfo.ZoneInfo(tenant.time_zone)):
+            seed_messages()
 
     def _demo_history(self, tenant, demo) -> None:
         """Visits and contact-log entries for the first demo clients, some follow-ups due
