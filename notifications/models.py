@@ -9,11 +9,13 @@ for a person to decide (notifications.outbox)."""
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
-from django.db import models
+from django.db import connection, models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -187,6 +189,11 @@ class MessageTemplate(models.Model):
         return f"{self.kind}/{self.channel}/{self.language}"
 
 
+_settings_cache: contextvars.ContextVar[dict | None] = contextvars.ContextVar(
+    "notification_settings_cache", default=None
+)
+
+
 def _default_reminder_hours() -> list[int]:
     return [24, 2]
 
@@ -243,8 +250,25 @@ class NotificationSettings(models.Model):
 
     @classmethod
     def load(cls) -> NotificationSettings:
-        row = cls.objects.order_by("pk").first()
-        return row or cls.objects.create()
+        cache = _settings_cache.get()
+        key = connection.schema_name
+        if cache is not None and key in cache:
+            return cache[key]
+        row = cls.objects.order_by("pk").first() or cls.objects.create()
+        if cache is not None:
+            cache[key] = row
+        return row
+
+    @classmethod
+    @contextlib.contextmanager
+    def cached(cls):
+        """Within the block, :meth:`load` reads each business's row once (the per-minute
+        round reads it for every reminder it writes); outside it, every call reads."""
+        token = _settings_cache.set({})
+        try:
+            yield
+        finally:
+            _settings_cache.reset(token)
 
 
 class InboundReply(models.Model):

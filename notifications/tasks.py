@@ -50,7 +50,7 @@ def reminder_key(appointment, hours: int) -> str:
 def enqueue_reminders(*, now: dt.datetime | None = None) -> int:
     """Write the N-hour reminders whose moment has passed; returns how many were new."""
     from notifications import outbox
-    from notifications.models import Kind, Message, NotificationSettings
+    from notifications.models import Kind, NotificationSettings
     from scheduling.models import Appointment
 
     rules = NotificationSettings.load()
@@ -64,13 +64,16 @@ def enqueue_reminders(*, now: dt.datetime | None = None) -> int:
             status__in=REMINDED_STATUSES,
             starts_at__gt=now,
             starts_at__lte=now + before,
-        ).select_related("client")
-        for appointment in due:
-            moment = appointment.starts_at - before
-            if appointment.created_at > moment:
-                continue
-            key = reminder_key(appointment, hours)
-            if Message.objects.filter(idempotency_key__startswith=f"{key}:").exists():
+        ).select_related("client", "service", "staff")
+        candidates = [
+            (appointment, reminder_key(appointment, hours))
+            for appointment in due
+            if appointment.created_at <= appointment.starts_at - before
+        ]
+        # One query for the keys already written (the round runs every minute).
+        written_keys = _written([key for _appointment, key in candidates])
+        for appointment, key in candidates:
+            if key in written_keys:
                 continue
             with transaction.atomic():
                 message = outbox.enqueue(
@@ -83,6 +86,19 @@ def enqueue_reminders(*, now: dt.datetime | None = None) -> int:
                 )
             written += message is not None
     return written
+
+
+def _written(keys: list[str]) -> set[str]:
+    """Which of these causes already have a message (on any channel)."""
+    from notifications.models import Channel, Message
+
+    if not keys:
+        return set()
+    full = [f"{key}:{channel}" for key in keys for channel in Channel.values]
+    found = Message.objects.filter(idempotency_key__in=full).values_list(
+        "idempotency_key", flat=True
+    )
+    return {key.rsplit(":", 1)[0] for key in found}
 
 
 def _local_now(now: dt.datetime) -> dt.datetime:
@@ -172,16 +188,19 @@ def run_due(*, now: dt.datetime | None = None) -> dict:
 
     if connection.schema_name == settings.PUBLIC_SCHEMA_NAME or not _tenant_active():
         return {"schema": connection.schema_name, "skipped": True}
-    resent, held = outbox.recover_stale(now=now)
-    return {
-        "schema": connection.schema_name,
-        "resent": resent,
-        "held": held,
-        "reminders": enqueue_reminders(now=now),
-        "birthdays": enqueue_birthdays(now=now),
-        "recalls": enqueue_recalls(now=now),
-        "sent": outbox.send_due(),
-    }
+    from notifications.models import NotificationSettings
+
+    with NotificationSettings.cached():
+        resent, held = outbox.recover_stale(now=now)
+        return {
+            "schema": connection.schema_name,
+            "resent": resent,
+            "held": held,
+            "reminders": enqueue_reminders(now=now),
+            "birthdays": enqueue_birthdays(now=now),
+            "recalls": enqueue_recalls(now=now),
+            "sent": outbox.send_due(),
+        }
 
 
 @shared_task(name="notifications.send", ignore_result=True)

@@ -318,3 +318,23 @@ def test_a_confirmation_answers_at_once_even_in_the_quiet_hours_but_a_follow_up_
         follow_up = Message.objects.get(visit=visit, kind=Kind.FOLLOW_UP)
         # 03:30 local is quiet: held until 08:00 Shanghai.
         assert follow_up.send_after == dt.datetime(2026, 11, 21, 8, 0, tzinfo=SHANGHAI)
+
+
+@pytest.mark.clock(NOW)
+def test_the_minute_round_reads_a_fixed_number_of_rows_for_reminders_already_written(
+    cast, db, django_assert_max_num_queries
+):
+    with tenant_context(cast.tenant_a):
+        for n in range(6):
+            _book(
+                cast.tenant_a,
+                cast.practitioner_a,
+                starts_at=MONDAY_10 + dt.timedelta(hours=n),
+                name=f"Round {n}",
+                mobile=f"1381234570{n}",
+            )
+        with time_machine.travel(MONDAY_10 - dt.timedelta(hours=18), tick=False):
+            assert tasks.enqueue_reminders() == 6
+            # Every minute after: nothing new, and the same few queries however many.
+            with django_assert_max_num_queries(4):
+                assert tasks.enqueue_reminders() == 0
