@@ -32,3 +32,4 @@ class ClientErrorCode(StrEnum):
     NO_HOUSEHOLD = "no_household"
     AMBIGUOUS_PHONE = "ambiguous_phone"
     NOT_FOUND = "not_found"
+    TOO_LONG = "too_long"

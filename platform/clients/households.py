@@ -11,6 +11,8 @@ Rules:
   client already in another household leaves it first.
 - A household of one is no household: when the second-to-last member leaves, the last one
   is taken out too and the household is deleted.
+- A household may have a name ("the Chen family"); anyone who may change it may rename
+  it.
 - Every change locks the files concerned (in id order, so two desks linking the same
   people cannot make two households) and is audited on each file it changes."""
 
@@ -94,6 +96,36 @@ def household_create(*, actor, name: str = "", members: list[Client]) -> Househo
     _audit_household(Action.CREATE, household, actor, {}, {"name": household.name})
     for member in members:
         _set(member, household, actor)
+    return household
+
+
+@transaction.atomic
+def household_rename(*, actor, client: Client, name: str) -> Household:
+    """Give ``client``'s household a name ("" for none); audited on the household."""
+    _require_editor(actor)
+    (client,) = _locked(client)
+    refuse_erased(client)
+    if client.household_id is None:
+        raise ValidationError(
+            _("This client is in no household."), code=ClientErrorCode.NO_HOUSEHOLD
+        )
+    household = Household.objects.select_for_update().get(pk=client.household_id)
+    name = " ".join((name or "").split())
+    if len(name) > NAME_MAX:
+        raise ValidationError(
+            {
+                "name": ValidationError(
+                    _("A household's name has at most %(max)d characters.") % {"max": NAME_MAX},
+                    code=ClientErrorCode.TOO_LONG,
+                )
+            }
+        )
+    if name != household.name:
+        before = household.name
+        household.name = name
+        household.save(update_fields=["name"])
+        _audit_household(Action.UPDATE, household, actor, {"name": before}, {"name": name})
+    client.household = household
     return household
 
 

@@ -92,6 +92,7 @@ class Command(BaseCommand):
                     self._demo_history(tenant, demo)
                     self._demo_appointments(tenant)
                     self._demo_money(tenant, demo)
+                    self._demo_household(tenant)
                 self._demo_vertical_records(tenant, vertical)
                 self._demo_messages(tenant)
                 url = tenant_portal_url(domain_name, "/")
@@ -193,6 +194,16 @@ class Command(BaseCommand):
 
         with tenant_context(tenant), timezone.override(zoneinfo.ZoneInfo(tenant.time_zone)):
             seed_money(tenant, demo)
+
+    def _demo_household(self, tenant) -> None:
+        """Two family members in one household, the card holders where the till's demo
+        made cards (clients.demo); skipped once the business has any household."""
+        from django_tenants.utils import tenant_context
+
+        from clients.demo import seed_household
+
+        with tenant_context(tenant):
+            seed_household()
 
     def _demo_messages(self, tenant) -> None:
         """A message history for the week's appointments (notifications.demo), written
