@@ -64,7 +64,6 @@ class _Writer:
         appointment=None,
         visit=None,
         meta=None,
-        refusal: str = "",
     ) -> Message | None:
         """The row for ``key`` on the client's channel, queued at ``at``; None when the
         key is taken or the client has no mobile phone."""
@@ -77,10 +76,10 @@ class _Writer:
         language = outbox._language(None, client)
         with translation.override(language):
             values = dict(build())
-            if not refusal:
-                from notifications import links
+            # With the opt-out link even when refused, so the log reads the whole text.
+            from notifications import links
 
-                values.setdefault("opt_out_link", links.opt_out_url(client, channel))
+            values.setdefault("opt_out_link", links.opt_out_url(client, channel))
             rendered = templates.render(
                 kind=kind, channel=channel, language=language, context=values
             )
@@ -131,11 +130,11 @@ class _Writer:
         row.save()
 
     def failed(self, row: Message, at: dt.datetime) -> None:
-        """Every attempt timed out (the outbox's backoff between them); then it failed."""
+        """The gateway was busy at every attempt (the outbox's backoff between them);
+        then it failed."""
         with translation.override(self.staff_language):
-            # The gateway timed out at every attempt (the outbox's backoff between them).
-            error = _("The SMS gateway could not be reached (%(reason)s); trying again later.") % {
-                "reason": "timed out"
+            error = _("The SMS gateway is busy (HTTP %(status)s); trying again later.") % {
+                "status": 503
             }
             when = at
             for wait in (*outbox.BACKOFF, None):
@@ -171,6 +170,17 @@ class _Writer:
         row.status, row.error, row.finished_at = Status.CANCELLED, reason, at
         self.event(row, Status.CANCELLED, at, reason)
         row.save()
+
+
+def _daytime(at: dt.datetime) -> dt.datetime:
+    """``at``, or the evening before when it falls in the night (a booking taken at the
+    desk or on the phone), so the demo's bookings are not made at 3 a.m."""
+    local = at.astimezone(outbox._zone())
+    if local.hour < 8:
+        local = (local - dt.timedelta(days=1)).replace(hour=17)
+    elif local.hour >= 20:
+        local = local.replace(hour=17)
+    return local.astimezone(dt.UTC)
 
 
 def _reminded_at(appointment, rules, hours: int = 24) -> dt.datetime:
@@ -232,7 +242,7 @@ def _appointments(writer, rules, now, past, soon, later) -> None:
     # the day before; the latest of them failed to be reminded.
     recent = past[-4:]
     for n, appointment in enumerate(recent):
-        booked = appointment.starts_at - dt.timedelta(days=3, hours=2)
+        booked = _daytime(appointment.starts_at - dt.timedelta(days=3, hours=2))
         confirmation = _confirmation(writer, appointment, booked)
         if confirmation is not None:
             writer.sent(confirmation, booked + dt.timedelta(seconds=2), delivered=True)
@@ -248,7 +258,7 @@ def _appointments(writer, rules, now, past, soon, later) -> None:
             writer.sent(reminder, moment + dt.timedelta(seconds=5), delivered=True)
     # The next day's: confirmed when booked, reminded; the last report not in yet.
     for n, appointment in enumerate(soon[:2]):
-        booked = min(appointment.created_at, now) - dt.timedelta(days=2)
+        booked = _daytime(min(appointment.created_at, now) - dt.timedelta(days=2))
         confirmation = _confirmation(writer, appointment, booked)
         if confirmation is not None:
             writer.sent(confirmation, booked + dt.timedelta(seconds=2), delivered=True)
@@ -259,7 +269,7 @@ def _appointments(writer, rules, now, past, soon, later) -> None:
     # One later booking's confirmation: its worker stopped while sending it.
     if later:
         appointment = later[0]
-        at = min(appointment.created_at, now) - dt.timedelta(hours=1)
+        at = _daytime(min(appointment.created_at, now) - dt.timedelta(hours=1))
         confirmation = _confirmation(writer, appointment, at)
         if confirmation is not None:
             writer.held(confirmation, at + dt.timedelta(seconds=2))
@@ -326,7 +336,6 @@ def _birthday(writer, rules, now) -> None:
         build=lambda: context.client_context(client),
         client=client,
         at=at,
-        refusal=reason,
     )
     if row is not None:
         writer.cancelled(row, at, reason)
