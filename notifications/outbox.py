@@ -205,7 +205,7 @@ def enqueue(
     with override(language):
         # A callable context is built in the message's language (dates, lists).
         context = dict(context() if callable(context) else context)
-        if client is not None and not refusal:
+        if client is not None:
             from notifications import links
 
             context.setdefault("opt_out_link", links.opt_out_url(client, channel))

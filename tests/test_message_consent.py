@@ -68,6 +68,8 @@ def test_birthday_greetings_go_in_the_local_morning_only_to_those_who_agreed(cas
             message = _birthday(refused)
             assert message.status == Status.CANCELLED
             assert "marketing" in message.error
+            # The log shows the text as it would have read, with its link filled in.
+            assert "{" not in message.body and "/m/o/" in message.body
 
 
 @pytest.mark.clock(NINE)

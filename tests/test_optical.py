@@ -491,3 +491,22 @@ def test_seed_demo_writes_the_vision_demos_records_once(cast, db):
     call_command("seed_demo", stdout=io.StringIO())
     with tenant_context(vision):
         assert (VisionExam.objects.count(), Dispensing.objects.count()) == counts
+
+
+def test_glasses_ready_writes_the_clients_message_once_and_the_demo_writes_none(shop):
+    from core.signals import muted
+    from notifications.models import Kind, Message
+
+    actor, client = shop
+    rx = exam(client, actor, subj_od_sphere=D("-1"))
+    d = dispense(client, actor, rx)
+    services.dispensing_advance(dispensing=d, status="at_lab", actor=actor)
+    assert not Message.objects.filter(kind=Kind.LAB_READY).exists()
+    services.dispensing_advance(dispensing=d, status="ready", actor=actor)
+    (ready,) = Message.objects.filter(kind=Kind.LAB_READY, client=client)
+    assert ready.idempotency_key.startswith(f"lab-ready:{d.pk}:")
+    quiet = dispense(client, actor, rx)
+    with muted():
+        services.dispensing_advance(dispensing=quiet, status="at_lab", actor=actor)
+        services.dispensing_advance(dispensing=quiet, status="ready", actor=actor)
+    assert Message.objects.filter(kind=Kind.LAB_READY).count() == 1

@@ -12,32 +12,19 @@ with ``change`` one of:
 
 The outbox listens (notifications.wiring) to write confirmations, notices and follow-ups."""
 
-import contextlib
-import contextvars
-
 from django.dispatch import Signal
+
+from core.signals import muted, send
+
+__all__ = ["appointment_changed", "muted", "send_changed"]
 
 appointment_changed = Signal()
 
-_muted = contextvars.ContextVar("scheduling_signals_muted", default=False)
-
-
-@contextlib.contextmanager
-def muted():
-    """Change appointments without telling anyone (the demo week: its made-up clients
-    get no confirmations)."""
-    token = _muted.set(True)
-    try:
-        yield
-    finally:
-        _muted.reset(token)
-
 
 def send_changed(appointment, change: str, *, previous=None, actor=None) -> None:
-    if _muted.get():
-        return
-    appointment_changed.send(
-        sender=type(appointment),
+    send(
+        appointment_changed,
+        type(appointment),
         appointment=appointment,
         change=change,
         previous=previous,

@@ -462,9 +462,10 @@ def dispensing_advance(*, dispensing: Dispensing, status: str, actor) -> Dispens
         "update", actor, "optical_dispensing", dispensing.pk, dispensing.client_id, before, after
     )
     if status == LabStatus.READY:
+        from core.signals import send
         from verticals.optical.signals import lab_order_ready
 
-        lab_order_ready.send(sender=Dispensing, dispensing=dispensing, actor=actor)
+        send(lab_order_ready, Dispensing, dispensing=dispensing, actor=actor)
     return dispensing
 
 
