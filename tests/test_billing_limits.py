@@ -131,15 +131,14 @@ def test_storage_beyond_plan_refused_beside_file(cast, tiny, storage):
     from filestore.services import store_upload
 
     _set(tiny, storage_mb=0)
-    with tenant_context(cast.tenant_a):
-        with pytest.raises(ValidationError) as caught:
-            store_upload(
-                upload=SimpleUploadedFile("a.png", _png(), content_type="image/png"),
-                client=None,
-                actor=None,
-                purpose="test",
-                capability="view_clients",
-            )
+    with tenant_context(cast.tenant_a), pytest.raises(ValidationError) as caught:
+        store_upload(
+            upload=SimpleUploadedFile("a.png", _png(), content_type="image/png"),
+            client=None,
+            actor=None,
+            purpose="test",
+            capability="view_clients",
+        )
     assert caught.value.error_dict["file"][0].code == "plan_limit"
     _set(tiny, storage_mb=1)
     limits.check(cast.tenant_a, limits.STORAGE, 1000)

@@ -24,8 +24,9 @@ class Capability(models.TextChoices):
     RECORD_TREATMENT = "treatment.record", _("Write treatment and examination records")
     TAKE_PAYMENTS = "finance.take_payments", _("Issue bills and take payments")
     VIEW_FINANCE = "finance.view", _("See revenue and financial reports")
-    APPROVE_FINANCE = "finance.approve", _(
-        "Void bills, refund payments and give discounts beyond the limit"
+    APPROVE_FINANCE = (
+        "finance.approve",
+        _("Void bills, refund payments and give discounts beyond the limit"),
     )
     RUN_CAMPAIGNS = "marketing.campaigns", _("Run marketing campaigns and care messages")
     VIEW_REPORTS = "reports.view", _("See business reports")
