@@ -61,3 +61,16 @@ def test_seed_demo_books_a_living_week_once(cast, db):
             >= 2
         )
         assert WaitlistEntry.objects.filter(status="waiting").count() == 1
+        # and the dentist performs every service, working 09:00–12:00 and 13:00–18:00
+        # (one seeding checked here for both: seeding the demo takes half a minute)
+        from accounts.models import User
+        from scheduling import selectors, setup
+        from scheduling.models import Service
+
+        hours = dt.time.fromisoformat
+        dentist = User.objects.get(email="dentist@smile.example.com")
+        assert set(Service.objects.filter(active=True)) == set(dentist.services_performed.all())
+        week = setup.staff_week(dentist)
+        assert week[0] == [(hours("09:00"), hours("12:00")), (hours("13:00"), hours("18:00"))]
+        assert week[6] == []
+        assert dentist in selectors.bookable_staff()

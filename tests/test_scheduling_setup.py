@@ -446,25 +446,3 @@ def test_the_set_up_pages_read_in_chinese(cast, db):
     page = manager.get("/appointments/setup/hours/", HTTP_ACCEPT_LANGUAGE="zh-hans")
     text = page.content.decode()
     assert "服务与排班" in text and "营业时间" in text and "星期一" in text
-
-
-def test_demo_practitioners_perform_every_service_with_a_lunch_break(cast, db):
-    import io
-
-    from django.core.management import call_command
-
-    from tenants.models import Domain
-
-    # when the demo is seeded (twice: the second run changes nothing)
-    call_command("seed_demo", stdout=io.StringIO())
-    call_command("seed_demo", stdout=io.StringIO())
-    # then the dentist performs every service and works 09:00–12:00, 13:00–18:00
-    smile = Domain.objects.get(domain="smile.localhost").tenant
-    with tenant_context(smile):
-        from accounts.models import User
-
-        dentist = User.objects.get(email="dentist@smile.example.com")
-        assert set(Service.objects.filter(active=True)) == set(dentist.services_performed.all())
-        assert setup.staff_week(dentist)[0] == [(T("09:00"), T("12:00")), (T("13:00"), T("18:00"))]
-        assert setup.staff_week(dentist)[6] == []
-        assert dentist in selectors.bookable_staff()
