@@ -66,10 +66,16 @@ _INTERVALS = {"month": Interval.MONTHLY, "year": Interval.YEARLY}
 
 
 class WebhookRefused(Exception):
-    """The call is not a genuine, well-formed Stripe event; ``reason`` is short and safe
-    to answer with."""
+    """The call is not a genuine, well-formed Stripe event; ``reason`` is one of REASONS,
+    fixed words the webhook answers with (never anything from the request)."""
+
+    REASONS = frozenset(
+        {"webhooks are not configured", "bad signature", "malformed payload", "malformed event"}
+    )
 
     def __init__(self, reason: str):
+        if reason not in self.REASONS:
+            raise ValueError(f"not a fixed webhook refusal: {reason!r}")
         super().__init__(reason)
         self.reason = reason
 

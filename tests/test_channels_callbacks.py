@@ -477,3 +477,48 @@ def test_replies_are_in_the_clients_export_and_blanked_by_erasure(cast, db):
         replies.replies_erase(client)
         reply = InboundReply.objects.get(client=client)
     assert (reply.sender, reply.body) == ("", "")
+
+
+# ---------- the CSRF-exempt hooks echo nothing ----------
+
+HOSTILE = "<script>alert('x')</script>悦颜"
+FIXED_ANSWERS = {
+    b"ok",
+    b"bad signature",
+    b"not JSON",
+    b"not an object",
+    b"unknown status",
+    b"no sender",
+    b'<?xml version="1.0" encoding="UTF-8"?><Response></Response>',
+}
+
+
+def test_the_hooks_answer_fixed_words_whatever_they_are_sent(cast, db, public_client):
+    """The gateway hooks are exempt from CSRF: none of their answers may carry the
+    request's (or the business's) text, so none can be turned into a page."""
+    answers = [
+        _generic_post(cast.host_a, GENERIC_STATUS, {"id": HOSTILE, "status": HOSTILE}),
+        _generic_post(cast.host_a, GENERIC_STATUS, {"id": HOSTILE, "status": "delivered"}),
+        _generic_post(cast.host_a, GENERIC_STATUS, {"id": "x", "status": "failed"}, secret=HOSTILE),
+        _generic_post(cast.host_a, "/hooks/messages/generic/inbound/", {"from": HOSTILE}),
+        _generic_post(cast.host_a, "/hooks/messages/generic/inbound/", [HOSTILE]),
+    ]
+    for response in answers:
+        assert "alert" not in response.content.decode() and "悦颜" not in response.content.decode()
+        if response.status_code == 404:  # an unknown message: the site's own 404 page
+            continue
+        assert response.content in FIXED_ANSWERS, response.content
+        assert response["Content-Type"].startswith("text/plain")
+    for items in ([{"out_id": HOSTILE, "success": HOSTILE}], HOSTILE):
+        response = _aliyun_post(public_client, "report", items)
+        assert HOSTILE.encode() not in response.content
+        assert "'" not in response.content.decode() and "<" not in response.content.decode()
+        assert response["Content-Type"] == "application/json"
+
+
+def test_a_stripe_refusal_is_always_one_of_its_fixed_words():
+    from billing.sync import WebhookRefused
+
+    assert WebhookRefused("bad signature").reason == "bad signature"
+    with pytest.raises(ValueError):
+        WebhookRefused(HOSTILE)
