@@ -112,20 +112,21 @@ def _pk(value: str, purpose: str, max_age: dt.timedelta, channel: str = "") -> i
 
 
 def find_appointment(value: str, purpose: str):
-    """The booking a confirm or cancel link names; after a move, the booking it moved to."""
+    """The booking a confirm or cancel link names; after a move, the booking it moved to
+    (a move keeps the booking's ``manage_token``, as the online-booking link relies on)."""
     from scheduling.models import Appointment, Status
 
     pk = _pk(value, purpose, MAX_AGE)
-    related = ("client", "service", "staff")
-    appointment = Appointment.objects.select_related(*related).filter(pk=pk).first()
-    hops = 0
-    while appointment is not None and appointment.status == Status.RESCHEDULED and hops < 20:
-        appointment = (
-            Appointment.objects.select_related(*related)
-            .filter(pk=appointment.rescheduled_to_id)
-            .first()
-        )
-        hops += 1
+    secret = Appointment.objects.filter(pk=pk).values_list("manage_token", flat=True).first()
+    appointment = (
+        Appointment.objects.filter(manage_token=secret)
+        .exclude(status=Status.RESCHEDULED)
+        .select_related("client", "service", "staff")
+        .order_by("-created_at", "-pk")
+        .first()
+        if secret
+        else None
+    )
     if appointment is None:
         raise LinkError("invalid")
     if appointment.starts_at <= timezone.now():
