@@ -19,13 +19,12 @@ from django.utils.translation import pgettext_lazy
 
 from accounts.roles import Capability
 from clients.profile import TimelineEntry
-from notifications.models import STAFF_KINDS, Kind, Message, MessageEvent, Status
+from notifications.models import STAFF_KINDS, Message, MessageEvent, Status
+from notifications.redaction import SECRET_KINDS
 from notifications.selectors import message_log
 
 PAGE_SIZE = 25
 TAB_PAGE_SIZE = 20
-# Kinds whose text holds a secret (a code, a link that signs someone in).
-SECRET_KINDS = frozenset({Kind.PHONE_CODE, *STAFF_KINDS})
 MESSAGE_KIND_LABEL = pgettext_lazy("timeline", "Message")
 
 STATUS_BADGE = {
