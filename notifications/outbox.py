@@ -144,18 +144,22 @@ def quiet_until(at: dt.datetime, rules: NotificationSettings) -> dt.datetime:
     zone = _zone()
     local = at.astimezone(zone)
     start, end = rules.quiet_start, rules.quiet_end
-    if start == end:
-        return at
     t = local.time()
-    if start < end:
-        inside = start <= t < end
-        end_day = local.date()
-    else:
-        inside = t >= start or t < end
-        end_day = local.date() + dt.timedelta(days=1) if t >= start else local.date()
-    if not inside:
+    if not in_quiet_hours(t, start, end):
         return at
+    # A window across midnight entered in the evening ends the next morning.
+    end_day = local.date() + dt.timedelta(days=1) if start > end and t >= start else local.date()
     return dt.datetime.combine(end_day, end).replace(tzinfo=zone).astimezone(dt.UTC)
+
+
+def in_quiet_hours(t: dt.time, start: dt.time, end: dt.time) -> bool:
+    """Whether the local time ``t`` is inside the quiet hours (which may cross midnight;
+    equal ends mean none)."""
+    if start == end:
+        return False
+    if start < end:
+        return start <= t < end
+    return t >= start or t < end
 
 
 def _event(message: Message, status: str, note: str = "", actor=None) -> None:

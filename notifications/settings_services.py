@@ -19,6 +19,7 @@ from accounts.roles import Capability
 from audit import services as audit
 from audit.models import Action
 from notifications.models import Channel, Kind, MessageTemplate, NotificationSettings
+from notifications.outbox import in_quiet_hours
 
 FIELDS = (
     "enabled_kinds",
@@ -52,14 +53,6 @@ def _audit(actor, action: str, object_type: str, pk, before: dict, after: dict) 
     )
 
 
-def _in_quiet_hours(at, start, end) -> bool:
-    if start == end:
-        return False
-    if start < end:
-        return start <= at < end
-    return at >= start or at < end
-
-
 def _settings_snapshot(row: NotificationSettings) -> dict:
     values = {name: getattr(row, name) for name in FIELDS}
     values["enabled_kinds"] = list(values["enabled_kinds"] or [])
@@ -83,7 +76,7 @@ def settings_errors(values: dict) -> dict[str, str]:
             "max": MAX_REMINDER_HOURS
         }
     times = [values.get(name) for name in ("morning_at", "quiet_start", "quiet_end")]
-    if None not in times and _in_quiet_hours(*times):
+    if None not in times and in_quiet_hours(*times):
         errors["morning_at"] = _(
             "This time falls in the quiet hours; greetings and recalls would wait until "
             "they end. Choose a time outside them."
